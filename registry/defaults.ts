@@ -1,0 +1,26 @@
+// One source of truth for the defaults every part shares (registry, runtime, plugin, CLI, dashboard).
+
+export const DEFAULT_REGISTRY_HOST = '127.0.0.1';
+export const DEFAULT_REGISTRY_PORT = 8000;
+export const DEFAULT_REGISTRY_URL = `http://${DEFAULT_REGISTRY_HOST}:${DEFAULT_REGISTRY_PORT}`;
+
+/** Seconds between the registry's health sweeps (MCP Mesh: HEALTH_CHECK_INTERVAL). */
+export const DEFAULT_HEALTH_CHECK_INTERVAL_S = 10;
+/** Seconds without a heartbeat before an agent turns unhealthy (MCP Mesh: DEFAULT_TIMEOUT_THRESHOLD). */
+export const DEFAULT_TIMEOUT_S = 20;
+/** Seconds an unhealthy agent is kept before it is purged. */
+export const DEFAULT_RETENTION_S = 3600;
+/** Events kept in the log; older ones are dropped. */
+export const DEFAULT_MAX_EVENTS = 100_000;
+/** Largest request body the registry reads. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Seconds between an agent's light heartbeats (MCP_MESH_HEALTH_INTERVAL). */
+export const DEFAULT_AGENT_HEARTBEAT_INTERVAL_S = 5;
+/** Seconds a proxied tool call may take (MCP_MESH_CALL_TIMEOUT). */
+export const DEFAULT_CALL_TIMEOUT_S = 30;
+/** Longest wait of a topology long-poll (GET /agents/:id/topology?wait=). */
+export const MAX_TOPOLOGY_WAIT_S = 60;
+
+/** What GET /health calls this service, as MCP Mesh's registry does. */
+export const REGISTRY_SERVICE_NAME = 'mcp-mesh-registry';

@@ -1,0 +1,143 @@
+// The registry's wire contract: one zod schema per payload, used to validate input and to derive the types.
+// Field names are MCP Mesh's (snake_case), so MCP Mesh agents and meshctl interoperate with this registry.
+import { z } from 'zod';
+
+/** Agent ids travel in URL paths: keep them to a safe alphabet and length. */
+export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const agentId = z.string().regex(AGENT_ID_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit');
+const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const capabilityName = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+
+/** A tag filter: `tag` required, `+tag` preferred, `-tag` excluded; a nested array is an OR group. */
+export const tagFilterSchema = z
+  .array(z.union([shortText(128), z.array(shortText(128)).max(32)]))
+  .max(64, 'must hold at most 64 tags');
+
+/** A dependency as declared by a tool: a bare capability name or a full spec. */
+export const dependencySpecSchema = z.union([
+  capabilityName,
+  z
+    .object({
+      capability: capabilityName,
+      tags: tagFilterSchema.optional(),
+      /** A semver range the provider's version must satisfy. */
+      version: shortText(256).optional(),
+      /** The key under which the proxy is injected (default: the capability). */
+      as: shortText(128).optional(),
+    })
+    .loose(),
+]);
+
+export const toolSchema = z
+  .object({
+    function_name: z.string().min(1, 'must not be empty').max(256),
+    capability: capabilityName.optional(),
+    version: shortText(64).optional(),
+    tags: z.array(shortText(128)).max(64).optional(),
+    description: shortText(8192).optional(),
+    input_schema: z.record(z.string(), z.unknown()).optional(),
+    output_schema: z.record(z.string(), z.unknown()).optional(),
+    dependencies: z.array(dependencySpecSchema).max(64).optional(),
+  })
+  .loose();
+
+export const agentMetadataSchema = z
+  .object({
+    /** PM2's id of the app this agent runs in (lets the PM2 module mark it unhealthy on exit). */
+    pm_id: z.number().int().min(0).optional(),
+    /** PM2's name of that app. */
+    pm2_name: shortText(256).optional(),
+    pid: z.number().int().min(0).optional(),
+  })
+  .loose();
+
+/** The agent's own health check result, reported in each full heartbeat. */
+export const agentHealthSchema = z
+  .object({ status: z.enum(['healthy', 'unhealthy', 'degraded']), error: shortText(4096).optional() })
+  .loose();
+
+/** POST /heartbeat: a full registration. */
+export const heartbeatRequestSchema = z
+  .object({
+    agent_id: agentId,
+    name: shortText(256).optional(),
+    version: shortText(64).optional(),
+    agent_type: shortText(64).optional(),
+    runtime: shortText(64).optional(),
+    description: shortText(8192).optional(),
+    http_host: shortText(256).optional(),
+    http_port: z.number().int().min(0).max(65535).optional(),
+    namespace: shortText(256).optional(),
+    tools: z.array(toolSchema).max(1000, 'must hold at most 1000 tools').optional(),
+    metadata: agentMetadataSchema.optional(),
+    health: agentHealthSchema.optional(),
+  })
+  .loose();
+
+export type TagFilter = z.infer<typeof tagFilterSchema>;
+export type DependencySpecInput = z.infer<typeof dependencySpecSchema>;
+export type ToolRegistration = z.infer<typeof toolSchema>;
+export type AgentMetadata = z.infer<typeof agentMetadataSchema>;
+export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
+
+/** One resolved dependency, as MCP Mesh answers it. Unresolved: status "unresolved" and empty strings. */
+export interface ResolvedDependency {
+  agent_id: string;
+  capability: string;
+  endpoint: string;
+  function_name: string;
+  status: 'available' | 'unresolved';
+}
+
+/** `dependencies_resolved`: per consumer function_name, one entry per declared dependency, in order. */
+export type DependenciesResolved = Record<string, ResolvedDependency[]>;
+
+/**
+ * Ours, additive: per consumer function_name and dependency position, the ranked healthy providers
+ * (the chosen one first), so the runtime can fail over without asking the registry.
+ */
+export type DependencyAlternatives = Record<string, ResolvedDependency[][]>;
+
+/** 200 answer of POST /heartbeat. */
+export interface HeartbeatResponse {
+  agent_id: string;
+  status: 'success';
+  message: string;
+  timestamp: string;
+  llm_tools: Record<string, never>;
+  dependencies_resolved: DependenciesResolved;
+  dependency_alternatives: DependencyAlternatives;
+  /** topologyHash(dependencies_resolved, dependency_alternatives) */
+  topology_hash: string;
+}
+
+/** 200 answer of GET /agents/:id/topology (the long-poll watch). */
+export interface TopologyResponse {
+  agent_id: string;
+  topology_hash: string;
+  dependencies_resolved: DependenciesResolved;
+  dependency_alternatives: DependencyAlternatives;
+}
+
+export type AgentStatus = 'healthy' | 'unhealthy' | 'unknown';
+
+export type EventType = 'register' | 'unregister' | 'unhealthy' | 'healthy' | 'update' | 'expired';
+
+/** One entry of GET /events and of the SSE stream. */
+export interface RegistryEvent {
+  id: number;
+  agent_id: string;
+  agent_name: string;
+  event_type: EventType;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+/** Turns a zod failure into the one-line message of a 400: the first issue, naming its field. */
+export function describeValidationError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid payload';
+  const field = issue.path.length ? issue.path.map(String).join('.') : 'body';
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is required`;
+  return `${field}: ${issue.message}`;
+}

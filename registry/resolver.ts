@@ -6,7 +6,7 @@ import type { DependencySpecInput, TagFilter } from './wire.js';
 /** A dependency spec after parsing: what the resolver matches providers against. */
 export interface DependencySpec {
   capability: string;
-  /** `tag` required, `+tag` preferred, `-tag` excluded; a nested array is an ordered OR group. */
+  /** `tag` required, `+tag` preferred, `-tag` excluded; a nested array is an OR group (one of its tags). */
   tags: TagFilter;
   /** A semver range the provider's version must satisfy; absent = any version (or none). */
   version?: string;
@@ -48,10 +48,12 @@ export function checkDependencySpec(spec: DependencySpec): string | null {
   for (let i = 0; i < spec.tags.length; i++) {
     const entry = spec.tags[i];
     if (Array.isArray(entry)) {
-      if (entry.length === 0) return `tags[${i}]: an OR group must hold at least one tag`;
       for (let j = 0; j < entry.length; j++) {
         const problem = checkTag(entry[j]);
         if (problem) return `tags[${i}][${j}]: ${problem}`;
+      }
+      if (!entry.some((tag) => tag[0] !== '-')) {
+        return `tags[${i}]: an OR group needs at least one tag without "-" (to exclude a tag, list "-tag" outside the group)`;
       }
     } else {
       const problem = checkTag(entry);
@@ -73,74 +75,50 @@ function checkTag(tag: unknown): string | null {
 }
 
 /**
- * Ranks the candidates that match `spec` and chooses the first. Order: OR-group fallback position (an earlier
- * alternative beats a later one, as MCP Mesh's "prefer python, fall back to typescript"), then score (preferred
- * tags matched), then highest version (non-semver lowest), then agent_id, function_name, endpoint ascending.
+ * Ranks the candidates that match `spec` and chooses the first: highest score (preferred tags present), then
+ * highest version (non-semver lowest), then agent_id, function_name, endpoint ascending.
  */
 export function resolveDependency(spec: DependencySpec, candidates: readonly ProviderCandidate[]): Resolution {
   const filter = compile(spec);
   if (filter === null) return { chosen: null, ranked: [] };
-  const groupCount = filter.groups.length;
   const ranked: ProviderCandidate[] = [];
   const scores: number[] = [];
-  // Per match, the index of the first alternative it satisfies in each OR group (flat, groupCount per match).
-  const positions: number[] = [];
   const versions: (semver.SemVer | null)[] = [];
 
   for (let c = 0; c < candidates.length; c++) {
     const candidate = candidates[c]!;
     if (candidate.capability !== spec.capability) continue;
     const tags = candidate.tags;
-    if (!hasNone(tags, filter.excluded) || !hasAll(tags, filter.required)) continue;
-    let score = countPresent(tags, filter.preferred);
-    let groupsMatched = true;
-    const base = positions.length;
-    for (let g = 0; g < groupCount; g++) {
-      const group = filter.groups[g]!;
-      let found = -1;
-      for (let a = 0; a < group.length; a++) {
-        const alternative = group[a]!;
-        if (alternative.kind === 'preferred' || tags.includes(alternative.name) === (alternative.kind === 'required')) {
-          found = a;
-          if (alternative.kind === 'preferred' && tags.includes(alternative.name)) score++;
-          break;
-        }
-      }
-      if (found < 0) {
-        groupsMatched = false;
-        break;
-      }
-      positions.push(found);
-    }
-    if (!groupsMatched) {
-      positions.length = base;
-      continue;
-    }
+    if (!hasNone(tags, filter.excluded) || !hasAll(tags, filter.required) || !meetsGroups(tags, filter.groups)) continue;
     const version = versionOf(candidate.version);
-    if (filter.range !== null && (version === null || !filter.range.test(version))) {
-      positions.length = base;
-      continue;
-    }
+    if (filter.range !== null && (version === null || !filter.range.test(version))) continue;
     ranked.push(candidate);
-    scores.push(score);
+    scores.push(countPresent(tags, filter.preferred));
     versions.push(version);
   }
 
   if (ranked.length > 1) {
-    const order = Array.from(ranked.keys()).sort((a, b) => {
-      for (let g = 0; g < groupCount; g++) {
-        const diff = positions[a * groupCount + g]! - positions[b * groupCount + g]!;
-        if (diff !== 0) return diff;
-      }
-      if (scores[a] !== scores[b]) return scores[b]! - scores[a]!;
-      const byVersion = compareVersionsDescending(versions[a]!, versions[b]!);
-      if (byVersion !== 0) return byVersion;
-      return compareIdentity(ranked[a]!, ranked[b]!);
-    });
+    const order = Array.from(ranked.keys()).sort(
+      (a, b) =>
+        scores[b]! - scores[a]! ||
+        compareVersionsDescending(versions[a]!, versions[b]!) ||
+        compareIdentity(ranked[a]!, ranked[b]!),
+    );
     const sorted = order.map((i) => ranked[i]!);
     return { chosen: sorted[0]!, ranked: sorted };
   }
   return { chosen: ranked[0] ?? null, ranked };
+}
+
+/** Every OR group needs one of its wanted tags (plain or preferred) to be present. */
+function meetsGroups(tags: readonly string[], groups: readonly (readonly string[])[]): boolean {
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    let found = false;
+    for (let a = 0; a < group.length && !found; a++) found = tags.includes(group[a]!);
+    if (!found) return false;
+  }
+  return true;
 }
 
 function hasAll(tags: readonly string[], wanted: readonly string[]): boolean {
@@ -174,17 +152,16 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface Alternative {
-  kind: 'required' | 'preferred' | 'excluded';
-  name: string;
-}
-
+/**
+ * A spec split by role. Inside an OR group (as MCP Mesh 3.7 does): `tag` and `+tag` are alternatives, `+tag`
+ * also scores when present, `-tag` excludes like a top-level one; the order of alternatives does not matter.
+ */
 interface CompiledFilter {
   required: string[];
   preferred: string[];
   excluded: string[];
-  groups: Alternative[][];
-  range: semver.Range | null;
+  groups: string[][];
+  range: VersionRange | null;
 }
 
 // Specs are parsed once at registration and resolved on every topology change: compile each spec object once.
@@ -196,25 +173,32 @@ function compile(spec: DependencySpec): CompiledFilter | null {
   if (cached !== undefined) return cached;
   let compiled: CompiledFilter | null = null;
   if (checkDependencySpec(spec) === null) {
-    compiled = { required: [], preferred: [], excluded: [], groups: [], range: null };
+    const filter: CompiledFilter = { required: [], preferred: [], excluded: [], groups: [], range: null };
     for (const entry of spec.tags) {
-      if (Array.isArray(entry)) {
-        compiled.groups.push(entry.map(alternativeOf));
+      if (!Array.isArray(entry)) {
+        if (entry[0] === '+') filter.preferred.push(entry.slice(1));
+        else if (entry[0] === '-') filter.excluded.push(entry.slice(1));
+        else filter.required.push(entry);
         continue;
       }
-      const { kind, name } = alternativeOf(entry);
-      compiled[kind].push(name);
+      const wanted: string[] = [];
+      for (const tag of entry) {
+        if (tag[0] === '-') {
+          filter.excluded.push(tag.slice(1));
+        } else if (tag[0] === '+') {
+          wanted.push(tag.slice(1));
+          filter.preferred.push(tag.slice(1));
+        } else {
+          wanted.push(tag);
+        }
+      }
+      filter.groups.push(wanted);
     }
-    if (spec.version !== undefined) compiled.range = rangeOf(spec.version);
+    if (spec.version !== undefined) filter.range = rangeOf(spec.version);
+    compiled = filter;
   }
   compiledSpecs.set(spec, compiled);
   return compiled;
-}
-
-function alternativeOf(tag: string): Alternative {
-  if (tag[0] === '+') return { kind: 'preferred', name: tag.slice(1) };
-  if (tag[0] === '-') return { kind: 'excluded', name: tag.slice(1) };
-  return { kind: 'required', name: tag };
 }
 
 /**
@@ -234,30 +218,60 @@ class BoundedCache<V> {
   }
 }
 
-const ranges = new BoundedCache<semver.Range | null>(1024);
+const ranges = new BoundedCache<VersionRange | null>(1024);
 const versions = new BoundedCache<semver.SemVer | null>(16384);
 
+/** A semver range plus the `!=` exclusions npm's semver lacks and MCP Mesh's (Masterminds) accepts. */
+interface VersionRange {
+  test(version: semver.SemVer): boolean;
+}
+
 /**
- * MCP Mesh (Masterminds/semver) also accepts commas between comparators (">=1.0.0, <2.0.0"): treat them as
- * the spaces npm's semver expects. Prereleases match only ranges that name a prerelease of the same
- * major.minor.patch (includePrerelease off, as both npm and Masterminds do), so ">=1.0.0" never picks "2.0.0-beta".
+ * Parses a range the way MCP Mesh (Masterminds/semver) reads it, with npm's semver: commas between comparators
+ * mean AND (">=1.0.0, <2.0.0"), `!=1.2.3` excludes one version. Prereleases match only ranges that name a
+ * prerelease of the same major.minor.patch (includePrerelease off, as both libraries do), so ">=1.0.0" never
+ * picks "2.0.0-beta" and neither does "*".
  */
-function rangeOf(text: string): semver.Range | null {
+function rangeOf(text: string): VersionRange | null {
   return ranges.get(text, (key) => {
     try {
-      return new semver.Range(key.replace(/\s*,\s*/g, ' '), { includePrerelease: false });
+      const sets = key.split('||').map((part) => {
+        const unequal: semver.SemVer[] = [];
+        const rest = part
+          .replace(/,/g, ' ')
+          .replace(/!=\s*([^\s]+)/g, (_, version: string) => {
+            const parsed = versionOf(version);
+            if (parsed === null) throw new Error(`bad version after != in ${key}`);
+            unequal.push(parsed);
+            return ' ';
+          })
+          .trim();
+        if (rest === '' && unequal.length === 0 && key.trim() !== '') throw new Error(`empty comparator set in ${key}`);
+        const range = new semver.Range(rest || '*', { includePrerelease: false });
+        return { range, unequal };
+      });
+      return {
+        test: (version: semver.SemVer) =>
+          sets.some(({ range, unequal }) => range.test(version) && !unequal.some((u) => u.compare(version) === 0)),
+      };
     } catch {
       return null;
     }
   });
 }
 
-/** A provider's version when it is strict semver ("1.2.3", "v1.2.3", "2.0.0-rc.1"), else null. */
+/**
+ * A provider's version as MCP Mesh reads it: semver, with a leading "v" and missing minor/patch allowed
+ * ("v1.1.0", "1.2" = 1.2.0, "2" = 2.0.0); anything else ("latest") is not a version (null).
+ */
 function versionOf(text: string | undefined): semver.SemVer | null {
   if (text === undefined || text === '') return null;
   return versions.get(text, (key) => {
+    const match = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(key.trim());
+    if (match === null) return null;
+    const [, major, minor = '0', patch = '0', pre = '', build = ''] = match;
     try {
-      return new semver.SemVer(key);
+      return new semver.SemVer(`${major}.${minor}.${patch}${pre}${build}`);
     } catch {
       return null;
     }

@@ -1,0 +1,96 @@
+// `npm run bench`: measures the seed's performance table, side by side with MCP Mesh's Go registry, prints one table
+// and writes it to bench/results.md. Everything it starts is killed by pid before it exits.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GO_PACKAGE, GO_VERSION, installGoRegistry } from './go-install.js';
+import { describeMachine, loadAverage } from './machine.js';
+import { parseOptions, type BenchOptions, type Section } from './options.js';
+import { cleanupAll } from './processes.js';
+import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
+import { registryRows, type RegistrySizes } from './registry-rows.js';
+import { renderNotes, renderTable, writeResults, type Row } from './table.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const workDir = join(root, 'bench', '.work');
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function registrySizes(quick: boolean): RegistrySizes {
+  return quick
+    ? { small: 100, large: 1000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 3, latencyS: 2, latencyMax: 100, connections: 50 }
+    : { small: 1000, large: 10_000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 10, latencyS: 10, latencyMax: 500, connections: 50 };
+}
+
+async function goLauncher(options: BenchOptions): Promise<RegistryLauncher | { unavailable: string }> {
+  if (!options.withGo) return { unavailable: 'not run (--no-go)' };
+  log(`installing ${GO_PACKAGE}@${GO_VERSION} into bench/.work (once)`);
+  const install = await installGoRegistry(workDir);
+  if ('unavailable' in install) {
+    log(install.unavailable);
+    return install;
+  }
+  return goRegistry(install.binary);
+}
+
+async function section(name: Section, options: BenchOptions): Promise<Row[]> {
+  switch (name) {
+    case 'registry': {
+      const mainJs = join(root, 'dist', 'registry', 'main.js');
+      const ours: RegistryLauncher = existsSync(mainJs)
+        ? ourRegistry(mainJs)
+        : { label: 'ours', start: () => Promise.reject(new Error('dist/registry/main.js is not built (has registry/ landed?)')) };
+      return registryRows(ours, await goLauncher(options), registrySizes(options.quick), workDir, log);
+    }
+    default:
+      return [];
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), join(root, 'bench', 'results.md'));
+  mkdirSync(workDir, { recursive: true });
+  const loadBefore = loadAverage();
+  log(`machine: ${describeMachine()}; load average ${loadBefore}`);
+  const rows: Row[] = [];
+  for (const name of options.sections) {
+    log(`section ${name}`);
+    try {
+      rows.push(...(await section(name, options)));
+    } catch (error) {
+      rows.push({ section: name, metric: `${name} section`, ours: `failed: ${(error as Error).message.split('\n')[0]}`, seed: '—', go: '—', ratio: '—', met: '—' });
+    }
+  }
+  await cleanupAll();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const header = [
+    '# pm2-mesh benchmarks',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${describeMachine()}`,
+    `- load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end`,
+    `- command: \`${command}\`${options.quick ? ' (quick: smaller counts, not the reference figures)' : ''}`,
+    `- MCP Mesh Go: \`mcp-mesh-registry\` from npm \`${GO_PACKAGE}@${GO_VERSION}\`, installed on demand into bench/.work, run in the same bench`,
+    '- loopback only; both registries get the same load from the same generator (autocannon 8), one after the other',
+  ].join('\n');
+  console.log(`${renderTable(rows)}\n\n${renderNotes(rows)}`);
+  if (options.resultsFile) {
+    writeResults(options.resultsFile, header, rows);
+    log(`written to ${options.resultsFile}`);
+  }
+}
+
+const interrupted = () => {
+  log('interrupted: killing what the bench started');
+  void cleanupAll().finally(() => process.exit(130));
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
+
+main().catch(async (error) => {
+  console.error((error as Error).message);
+  await cleanupAll();
+  process.exit(1);
+});

@@ -9,6 +9,7 @@ import { parseOptions, type BenchOptions, type Section } from './options.js';
 import { cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
 import { registryRows, type RegistrySizes } from './registry-rows.js';
+import { resolutionRows } from './resolution-rows.js';
 import { renderNotes, renderTable, writeResults, type Row } from './table.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,6 +45,8 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         : { label: 'ours', start: () => Promise.reject(new Error('dist/registry/main.js is not built (has registry/ landed?)')) };
       return registryRows(ours, await goLauncher(options), registrySizes(options.quick), workDir, log);
     }
+    case 'resolution':
+      return resolutionRows(options.quick ? { capabilities: 10_000, names: 1000, runs: 5000 } : { capabilities: 10_000, names: 1000, runs: 50_000 });
     default:
       return [];
   }

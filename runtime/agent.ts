@@ -1,0 +1,265 @@
+// The public API: `agent({ name }).tool(name, config, handler)` then `.start()`. Ties together serving (http),
+// the registry link (heartbeat) and dependency injection (inject).
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  getParseErrorMessage,
+  normalizeObjectSchema,
+  safeParseAsync,
+  type AnyObjectSchema,
+  type AnySchema,
+  type ZodRawShapeCompat,
+} from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { HeartbeatRequest, ToolRegistration } from '../registry/wire.js';
+import { CircuitBreaker } from './breaker.js';
+import { loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
+import { HeartbeatLoop } from './heartbeat.js';
+import { AgentHttpServer, type HttpStatus } from './http.js';
+import { Wiring, type LocalTool } from './inject.js';
+import { describeError, Logger } from './log.js';
+import { MCP_PATH, McpClientPool } from './mcp-client.js';
+import { errorResult, toCallToolResult } from './result.js';
+import type { DependencySpec, MeshToolConfig, MeshToolHandler, ToolExtra } from './types.js';
+
+type InputSchema = ZodRawShapeCompat | AnySchema | undefined;
+
+interface ToolDefinition {
+  name: string;
+  config: MeshToolConfig<InputSchema, InputSchema, readonly DependencySpec[]>;
+  handler: (args: Record<string, unknown>, deps: Record<string, unknown>, extra: ToolExtra) => unknown;
+  input?: AnyObjectSchema;
+}
+
+export interface StartedAgent {
+  agentId: string;
+  /** Base URL other agents reach this one at. */
+  endpoint: string;
+  /** `${endpoint}/mcp`: what an MCP client connects to. */
+  mcpUrl: string;
+}
+
+export function agent(options: AgentOptions): MeshAgent {
+  return new MeshAgent(options);
+}
+
+export class MeshAgent {
+  readonly config: AgentConfig;
+  readonly log: Logger;
+  private readonly tools = new Map<string, ToolDefinition>();
+  private readonly serverSetups: ((server: McpServer) => void)[] = [];
+  private readonly clients: McpClientPool;
+  private readonly wiring: Wiring;
+  private http?: AgentHttpServer;
+  private heartbeat?: HeartbeatLoop;
+  private started?: StartedAgent;
+  private stopping?: Promise<void>;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly options: AgentOptions) {
+    this.config = loadConfig(options);
+    this.log = new Logger(this.config.agentId, { level: this.config.logLevel, heartbeats: this.config.logHeartbeats });
+    this.clients = new McpClientPool(this.config.agentId, this.config.version, this.log);
+    const specs = new Map<string, readonly DependencySpec[]>();
+    const localTools = new Map<string, LocalTool>();
+    this.wiring = new Wiring({
+      agentId: this.config.agentId,
+      specs,
+      localTools,
+      clients: this.clients,
+      breaker: new CircuitBreaker({ cooldownMs: Math.max(2 * this.config.healthIntervalMs, 5_000) }),
+      callTimeoutMs: this.config.callTimeoutMs,
+      log: this.log,
+    });
+    this.specs = specs;
+    this.localTools = localTools;
+  }
+
+  private readonly specs: Map<string, readonly DependencySpec[]>;
+  private readonly localTools: Map<string, LocalTool>;
+
+  get id(): string {
+    return this.config.agentId;
+  }
+
+  /**
+   * Registers a tool: `McpServer.registerTool`'s config plus `capability`, `tags`, `version`, `dependencies`.
+   * The handler gets `(args, deps, extra)`; it may return a CallToolResult or a plain value.
+   */
+  tool<
+    const D extends readonly DependencySpec[] = [],
+    I extends ZodRawShapeCompat | AnySchema | undefined = undefined,
+    O extends ZodRawShapeCompat | AnySchema | undefined = undefined,
+  >(name: string, config: MeshToolConfig<I, O, D>, handler: MeshToolHandler<I, O, D>): this {
+    if (this.started) throw new Error(`tool "${name}": register tools before start()`);
+    if (this.tools.has(name)) throw new Error(`tool "${name}" is already registered on agent ${this.config.name}`);
+    const definition: ToolDefinition = {
+      name,
+      config: config as ToolDefinition['config'],
+      handler: handler as unknown as ToolDefinition['handler'],
+      input: normalizeObjectSchema(config.inputSchema as InputSchema),
+    };
+    this.tools.set(name, definition);
+    this.specs.set(name, config.dependencies ?? []);
+    this.localTools.set(name, { invoke: (args, extra) => this.invokeLocal(definition, args, extra) });
+    return this;
+  }
+
+  /** Reach the plain SDK McpServer (prompts, resources …). Runs once per MCP session: keep it to registrations. */
+  server(setup: (server: McpServer) => void): this {
+    if (this.started) throw new Error('server(): call it before start()');
+    this.serverSetups.push(setup);
+    return this;
+  }
+
+  /** Serves MCP over HTTP, then heartbeats in the background (unless standalone). Resolves once serving. */
+  async start(): Promise<StartedAgent> {
+    if (this.started) return this.started;
+    const { config, log } = this;
+    this.http = new AgentHttpServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      createMcpServer: () => this.createMcpServer(),
+      status: () => this.status(),
+      allowedHosts: config.allowedHosts,
+      allowedOrigins: config.allowedOrigins,
+      sessionIdleMs: SESSION_IDLE_S * 1000,
+      log,
+    });
+    const { port } = await this.http.listen();
+    const host = config.advertisedHost.includes(':') ? `[${config.advertisedHost}]` : config.advertisedHost;
+    const endpoint = `http://${host}:${port}`;
+    this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
+    log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
+    if (!config.standalone) {
+      this.heartbeat = new HeartbeatLoop({
+        registryUrl: config.registryUrl,
+        token: config.registryToken,
+        agentId: config.agentId,
+        intervalMs: config.healthIntervalMs,
+        payload: () => this.registration(port),
+        healthCheck: this.options.healthCheck,
+        onTopology: (topology, recovering) => this.wiring.apply(topology, recovering),
+        log,
+      });
+      this.heartbeat.start();
+    }
+    if (config.handleSignals) this.handleSignals();
+    return this.started;
+  }
+
+  /** Stop accepting, unregister (bounded), close sessions and client connections. Does not exit. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.http?.stopAccepting();
+      this.heartbeat?.stop();
+      await this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS);
+      await this.http?.close();
+      await this.clients.closeAll();
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  private handleSignals(): void {
+    const shutdown = (reason: string) => {
+      this.log.info(`${reason}: shutting down`);
+      // Never outlive PM2's patience if something hangs.
+      setTimeout(() => process.exit(0), 5_000).unref();
+      this.stop().then(
+        () => process.exit(0),
+        (error) => {
+          this.log.error(`shutdown: ${describeError(error)}`);
+          process.exit(0);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    // PM2 on Windows (and with shutdown_with_message) asks politely instead of signalling.
+    process.on('message', (message) => message === 'shutdown' && shutdown('shutdown message'));
+  }
+
+  private createMcpServer(): McpServer {
+    const server = new McpServer({ name: this.config.name, version: this.config.version });
+    for (const t of this.tools.values()) {
+      const { title, description, inputSchema, outputSchema, annotations, _meta } = t.config;
+      const run = async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> =>
+        toCallToolResult(await t.handler(args, this.wiring.depsFor(t.name, extra), extra));
+      const sdkConfig = { title, description, inputSchema, outputSchema, annotations, _meta } as Parameters<McpServer['registerTool']>[1];
+      if (inputSchema !== undefined) server.registerTool(t.name, sdkConfig, run as never);
+      else server.registerTool(t.name, sdkConfig, ((extra: ToolExtra) => run({}, extra)) as never);
+    }
+    for (const setup of this.serverSetups) setup(server);
+    return server;
+  }
+
+  /** A self-proxy call: validated like the SDK does, errors turned into the same isError result. */
+  private async invokeLocal(t: ToolDefinition, args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> {
+    let input: Record<string, unknown> = {};
+    if (t.input) {
+      const parsed = await safeParseAsync(t.input, args);
+      if (!parsed.success) {
+        const message = `Input validation error: Invalid arguments for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`;
+        return errorResult(new McpError(ErrorCode.InvalidParams, message));
+      }
+      input = parsed.data as Record<string, unknown>;
+    }
+    try {
+      return toCallToolResult(await t.handler(input, this.wiring.depsFor(t.name, extra), extra));
+    } catch (error) {
+      return errorResult(error);
+    }
+  }
+
+  /** The POST /heartbeat body. */
+  private registration(port: number): HeartbeatRequest {
+    const { config } = this;
+    const tools: ToolRegistration[] = [...this.tools.values()].map((t) => ({
+      function_name: t.name,
+      capability: t.config.capability ?? t.name,
+      version: t.config.version ?? config.version,
+      tags: [...(t.config.tags ?? [])],
+      description: t.config.description ?? '',
+      input_schema: t.input ? (toJsonSchemaCompat(t.input, { strictUnions: true, pipeStrategy: 'input' }) as Record<string, unknown>) : { type: 'object', properties: {} },
+      ...(t.config.outputSchema
+        ? { output_schema: toJsonSchemaCompat(normalizeObjectSchema(t.config.outputSchema)!, { strictUnions: true, pipeStrategy: 'output' }) as Record<string, unknown> }
+        : {}),
+      dependencies: (t.config.dependencies ?? []) as ToolRegistration['dependencies'],
+    }));
+    return {
+      agent_id: config.agentId,
+      name: config.name,
+      version: config.version,
+      agent_type: 'mcp_agent',
+      runtime: 'typescript',
+      description: config.description ?? '',
+      http_host: config.advertisedHost,
+      http_port: port,
+      namespace: config.namespace,
+      tools,
+      metadata: processMetadata(),
+    };
+  }
+
+  private async status(): Promise<HttpStatus> {
+    const health = this.heartbeat?.lastHealth ?? (this.options.healthCheck ? undefined : { status: 'healthy' as const });
+    const deps = this.wiring.counts();
+    return {
+      healthy: health?.status !== 'unhealthy',
+      body: {
+        status: health?.status ?? 'healthy',
+        ...(health?.error ? { error: health.error } : {}),
+        agent_id: this.config.agentId,
+        name: this.config.name,
+        version: this.config.version,
+        uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000),
+        registry: this.heartbeat?.state ?? 'standalone',
+        topology_hash: this.wiring.hash || null,
+        dependencies: deps,
+        sessions: this.http?.sessionCount ?? 0,
+        mcp_requests: this.http?.mcpRequests ?? 0,
+      },
+    };
+  }
+}

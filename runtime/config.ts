@@ -1,0 +1,179 @@
+// An agent's configuration: code options, overridden by MCP_MESH_* environment variables (as in MCP Mesh),
+// so that one agent file can be started differently by PM2's ecosystem file.
+import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
+import {
+  DEFAULT_AGENT_HEARTBEAT_INTERVAL_S,
+  DEFAULT_CALL_TIMEOUT_S,
+  DEFAULT_REGISTRY_URL,
+} from '../registry/defaults.js';
+import { AGENT_ID_PATTERN } from '../registry/wire.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+/** Where the agent serves unless told otherwise: loopback only. */
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** Registry retry: first delay, doubled on each failure up to the cap. */
+export const BACKOFF_INITIAL_MS = 1_000;
+export const BACKOFF_MAX_MS = 30_000;
+/** Seconds the topology long-poll asks the registry to hold (its maximum is MAX_TOPOLOGY_WAIT_S). */
+export const TOPOLOGY_WAIT_S = 30;
+/** Bound on the DELETE /agents/:id sent at shutdown (PM2 kills after kill_timeout, 1.6 s by default). */
+export const UNREGISTER_TIMEOUT_MS = 1_000;
+/** Seconds an MCP session may stay idle before the agent drops it (a client re-initializes on 404). */
+export const SESSION_IDLE_S = 600;
+
+export interface HealthStatus {
+  status: 'healthy' | 'unhealthy' | 'degraded';
+  error?: string;
+}
+
+export interface AgentOptions {
+  /** Agent name; MCP_MESH_AGENT_NAME overrides it. */
+  name: string;
+  version?: string;
+  description?: string;
+  namespace?: string;
+  /** Fixed agent id (default `{name}-{8 hex}`, new on each start). */
+  agentId?: string;
+  registryUrl?: string;
+  /** Bearer token the registry requires, if any. */
+  registryToken?: string;
+  httpHost?: string;
+  /** 0 = any free port. */
+  httpPort?: number;
+  /** Seconds between heartbeats. */
+  healthInterval?: number;
+  /** No registry traffic at all: a plain MCP server. */
+  standalone?: boolean;
+  /** Seconds a proxied call may take. */
+  callTimeout?: number;
+  logLevel?: LogLevel;
+  logHeartbeats?: boolean;
+  /** Extra Host header values accepted (`name` or `name:port`; `*` accepts any). */
+  allowedHosts?: string[];
+  /** Extra Origin values accepted (`http://app.example:3000`). */
+  allowedOrigins?: string[];
+  /** Checked on every heartbeat; an unhealthy result takes the agent out of resolution until it passes. */
+  healthCheck?: () => HealthStatus | boolean | Promise<HealthStatus | boolean>;
+  /** Install SIGINT/SIGTERM handlers that unregister and exit (default true). */
+  handleSignals?: boolean;
+}
+
+export interface AgentConfig {
+  name: string;
+  version: string;
+  description?: string;
+  namespace: string;
+  agentId: string;
+  registryUrl: string;
+  registryToken?: string;
+  httpHost: string;
+  httpPort: number;
+  /** The host other agents use to reach this one. */
+  advertisedHost: string;
+  healthIntervalMs: number;
+  /** No registry traffic (MCP_MESH_STANDALONE, MCP_MESH_ENABLED=false or MCP_MESH_AUTO_RUN=false). */
+  standalone: boolean;
+  callTimeoutMs: number;
+  logLevel: LogLevel;
+  logHeartbeats: boolean;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  handleSignals: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(options: AgentOptions, env: Env = process.env): AgentConfig {
+  const name = text(env, 'MCP_MESH_AGENT_NAME') ?? options.name;
+  if (!name) throw new Error('agent name is required: agent({ name }) or MCP_MESH_AGENT_NAME');
+  const agentId = text(env, 'MCP_MESH_AGENT_ID') ?? options.agentId ?? `${name}-${randomBytes(4).toString('hex')}`;
+  if (!AGENT_ID_PATTERN.test(agentId)) {
+    throw new Error(`agent id "${agentId}" must be 1-128 characters of A-Z a-z 0-9 . _ : - (set MCP_MESH_AGENT_ID or a simpler name)`);
+  }
+  const httpHost = text(env, 'MCP_MESH_HTTP_HOST') ?? options.httpHost ?? DEFAULT_HTTP_HOST;
+  const enabled = bool(env, 'MCP_MESH_ENABLED') ?? true;
+  const autoRun = bool(env, 'MCP_MESH_AUTO_RUN') ?? true;
+  const standalone = (bool(env, 'MCP_MESH_STANDALONE') ?? options.standalone ?? false) || !enabled || !autoRun;
+  const logLevel = (text(env, 'MCP_MESH_LOG_LEVEL')?.toLowerCase() ?? options.logLevel ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`MCP_MESH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const registryUrl = (text(env, 'MCP_MESH_REGISTRY_URL') ?? options.registryUrl ?? DEFAULT_REGISTRY_URL).replace(/\/+$/, '');
+  try {
+    new URL(registryUrl);
+  } catch {
+    throw new Error(`MCP_MESH_REGISTRY_URL "${registryUrl}" is not a URL (e.g. http://127.0.0.1:8000)`);
+  }
+  return {
+    name,
+    version: text(env, 'MCP_MESH_AGENT_VERSION') ?? options.version ?? '1.0.0',
+    description: options.description,
+    namespace: text(env, 'MCP_MESH_NAMESPACE') ?? options.namespace ?? 'default',
+    agentId,
+    registryUrl,
+    registryToken: text(env, 'MCP_MESH_REGISTRY_TOKEN') ?? options.registryToken,
+    httpHost,
+    httpPort: int(env, 'MCP_MESH_HTTP_PORT', 0, 65535) ?? options.httpPort ?? 0,
+    advertisedHost: advertisedHost(httpHost),
+    healthIntervalMs: seconds(env, 'MCP_MESH_HEALTH_INTERVAL') ?? (options.healthInterval ?? DEFAULT_AGENT_HEARTBEAT_INTERVAL_S) * 1000,
+    standalone,
+    callTimeoutMs: seconds(env, 'MCP_MESH_CALL_TIMEOUT') ?? (options.callTimeout ?? DEFAULT_CALL_TIMEOUT_S) * 1000,
+    logLevel,
+    logHeartbeats: bool(env, 'MCP_MESH_LOG_HEARTBEATS') ?? options.logHeartbeats ?? true,
+    allowedHosts: [...(options.allowedHosts ?? []), ...list(env, 'MCP_MESH_ALLOWED_HOSTS')],
+    allowedOrigins: [...(options.allowedOrigins ?? []), ...list(env, 'MCP_MESH_ALLOWED_ORIGINS')],
+    handleSignals: options.handleSignals ?? true,
+  };
+}
+
+/** A wildcard bind address cannot be dialled: advertise this machine's first external IPv4 instead. */
+function advertisedHost(bindHost: string): string {
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') return bindHost;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function text(env: Env, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value ? value : undefined;
+}
+
+function bool(env: Env, key: string): boolean | undefined {
+  const value = text(env, key)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new Error(`${key} must be true or false, not "${env[key]}"`);
+}
+
+function int(env: Env, key: string, min: number, max: number): number | undefined {
+  const value = text(env, key);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${key} must be an integer from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+/** A positive number of seconds, returned in milliseconds. */
+function seconds(env: Env, key: string): number | undefined {
+  const value = text(env, key);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${key} must be a positive number of seconds, not "${value}"`);
+  return Math.round(n * 1000);
+}
+
+function list(env: Env, key: string): string[] {
+  return (text(env, key) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** What the registry learns about the process this agent runs in (PM2 sets `pm_id` and `name`). */
+export function processMetadata(env: Env = process.env): { pm_id?: number; pm2_name?: string; pid: number } {
+  const pmId = env.pm_id !== undefined && /^\d+$/.test(env.pm_id) ? Number(env.pm_id) : undefined;
+  return {
+    ...(pmId !== undefined ? { pm_id: pmId } : {}),
+    ...(pmId !== undefined && env.name ? { pm2_name: env.name } : {}),
+    pid: process.pid,
+  };
+}

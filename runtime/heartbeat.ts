@@ -1,0 +1,278 @@
+// Talking to the registry (agents always call it, it never calls them): POST /heartbeat to register, HEAD every
+// interval, POST again on 202/410, back off while it is unreachable, and hold one topology long-poll open so a
+// change reaches this agent in well under a second.
+import type { HeartbeatRequest, HeartbeatResponse, TopologyResponse } from '../registry/wire.js';
+import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
+import type { Topology } from './inject.js';
+import { describeError, type Logger } from './log.js';
+
+/** Per request, besides the long-poll's own wait. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** A HEAD 200 is logged the first time, then once every this many. */
+const ROUTINE_LOG_EVERY = 12;
+/** Slowest a health check may be before it counts as failed. */
+const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+
+export type RegistryState = 'connecting' | 'connected' | 'unreachable' | 'standalone';
+
+export interface HeartbeatOptions {
+  registryUrl: string;
+  token?: string;
+  agentId: string;
+  intervalMs: number;
+  /** The full registration; `health` is filled in by the loop. */
+  payload: () => HeartbeatRequest;
+  healthCheck?: () => HealthStatus | boolean | Promise<HealthStatus | boolean>;
+  /** A topology from the registry; `recovering`: the registry lost this agent (410), others may not be back yet. */
+  onTopology: (topology: Topology, recovering: boolean) => void;
+  log: Logger;
+}
+
+class RegistryError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class HeartbeatLoop {
+  state: RegistryState = 'connecting';
+  /** ms since the epoch of the first successful registration. */
+  firstRegisteredAt?: number;
+  lastHealth?: HealthStatus;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private wakeUp?: () => void;
+  private needPost = true;
+  /** Set by a 410: the next topologies come from a registry that is still filling up again. */
+  private recovering = false;
+  private lastTopology?: Topology;
+  private reportedHealth?: string;
+  private routineCount = 0;
+  private registryHash?: string;
+  private watching = false;
+  private connectedWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: HeartbeatOptions) {}
+
+  start(): void {
+    void this.run();
+  }
+
+  /** Stops the loop and the long-poll; then `unregister` may be sent. */
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    this.wakeUp?.();
+    for (const w of this.connectedWaiters.splice(0)) w();
+  }
+
+  /** Graceful DELETE /agents/:id, bounded: shutdown never hangs on a dead registry. */
+  async unregister(timeoutMs: number): Promise<boolean> {
+    if (this.firstRegisteredAt === undefined) return false;
+    try {
+      const res = await this.request('DELETE', `/agents/${encodeURIComponent(this.options.agentId)}`, undefined, AbortSignal.timeout(timeoutMs));
+      await res.body?.cancel();
+      this.options.log.info(`unregistered (DELETE ${res.status})`);
+      return res.ok;
+    } catch (error) {
+      this.options.log.warn(`unregister failed: ${describeError(error)}`);
+      return false;
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      let delay = this.options.intervalMs;
+      try {
+        await this.beat();
+        if (failures > 0) this.options.log.heartbeat('restored: registry reachable again', 'change');
+        failures = 0;
+        this.setConnected();
+      } catch (error) {
+        if (this.stopped) break;
+        failures += 1;
+        delay = Math.min(BACKOFF_INITIAL_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
+        this.state = 'unreachable';
+        this.options.log.heartbeat(`failed: ${describeError(error)}; retry in ${delay / 1000}s`, 'problem');
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  /** One heartbeat: POST when needed (first time, 202, 410, health changed), else HEAD. */
+  private async beat(): Promise<void> {
+    const health = await this.checkHealth();
+    if (health && JSON.stringify(health) !== this.reportedHealth) this.needPost = true;
+    if (!this.needPost) {
+      const res = await this.request('HEAD', `/heartbeat/${encodeURIComponent(this.options.agentId)}`);
+      if (res.status === 200) {
+        this.routineCount += 1;
+        this.options.log.heartbeat('ok (HEAD 200)', 'routine', this.routineCount === 1 || this.routineCount % ROUTINE_LOG_EVERY === 0);
+        return;
+      }
+      if (res.status === 202) {
+        this.options.log.heartbeat('topology changed (HEAD 202), refreshing', 'change');
+      } else if (res.status === 410) {
+        this.options.log.heartbeat('unknown to the registry (HEAD 410), registering again', 'change');
+        this.startRecovery();
+      } else {
+        throw new RegistryError(res.status, `HEAD answered ${res.status}`);
+      }
+      this.needPost = true;
+    }
+    await this.post(health);
+  }
+
+  private async post(health: HealthStatus | undefined): Promise<void> {
+    const payload = { ...this.options.payload(), ...(health ? { health } : {}) };
+    const res = await this.request('POST', '/heartbeat', payload);
+    const body = (await res.json().catch(() => undefined)) as (HeartbeatResponse & { error?: string }) | undefined;
+    if (!res.ok || !body) throw new RegistryError(res.status, `POST answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
+    this.needPost = false;
+    this.reportedHealth = health ? JSON.stringify(health) : undefined;
+    const first = this.firstRegisteredAt === undefined;
+    if (first) this.firstRegisteredAt = Date.now();
+    const resolved = Object.values(body.dependencies_resolved ?? {}).flat();
+    const available = resolved.filter((d) => d.status === 'available').length;
+    this.options.log.heartbeat(
+      `registered (POST ${res.status}, ${available}/${resolved.length} dependencies resolved${health && health.status !== 'healthy' ? `, ${health.status}` : ''})`,
+      first ? 'change' : 'routine',
+      true,
+    );
+    this.receive(body.dependencies_resolved, body.dependency_alternatives, body.topology_hash);
+  }
+
+  private receive(resolved: Topology['resolved'] | undefined, alternatives: Topology['alternatives'], hash: string | undefined): void {
+    this.registryHash = hash;
+    this.lastTopology = { resolved: resolved ?? {}, alternatives: alternatives ?? {} };
+    this.options.onTopology(this.lastTopology, this.recovering);
+  }
+
+  /**
+   * After a 410 the registry restarted empty: providers re-register over the next backoff period (up to
+   * BACKOFF_MAX_MS). Until then the wiring keeps providers the registry does not know again yet.
+   */
+  private startRecovery(): void {
+    if (this.recovering) return;
+    this.recovering = true;
+    setTimeout(() => {
+      this.recovering = false;
+      if (this.lastTopology && !this.stopped) this.options.onTopology(this.lastTopology, false);
+    }, BACKOFF_MAX_MS + 2 * this.options.intervalMs).unref();
+  }
+
+  private setConnected(): void {
+    this.state = 'connected';
+    for (const w of this.connectedWaiters.splice(0)) w();
+    if (!this.watching && !this.stopped) {
+      this.watching = true;
+      void this.watch().finally(() => (this.watching = false));
+    }
+  }
+
+  private connected(): Promise<void> {
+    if (this.state === 'connected' || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  /** The long-poll: one request open at a time; it answers as soon as this agent's resolution changes. */
+  private async watch(): Promise<void> {
+    const path = `/agents/${encodeURIComponent(this.options.agentId)}/topology`;
+    while (!this.stopped) {
+      await this.connected();
+      if (this.stopped) return;
+      const sent = this.registryHash ?? '';
+      let res: Response;
+      try {
+        res = await this.request('GET', `${path}?hash=${encodeURIComponent(sent)}&wait=${TOPOLOGY_WAIT_S}`, undefined, undefined, TOPOLOGY_WAIT_S * 1000 + REQUEST_TIMEOUT_MS);
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.log.debug(`topology watch: ${describeError(error)}`);
+        // The heartbeat loop notices the registry is gone and backs off; wait for it to reconnect.
+        this.state = this.state === 'connected' ? 'unreachable' : this.state;
+        this.wakeUp?.();
+        await this.sleepQuietly(BACKOFF_INITIAL_MS);
+        continue;
+      }
+      if (res.status === 200) {
+        const body = (await res.json().catch(() => undefined)) as TopologyResponse | undefined;
+        if (!body) continue;
+        if (body.topology_hash === sent) await this.sleepQuietly(BACKOFF_INITIAL_MS); // a registry answering 200 for no change: do not spin
+        this.receive(body.dependencies_resolved, body.dependency_alternatives, body.topology_hash);
+      } else if (res.status === 304) {
+        await res.body?.cancel();
+      } else if (res.status === 410) {
+        await res.body?.cancel();
+        this.startRecovery();
+        this.needPost = true;
+        this.wakeUp?.();
+        this.state = 'connecting';
+      } else if (res.status === 404 || res.status === 405 || res.status === 501) {
+        await res.body?.cancel();
+        this.options.log.debug(`registry has no topology watch (${res.status}): relying on heartbeats`);
+        return;
+      } else {
+        await res.body?.cancel();
+        await this.sleepQuietly(BACKOFF_INITIAL_MS);
+      }
+    }
+  }
+
+  private async checkHealth(): Promise<HealthStatus | undefined> {
+    const check = this.options.healthCheck;
+    if (!check) return undefined;
+    let health: HealthStatus;
+    try {
+      const outcome = await Promise.race([
+        Promise.resolve(check()),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`health check took over ${HEALTH_CHECK_TIMEOUT_MS} ms`)), HEALTH_CHECK_TIMEOUT_MS).unref()),
+      ]);
+      health = typeof outcome === 'boolean' ? { status: outcome ? 'healthy' : 'unhealthy' } : outcome;
+    } catch (error) {
+      health = { status: 'unhealthy', error: describeError(error) };
+    }
+    if (this.lastHealth && this.lastHealth.status !== health.status) {
+      this.options.log.info(`health ${this.lastHealth.status} → ${health.status}${health.error ? `: ${health.error}` : ''}`);
+    }
+    this.lastHealth = health;
+    return health;
+  }
+
+  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const signals = [signal ?? AbortSignal.timeout(timeoutMs)];
+    if (method !== 'DELETE') signals.push(this.abort.signal);
+    return fetch(this.options.registryUrl + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.any(signals),
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        if (self.wakeUp === done) self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private sleepQuietly(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}

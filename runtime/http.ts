@@ -1,0 +1,248 @@
+// Serving: MCP over Streamable HTTP at /mcp (one McpServer + transport per session), plus /health, /ready and
+// /livez, behind a Host/Origin allow-list (DNS-rebinding protection).
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { describeError, type Logger } from './log.js';
+import { MCP_PATH, MESH_CONSUMER_HEADER } from './mcp-client.js';
+
+/** Largest JSON-RPC body accepted on /mcp. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface HttpStatus {
+  /** 200 or 503 for /health. */
+  healthy: boolean;
+  body: Record<string, unknown>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** A fresh McpServer for a new session (`consumer`: the agent id of a mesh agent calling in). */
+  createMcpServer: (consumer: string | undefined) => McpServer;
+  status: () => HttpStatus | Promise<HttpStatus>;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  sessionIdleMs: number;
+  log: Logger;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  lastActive: number;
+  consumer?: string;
+}
+
+export class AgentHttpServer {
+  private readonly sessions = new Map<string, Session>();
+  private server?: Server;
+  private sweeper?: NodeJS.Timeout;
+  private draining = false;
+  private hostAllow?: Set<string>;
+  private originAllow = new Set<string>();
+  /** Requests served on /mcp since start (lets tests prove a self proxy made none). */
+  mcpRequests = 0;
+
+  constructor(private readonly options: HttpServerOptions) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    const server = createServer((req, res) => {
+      this.route(req, res).catch((error) => {
+        this.options.log.error(`http ${req.method} ${req.url}: ${describeError(error)}`);
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    this.buildAllowLists(port);
+    this.sweeper = setInterval(() => this.sweepIdle(), Math.min(60_000, this.options.sessionIdleMs / 2));
+    this.sweeper.unref();
+    return { host: this.options.host, port };
+  }
+
+  /** Stop taking new connections; requests still arriving on open ones get 503 (a mesh caller fails over). */
+  stopAccepting(): void {
+    this.draining = true;
+    this.server?.close();
+    this.server?.closeIdleConnections();
+  }
+
+  async close(): Promise<void> {
+    this.stopAccepting();
+    if (this.sweeper) clearInterval(this.sweeper);
+    await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id)));
+    this.server?.closeAllConnections();
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+    const refusal = this.checkHostAndOrigin(req);
+    if (refusal) {
+      this.options.log.warn(`refused ${req.method} ${path}: ${refusal}`);
+      return sendJson(res, 403, { error: refusal });
+    }
+    if (path === MCP_PATH) return this.handleMcp(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `${req.method} not allowed on ${path}` });
+    if (path === '/livez') return sendJson(res, 200, { status: 'alive' });
+    if (path === '/ready') {
+      return this.draining ? sendJson(res, 503, { ready: false, reason: 'shutting down' }) : sendJson(res, 200, { ready: true });
+    }
+    if (path === '/health') {
+      const status = await this.options.status();
+      return sendJson(res, status.healthy && !this.draining ? 200 : 503, status.body);
+    }
+    sendJson(res, 404, { error: `no route ${path}; MCP is served at ${MCP_PATH}` });
+  }
+
+  private async handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.mcpRequests += 1;
+    if (this.draining) {
+      res.setHeader('connection', 'close');
+      return sendRpcError(res, 503, -32000, 'Service Unavailable: agent shutting down');
+    }
+    const sessionId = header(req, 'mcp-session-id');
+    const session = sessionId ? this.sessions.get(sessionId) : undefined;
+    if (sessionId && !session) return sendRpcError(res, 404, -32001, 'Session not found');
+
+    if (req.method === 'POST') {
+      const body = await readJson(req, res);
+      if (body === undefined) return;
+      if (session) {
+        session.lastActive = Date.now();
+        return session.transport.handleRequest(req, res, body);
+      }
+      const isInit = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+      if (!isInit) return sendRpcError(res, 400, -32000, 'Bad Request: no valid session id (send initialize first)');
+      return this.openSession(req, res, body);
+    }
+    if (!session) return sendRpcError(res, 400, -32000, 'Bad Request: mcp-session-id header is required');
+    session.lastActive = Date.now();
+    // A mesh consumer needs no server-to-client stream: 405 tells its SDK client not to hold one open.
+    if (req.method === 'GET' && session.consumer) return sendJson(res, 405, { error: 'no standalone stream for mesh sessions' });
+    if (req.method === 'GET' || req.method === 'DELETE') return session.transport.handleRequest(req, res);
+    res.setHeader('allow', 'GET, POST, DELETE');
+    sendJson(res, 405, { error: `${req.method} not allowed on ${MCP_PATH}` });
+  }
+
+  private async openSession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const consumer = header(req, MESH_CONSUMER_HEADER);
+    const server = this.options.createMcpServer(consumer);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: consumer !== undefined,
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, { transport, server, consumer, lastActive: Date.now() });
+        this.options.log.debug(`session ${id} opened${consumer ? ` by ${consumer}` : ''}`);
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id && this.sessions.get(id)?.transport === transport) {
+        this.sessions.delete(id);
+        this.options.log.debug(`session ${id} closed`);
+      }
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  private async closeSession(id: string): Promise<void> {
+    const session = this.sessions.get(id);
+    this.sessions.delete(id);
+    await session?.server.close().catch(() => undefined);
+  }
+
+  private sweepIdle(): void {
+    const cutoff = Date.now() - this.options.sessionIdleMs;
+    for (const [id, s] of this.sessions) {
+      if (s.lastActive < cutoff) {
+        this.options.log.debug(`session ${id} idle, closing`);
+        void this.closeSession(id);
+      }
+    }
+  }
+
+  /** Loopback binds accept only loopback names (plus configured ones); Origin, when sent, must be one of ours. */
+  private buildAllowLists(port: number): void {
+    const { host, allowedHosts, allowedOrigins } = this.options;
+    const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host);
+    if (allowedHosts.includes('*')) this.hostAllow = undefined;
+    else if (loopback || allowedHosts.length) {
+      const names = new Set(['127.0.0.1', 'localhost', '[::1]', host.includes(':') && !host.startsWith('[') ? `[${host}]` : host]);
+      this.hostAllow = new Set();
+      for (const n of names) this.hostAllow.add(n).add(`${n}:${port}`);
+      for (const h of allowedHosts) this.hostAllow.add(h.toLowerCase());
+    } else {
+      this.options.log.warn(`serving on ${host} with no MCP_MESH_ALLOWED_HOSTS: Host header not checked`);
+    }
+    this.originAllow = new Set(allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
+  }
+
+  private checkHostAndOrigin(req: IncomingMessage): string | undefined {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (this.hostAllow && !this.hostAllow.has(host)) return `Host "${host}" not allowed (add it to MCP_MESH_ALLOWED_HOSTS)`;
+    const origin = header(req, 'origin')?.toLowerCase();
+    if (!origin || this.originAllow.has('*') || this.originAllow.has(origin)) return undefined;
+    let originHost: string;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      return `Origin "${origin}" not allowed`;
+    }
+    const sameSite = this.hostAllow ? this.hostAllow.has(originHost) : originHost === host;
+    return sameSite ? undefined : `Origin "${origin}" not allowed (add it to MCP_MESH_ALLOWED_ORIGINS)`;
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+function sendRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/** The parsed JSON body, or undefined after answering 400/413 itself. */
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      sendRpcError(res, 413, -32000, `request body larger than ${MAX_BODY_BYTES} bytes`);
+      req.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    sendRpcError(res, 400, -32700, `Parse error: ${describeError(error)}`);
+    return undefined;
+  }
+}

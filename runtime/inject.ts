@@ -1,0 +1,282 @@
+// Dependency injection: turns the registry's resolution into proxies for each tool's `deps`, rewiring only
+// when the topology hash changes. Self proxies call a local handler in-process; MCP proxies call another agent,
+// failing over along the registry's ranked alternatives, with a circuit breaker per provider.
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { topologyHash } from '../registry/topology-hash.js';
+import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../registry/wire.js';
+import type { CircuitBreaker } from './breaker.js';
+import { describeError, type Logger } from './log.js';
+import { isUnreachable, type McpClientPool } from './mcp-client.js';
+import {
+  MeshCallError,
+  MeshToolError,
+  MeshUnavailableError,
+  unwrapResult,
+  type ProviderRef,
+} from './result.js';
+import type { CallOptions, DependencySpec, MeshProxy, ToolExtra } from './types.js';
+
+/** What the registry answered about this agent's dependencies (POST /heartbeat or the topology long-poll). */
+export interface Topology {
+  resolved: DependenciesResolved;
+  alternatives?: DependencyAlternatives;
+}
+
+/** A tool of this agent as a self proxy sees it: validated input, deps injected, errors as isError results. */
+export interface LocalTool {
+  invoke(args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult>;
+}
+
+export interface WiringOptions {
+  agentId: string;
+  /** Declared dependencies per tool name, in registration order. */
+  specs: Map<string, readonly DependencySpec[]>;
+  localTools: Map<string, LocalTool>;
+  clients: McpClientPool;
+  breaker: CircuitBreaker;
+  callTimeoutMs: number;
+  log: Logger;
+}
+
+interface Slot {
+  key: string;
+  capability: string;
+  /** Ranked providers, the registry's choice first. Empty: unresolved. */
+  candidates: ResolvedDependency[];
+}
+
+interface CallPlan {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  extra?: ToolExtra;
+}
+
+export function dependencyKey(spec: DependencySpec): string {
+  return typeof spec === 'string' ? spec : (spec.as ?? spec.capability);
+}
+
+function dependencyCapability(spec: DependencySpec): string {
+  return typeof spec === 'string' ? spec : spec.capability;
+}
+
+function sameProvider(a: ResolvedDependency, b: ResolvedDependency): boolean {
+  return a.agent_id === b.agent_id && a.function_name === b.function_name && a.endpoint === b.endpoint;
+}
+
+function isAvailable(entry: ResolvedDependency | undefined): entry is ResolvedDependency {
+  return !!entry && entry.status === 'available' && !!entry.agent_id && !!entry.function_name;
+}
+
+const unresolvedEntry = (capability: string): ResolvedDependency => ({
+  agent_id: '',
+  capability,
+  endpoint: '',
+  function_name: '',
+  status: 'unresolved',
+});
+
+export class Wiring {
+  private slots = new Map<string, Slot[]>();
+  private currentHash = '';
+
+  constructor(private readonly options: WiringOptions) {}
+
+  get hash(): string {
+    return this.currentHash;
+  }
+
+  /** Declared dependencies of all tools, and how many are resolved now. */
+  counts(): { resolved: number; total: number } {
+    let resolved = 0;
+    let total = 0;
+    for (const specs of this.options.specs.values()) total += specs.length;
+    for (const slots of this.slots.values()) resolved += slots.filter((s) => s.candidates.length > 0).length;
+    return { resolved, total };
+  }
+
+  /**
+   * Applies a topology; returns true if it rewired. With `keepMissing` (just after the registry lost its state and
+   * providers have not re-registered yet) a dependency that would turn unresolved keeps its current providers.
+   */
+  apply(topology: Topology, keepMissing = false): boolean {
+    const next = new Map<string, Slot[]>();
+    let merged = false;
+    for (const [fn, specs] of this.options.specs) {
+      if (specs.length === 0) continue;
+      const old = this.slots.get(fn);
+      next.set(
+        fn,
+        specs.map((spec, i) => {
+          const capability = dependencyCapability(spec);
+          const primary = topology.resolved?.[fn]?.[i];
+          const ranked = (topology.alternatives?.[fn]?.[i] ?? []).filter(isAvailable);
+          const candidates = isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
+          if (keepMissing && old?.[i]) {
+            for (const c of old[i].candidates) {
+              if (!candidates.some((n) => sameProvider(n, c))) {
+                candidates.push(c);
+                merged = true;
+              }
+            }
+          }
+          return { key: dependencyKey(spec), capability, candidates };
+        }),
+      );
+    }
+    const hash = merged ? effectiveHash(next) : topologyHash(topology.resolved ?? {}, topology.alternatives ?? {});
+    if (hash === this.currentHash) return false;
+    this.currentHash = hash;
+    this.slots = next;
+    const endpoints = new Set<string>();
+    const providers: string[] = [];
+    for (const slots of next.values()) {
+      for (const slot of slots) {
+        for (const c of slot.candidates) {
+          endpoints.add(c.endpoint);
+          providers.push(breakerKey(c));
+        }
+      }
+    }
+    // The registry lists only healthy providers: a new topology closes their circuits.
+    this.options.breaker.reset(providers);
+    this.options.clients.retain(endpoints);
+    this.options.log.topology(hash, this.summary() + (merged ? ' (keeping providers until they re-register)' : ''));
+    return true;
+  }
+
+  /** `hello.time_service→timesvc-1a2b3c4d/now(+1)`, one item per declared dependency. */
+  summary(): string {
+    const items: string[] = [];
+    for (const [fn, slots] of this.slots) {
+      for (const s of slots) {
+        const [first, ...rest] = s.candidates;
+        const target = first
+          ? `${first.agent_id === this.options.agentId ? 'self' : first.agent_id}/${first.function_name}${rest.length ? `(+${rest.length})` : ''}`
+          : 'unresolved';
+        items.push(`${fn}.${s.key}→${target}`);
+      }
+    }
+    return items.length ? items.join(', ') : 'no dependencies';
+  }
+
+  /** The `deps` object for one call of tool `fn`: proxies bound to that call's cancellation signal. */
+  depsFor(fn: string, extra?: ToolExtra): Record<string, MeshProxy | undefined> {
+    const deps: Record<string, MeshProxy | undefined> = {};
+    const specs = this.options.specs.get(fn) ?? [];
+    for (const spec of specs) deps[dependencyKey(spec)] = undefined;
+    for (const slot of this.slots.get(fn) ?? []) {
+      if (slot.candidates.length) deps[slot.key] = this.proxy(slot, extra);
+    }
+    return deps;
+  }
+
+  private proxy(slot: Slot, extra?: ToolExtra): MeshProxy {
+    const primary = slot.candidates[0]!;
+    const plan = (options: CallOptions = {}): CallPlan => ({
+      signal: options.signal ?? extra?.signal,
+      timeoutMs: options.timeoutMs ?? this.options.callTimeoutMs,
+      extra,
+    });
+    const proxy = async (args: Record<string, unknown> = {}, options?: CallOptions) => {
+      const { result, provider } = await this.invoke(slot, args, plan(options));
+      if (result.isError) throw new MeshToolError(provider, result);
+      return unwrapResult(result);
+    };
+    return Object.assign(proxy, {
+      call: async (args: Record<string, unknown> = {}, options?: CallOptions) => (await this.invoke(slot, args, plan(options))).result,
+      agentId: primary.agent_id,
+      functionName: primary.function_name,
+      capability: slot.capability,
+      endpoint: primary.endpoint,
+      local: this.isLocal(primary),
+    });
+  }
+
+  private isLocal(c: ResolvedDependency): boolean {
+    return c.agent_id === this.options.agentId && this.options.localTools.has(c.function_name);
+  }
+
+  /** One call along the ranked providers: the next one only when this one could not be reached at all. */
+  private async invoke(slot: Slot, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+    const attempts: { provider: ProviderRef; error: string }[] = [];
+    for (const c of slot.candidates) {
+      const provider: ProviderRef = { capability: slot.capability, agentId: c.agent_id, functionName: c.function_name, endpoint: c.endpoint };
+      if (this.isLocal(c)) return { result: await this.callLocal(provider, args, plan), provider };
+      const key = breakerKey(c);
+      if (!this.options.breaker.allow(key)) {
+        attempts.push({ provider, error: 'circuit open' });
+        continue;
+      }
+      try {
+        const result = await this.options.clients.callTool(c.endpoint, c.function_name, args, plan);
+        this.options.breaker.success(key);
+        return { result, provider };
+      } catch (error) {
+        if (plan.signal?.aborted) {
+          this.options.breaker.success(key);
+          throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal.reason)}`, { cause: error });
+        }
+        if (!isUnreachable(error)) {
+          this.options.breaker.success(key);
+          throw new MeshCallError(provider, describeError(error), { cause: error });
+        }
+        if (this.options.breaker.failure(key)) this.options.log.warn(`circuit open for ${c.agent_id} (${c.endpoint}): ${describeError(error)}`);
+        attempts.push({ provider, error: describeError(error) });
+        if (slot.candidates.length > 1) this.options.log.debug(`${slot.capability}: ${c.agent_id} unreachable, trying the next provider`);
+      }
+    }
+    throw new MeshUnavailableError(slot.capability, attempts);
+  }
+
+  /** Self proxy: the handler of a tool of this agent, in-process, with the same timeout and cancellation. */
+  private async callLocal(provider: ProviderRef, args: Record<string, unknown>, plan: CallPlan): Promise<CallToolResult> {
+    const tool = this.options.localTools.get(provider.functionName)!;
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: plan.timeoutMs })),
+      plan.timeoutMs,
+    );
+    const signal = plan.signal ? AbortSignal.any([plan.signal, timeout.signal]) : timeout.signal;
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+      aborted.catch(() => undefined);
+      return await Promise.race([tool.invoke(args, localExtra(plan.extra, signal)), aborted]);
+    } catch (error) {
+      const message = timeout.signal.aborted && !plan.signal?.aborted ? describeError(error) : `cancelled: ${describeError(error)}`;
+      throw new MeshCallError(provider, message, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function breakerKey(c: ResolvedDependency): string {
+  return `${c.agent_id}@${c.endpoint}`;
+}
+
+/** Hash of a wiring that differs from the registry's answer (providers kept while the registry recovers). */
+function effectiveHash(slots: Map<string, Slot[]>): string {
+  const resolved: DependenciesResolved = {};
+  const alternatives: DependencyAlternatives = {};
+  for (const [fn, list] of slots) {
+    resolved[fn] = list.map((s) => s.candidates[0] ?? unresolvedEntry(s.capability));
+    alternatives[fn] = list.map((s) => s.candidates);
+  }
+  return topologyHash(resolved, alternatives);
+}
+
+/** The context a local handler sees: the caller's request context with the call's own signal. */
+function localExtra(extra: ToolExtra | undefined, signal: AbortSignal): ToolExtra {
+  if (extra) return { ...extra, signal };
+  return {
+    signal,
+    requestId: 0,
+    sendNotification: async () => undefined,
+    sendRequest: async () => {
+      throw new Error('a local call made outside a tool handler cannot send requests to a client');
+    },
+  } as unknown as ToolExtra;
+}

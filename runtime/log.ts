@@ -1,0 +1,72 @@
+// One-line log output for an agent: `[mesh] <agent_id> <message>`, so that `pm2 logs` shows the mesh at a glance.
+// Heartbeat and topology lines are a contract (greppable on stdout); other warnings and errors go to stderr.
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** false: no heartbeat success lines (failures still show). */
+  heartbeats: boolean;
+  /** Where lines go; tests capture them. */
+  write?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+export class Logger {
+  private prefix: string;
+  private readonly write: (stream: 'stdout' | 'stderr', line: string) => void;
+
+  constructor(
+    agentId: string,
+    private readonly options: LoggerOptions,
+  ) {
+    this.prefix = `[mesh] ${agentId}`;
+    this.write = options.write ?? ((stream, line) => process[stream].write(line + '\n'));
+  }
+
+  enabled(level: LogLevel): boolean {
+    return rank[level] >= rank[this.options.level];
+  }
+
+  debug(message: string): void {
+    if (this.enabled('debug')) this.write('stdout', `${this.prefix} ${message}`);
+  }
+  info(message: string): void {
+    if (this.enabled('info')) this.write('stdout', `${this.prefix} ${message}`);
+  }
+  warn(message: string): void {
+    if (this.enabled('warn')) this.write('stderr', `${this.prefix} ${message}`);
+  }
+  error(message: string): void {
+    if (this.enabled('error')) this.write('stderr', `${this.prefix} ${message}`);
+  }
+
+  /**
+   * `[mesh] <id> heartbeat <outcome>` on stdout. `routine` lines (a HEAD 200) obey MCP_MESH_LOG_HEARTBEATS and
+   * are shown at info only when `loud`; problems always show at warn level.
+   */
+  heartbeat(outcome: string, kind: 'routine' | 'change' | 'problem', loud = false): void {
+    const level: LogLevel = kind === 'problem' ? 'warn' : kind === 'routine' && !loud ? 'debug' : 'info';
+    if (kind !== 'problem' && !this.options.heartbeats) return;
+    if (this.enabled(level)) this.write('stdout', `${this.prefix} heartbeat ${outcome}`);
+  }
+
+  /** `[mesh] <id> topology <hash8> <summary>` on stdout, once per rewire. */
+  topology(hash: string, summary: string): void {
+    if (this.enabled('info')) this.write('stdout', `${this.prefix} topology ${hash.slice(0, 8)} ${summary}`);
+  }
+}
+
+/** Short text of an error, with the network cause (ECONNREFUSED …) when fetch hides it. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: string }).code;
+    return `${error.message} (${code ?? cause.message})`;
+  }
+  return error.message;
+}

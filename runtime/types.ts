@@ -1,0 +1,96 @@
+// Public types of the runtime API: tool config, typed handler arguments, injected dependency proxies.
+import type { AnySchema, SchemaOutput, ShapeOutput, ZodRawShapeCompat } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+
+/** Tag filter of a dependency: `tag` required, `+tag` preferred, `-tag` excluded, a nested array = any of. */
+export type TagFilter = readonly (string | readonly string[])[];
+
+/** A dependency: a capability name, or a spec with tags, a semver range and the key it is injected under. */
+export type DependencySpec =
+  | string
+  | {
+      readonly capability: string;
+      readonly tags?: TagFilter;
+      /** semver range the provider's version must satisfy, e.g. `>=1.2 <3`. */
+      readonly version?: string;
+      /** Key of the proxy in `deps` (default: the capability). */
+      readonly as?: string;
+    };
+
+/** The SDK's request context, passed to handlers as their third argument. */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface CallOptions {
+  /** Cancels the call (and, remotely, the provider's handler). Default: the calling handler's own signal. */
+  signal?: AbortSignal;
+  /** Default: MCP_MESH_CALL_TIMEOUT. */
+  timeoutMs?: number;
+}
+
+/**
+ * An injected dependency. Call it to get the provider's value (structuredContent, text, or JSON value);
+ * a tool error is thrown as MeshToolError, an unreachable provider as MeshUnavailableError.
+ */
+export interface MeshProxy<Args extends Record<string, unknown> = Record<string, unknown>, Value = any> {
+  (args?: Args, options?: CallOptions): Promise<Value>;
+  /** The raw CallToolResult (isError results are returned, not thrown). */
+  call(args?: Args, options?: CallOptions): Promise<CallToolResult>;
+  /** The chosen provider (failover may serve a call from the next one). */
+  readonly agentId: string;
+  readonly functionName: string;
+  readonly capability: string;
+  /** Provider's base URL (its MCP endpoint is `${endpoint}/mcp`). */
+  readonly endpoint: string;
+  /** True for a self proxy: a tool of this same agent, called in-process. */
+  readonly local: boolean;
+}
+
+type DependencyKey<D> = D extends string
+  ? D
+  : D extends { readonly as: infer A extends string }
+    ? A
+    : D extends { readonly capability: infer C extends string }
+      ? C
+      : never;
+
+/** `deps` of a handler: one entry per declared dependency, undefined while unresolved. */
+export type Dependencies<D extends readonly DependencySpec[]> = {
+  readonly [K in DependencyKey<D[number]>]: MeshProxy | undefined;
+};
+
+/** Handler arguments, inferred from `inputSchema` (a zod raw shape or a zod object schema). */
+export type ToolArgs<I> = I extends ZodRawShapeCompat
+  ? ShapeOutput<I>
+  : I extends AnySchema
+    ? SchemaOutput<I>
+    : Record<string, never>;
+
+/** What a handler may return with an outputSchema: its shape (or a full result). Else any value. */
+export type ToolReturn<O> = O extends ZodRawShapeCompat
+  ? ShapeOutput<O> | CallToolResult
+  : O extends AnySchema
+    ? SchemaOutput<O> | CallToolResult
+    : unknown;
+
+export type MeshToolHandler<I, O, D extends readonly DependencySpec[]> = (
+  args: ToolArgs<I>,
+  deps: Dependencies<D>,
+  extra: ToolExtra,
+) => ToolReturn<O> | Promise<ToolReturn<O>>;
+
+/** `McpServer.registerTool`'s config plus the mesh fields. */
+export interface MeshToolConfig<I, O, D extends readonly DependencySpec[]> {
+  title?: string;
+  description?: string;
+  inputSchema?: I;
+  outputSchema?: O;
+  annotations?: ToolAnnotations;
+  _meta?: Record<string, unknown>;
+  /** Capability this tool provides to other agents (default: the tool's name). */
+  capability?: string;
+  tags?: readonly string[];
+  /** The capability's semver version (default: the agent's version). */
+  version?: string;
+  dependencies?: D;
+}

@@ -141,3 +141,110 @@ export function describeValidationError(error: z.ZodError): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is required`;
   return `${field}: ${issue.message}`;
 }
+
+// ---- Read-side views (GET answers). MCP Mesh's field names first; ours (after "ours") are additive. ----
+
+/** One capability an agent provides, as GET /agents lists it. */
+export interface AgentCapabilityView {
+  name: string;
+  function_name: string;
+  version: string;
+  tags: string[];
+  description: string;
+  available: boolean;
+}
+
+/** One dependency of an agent and how it resolved, as GET /agents lists it. */
+export interface DependencyResolutionView {
+  function_name: string;
+  capability: string;
+  tags?: TagFilter;
+  mcp_tool?: string;
+  provider_agent_id?: string;
+  endpoint?: string;
+  status: 'available' | 'unresolved';
+}
+
+/** One agent of GET /agents and GET /agents/:id. */
+export interface AgentView {
+  id: string;
+  name: string;
+  agent_type: string;
+  runtime: string;
+  status: AgentStatus;
+  endpoint: string;
+  version: string;
+  description: string;
+  created_at: string;
+  last_seen: string;
+  capabilities: AgentCapabilityView[];
+  total_dependencies: number;
+  /** A count here (MCP Mesh's name), not the map of the heartbeat answer. */
+  dependencies_resolved: number;
+  dependency_resolutions: DependencyResolutionView[];
+  a2a_consumer: boolean;
+  a2a_producer: boolean;
+  llm_tool_resolutions: null;
+  llm_provider_resolutions: null;
+  // ours
+  namespace: string;
+  updated_at: string;
+  /** Why the status is what it is ("heartbeat timeout", "process exit", "unregistered", "health check: …"). */
+  status_reason: string | null;
+  /** false once DELETE /agents/:id unregistered it (HEAD then answers 410). */
+  registered: boolean;
+  metadata: AgentMetadata;
+  /** The agent's own health check result from its last full heartbeat. */
+  health: { status: 'healthy' | 'unhealthy' | 'degraded'; error?: string } | null;
+  topology_hash: string;
+  dependency_alternatives: DependencyAlternatives;
+}
+
+export interface AgentsResponse {
+  agents: AgentView[];
+  count: number;
+  timestamp: string;
+}
+
+/** One provider of GET /capabilities. */
+export interface CapabilityView {
+  name: string;
+  function_name: string;
+  version: string;
+  tags: string[];
+  description: string;
+  agent_id: string;
+  agent_name: string;
+  endpoint: string;
+  status: AgentStatus;
+  available: boolean;
+}
+
+export interface CapabilitiesResponse {
+  capabilities: CapabilityView[];
+  count: number;
+  timestamp: string;
+}
+
+/** GET /events: without `since` newest first; with `since` ascending after it. `next` = the id to pass as `since` next. */
+export interface EventsResponse {
+  count: number;
+  events: RegistryEvent[];
+  next: number;
+}
+
+export interface HealthResponse {
+  service: string;
+  status: 'healthy' | 'degraded';
+  timestamp: string;
+  uptime_seconds: number;
+  version: string;
+  agents: { healthy: number; unhealthy: number; unknown: number; total: number };
+  capabilities: number;
+}
+
+/** Every error answer: `{error, timestamp}` (MCP Mesh's shape). */
+export interface ErrorResponse {
+  error: string;
+  timestamp: string;
+}

@@ -1,0 +1,116 @@
+// The registry as a function: createRegistry(options) wires the store, its persistence, the health monitor
+// and the HTTP server, and hands back { url, close, markProcessExited }. Used by main.js, the CLI and the PM2 module.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHttpApp } from './http.js';
+import { RegistryMetrics } from './metrics.js';
+import { resolveOptions, type RegistryOptions } from './options.js';
+import { Persistence } from './persistence.js';
+import { memorySink } from './records.js';
+import { EventStreams } from './sse.js';
+import { RegistryStore } from './store.js';
+
+export type { RegistryOptions } from './options.js';
+export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
+export { runRegistryForeground } from './foreground.js';
+
+export interface Registry {
+  /** http://host:port (the bound port when options.port was 0). */
+  url: string;
+  host: string;
+  port: number;
+  /** Stops serving, ends streams and long-polls, saves the data file. */
+  close(): Promise<void>;
+  /** Marks the agents that registered with metadata.pm_id === pmId unhealthy now; returns their ids. */
+  markProcessExited(pmId: number, reason?: string): string[];
+}
+
+export const REGISTRY_VERSION = readPackageVersion();
+
+export async function createRegistry(options: RegistryOptions = {}): Promise<Registry> {
+  const config = resolveOptions(options);
+  const metrics = new RegistryMetrics();
+  const opened = config.dataFile ? await Persistence.open(config.dataFile, { metrics, log: config.log }) : null;
+  const persistence = opened?.persistence ?? null;
+  const sink = persistence ?? memorySink;
+  const store = new RegistryStore({
+    timeoutMs: config.timeout * 1000,
+    retentionMs: config.retention * 1000,
+    maxEvents: config.maxEvents,
+    sink,
+    metrics,
+    log: config.log,
+  });
+  if (opened) {
+    store.restore(opened.loaded.agents, opened.loaded.events, opened.loaded.nextEventId);
+    persistence!.setHotState(() => store.savedAgents());
+  }
+
+  const closing = new AbortController();
+  const streams = new EventStreams(store);
+  const app = createHttpApp({
+    store, sink, metrics, streams,
+    bodyLimit: config.bodyLimit,
+    version: REGISTRY_VERSION,
+    closing: closing.signal,
+    journalBytes: () => persistence?.journalBytes ?? 0,
+    token: config.token,
+    publicRead: config.publicRead,
+    log: config.log,
+  });
+  const server = createServer(app.callback());
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await persistence?.close();
+    throw error;
+  }
+  const monitor = setInterval(() => store.sweep(), config.healthInterval * 1000);
+  monitor.unref();
+
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${urlHost}:${port}`,
+    host: config.host,
+    port,
+    markProcessExited: (pmId, reason) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason)),
+    close: () =>
+      (closed ??= (async () => {
+        clearInterval(monitor);
+        closing.abort();
+        streams.closeAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // Requests still running get a moment to answer; then their connections go too.
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+        await persistence?.close();
+      })()),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Error(`cannot listen on ${host}:${port}: the port is in use (choose another with --port, or 0 for any free port)`) : error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function readPackageVersion(): string {
+  try {
+    // dist/registry/index.js → the package root
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

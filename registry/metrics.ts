@@ -1,0 +1,85 @@
+// Counters the registry keeps for GET /metrics, rendered in the Prometheus text exposition format.
+
+export interface MetricGauges {
+  agents: { healthy: number; unhealthy: number; unknown: number };
+  capabilities: number;
+  events: number;
+  sseClients: number;
+  topologyWatchers: number;
+  journalBytes: number;
+}
+
+export class RegistryMetrics {
+  readonly startedAt = Date.now();
+  heartbeatPosts = 0;
+  heartbeatHeads = 0;
+  /** HEAD answers by status code (200, 202, 410, 503). */
+  readonly headAnswers = new Map<number, number>();
+  registrations = 0;
+  updates = 0;
+  unregistrations = 0;
+  timeouts = 0;
+  purges = 0;
+  eventsEmitted = 0;
+  resolutions = 0;
+  resolutionSeconds = 0;
+  journalFlushes = 0;
+  journalFlushSeconds = 0;
+  journalRecords = 0;
+  snapshots = 0;
+  snapshotSeconds = 0;
+  /** HTTP answers by status code. */
+  readonly responses = new Map<number, number>();
+
+  countResponse(status: number): void {
+    this.responses.set(status, (this.responses.get(status) ?? 0) + 1);
+  }
+
+  countHead(status: number): void {
+    this.heartbeatHeads++;
+    this.headAnswers.set(status, (this.headAnswers.get(status) ?? 0) + 1);
+  }
+
+  render(gauges: MetricGauges): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    const summary = (name: string, help: string, sum: number, count: number) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} summary`, `${name}_sum ${sum}`, `${name}_count ${count}`);
+    };
+    metric('mesh_registry_heartbeats_total', 'counter', 'Heartbeats received, by kind.', [
+      ['{kind="post"}', this.heartbeatPosts],
+      ['{kind="head"}', this.heartbeatHeads],
+    ]);
+    metric('mesh_registry_head_answers_total', 'counter', 'HEAD /heartbeat answers, by status code.',
+      [...this.headAnswers].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]));
+    metric('mesh_registry_registrations_total', 'counter', 'Registration changes, by kind.', [
+      ['{kind="register"}', this.registrations],
+      ['{kind="update"}', this.updates],
+      ['{kind="unregister"}', this.unregistrations],
+      ['{kind="timeout"}', this.timeouts],
+      ['{kind="purge"}', this.purges],
+    ]);
+    metric('mesh_registry_agents', 'gauge', 'Agents known, by status.', [
+      ['{status="healthy"}', gauges.agents.healthy],
+      ['{status="unhealthy"}', gauges.agents.unhealthy],
+      ['{status="unknown"}', gauges.agents.unknown],
+    ]);
+    metric('mesh_registry_capabilities', 'gauge', 'Distinct capabilities provided.', [['', gauges.capabilities]]);
+    metric('mesh_registry_events', 'gauge', 'Events kept in the log.', [['', gauges.events]]);
+    metric('mesh_registry_events_total', 'counter', 'Events emitted.', [['', this.eventsEmitted]]);
+    summary('mesh_registry_resolution_seconds', 'Time spent resolving agents\' dependencies.', this.resolutionSeconds, this.resolutions);
+    summary('mesh_registry_journal_flush_seconds', 'Group commits of the journal (write + fdatasync).', this.journalFlushSeconds, this.journalFlushes);
+    metric('mesh_registry_journal_records_total', 'counter', 'Records written to the journal.', [['', this.journalRecords]]);
+    metric('mesh_registry_journal_bytes', 'gauge', 'Size of the journal since the last snapshot.', [['', gauges.journalBytes]]);
+    summary('mesh_registry_snapshot_seconds', 'Snapshots of the sql.js database written to the data file.', this.snapshotSeconds, this.snapshots);
+    metric('mesh_registry_sse_clients', 'gauge', 'Open GET /events/stream connections.', [['', gauges.sseClients]]);
+    metric('mesh_registry_topology_watchers', 'gauge', 'Pending GET /agents/:id/topology long-polls.', [['', gauges.topologyWatchers]]);
+    metric('mesh_registry_http_responses_total', 'counter', 'HTTP answers, by status code.',
+      [...this.responses].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]));
+    metric('mesh_registry_uptime_seconds', 'gauge', 'Seconds since the registry started.', [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
+    return lines.join('\n') + '\n';
+  }
+}

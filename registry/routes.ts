@@ -1,0 +1,189 @@
+// The registry's HTTP routes: each translates a request into a store call and its result into an answer.
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import semver from 'semver';
+import { HttpError, readJsonBody } from './body.js';
+import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from './defaults.js';
+import type { RegistryMetrics } from './metrics.js';
+import type { ChangeSink } from './records.js';
+import type { EventStreams } from './sse.js';
+import type { RegistryStore } from './store.js';
+import { checkCount, checkHeartbeat } from './validate.js';
+import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from './wire.js';
+
+export interface RouteDeps {
+  store: RegistryStore;
+  sink: ChangeSink;
+  metrics: RegistryMetrics;
+  streams: EventStreams;
+  bodyLimit: number;
+  version: string;
+  /** Aborted when the registry closes: pending long-polls answer at once. */
+  closing: AbortSignal;
+  journalBytes: () => number;
+}
+
+const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired']);
+
+export function registryRoutes(deps: RouteDeps): Router {
+  const { store, sink, metrics } = deps;
+  const router = new Router();
+
+  router.post('/heartbeat', async (ctx) => {
+    const checked = checkHeartbeat(await readJsonBody(ctx.req, deps.bodyLimit));
+    if (!checked.ok) throw new HttpError(400, checked.error);
+    refuseWhenUnavailable(deps);
+    const answer = store.register(checked.value);
+    await durable(sink);
+    ctx.body = answer;
+  });
+
+  router.head('/heartbeat/:agent_id', (ctx) => {
+    if (deps.closing.aborted || !sink.healthy) ctx.status = 503;
+    else ctx.status = store.touch(ctx.params.agent_id!);
+    metrics.countHead(ctx.status);
+  });
+
+  router.delete('/agents/:agent_id', async (ctx) => {
+    refuseWhenUnavailable(deps);
+    if (!store.unregister(ctx.params.agent_id!)) throw notFound(ctx.params.agent_id!);
+    await durable(sink);
+    ctx.status = 204;
+  });
+
+  router.get('/agents', (ctx) => {
+    const status = queryText(ctx, 'status');
+    if (status !== undefined && !['healthy', 'unhealthy', 'unknown'].includes(status)) {
+      throw new HttpError(400, 'status: must be one of healthy, unhealthy, unknown');
+    }
+    const agents = store.listAgents({ status, capability: queryText(ctx, 'capability') });
+    const body: AgentsResponse = { agents, count: agents.length, timestamp: new Date().toISOString() };
+    ctx.body = body;
+  });
+
+  router.get('/agents/:agent_id', (ctx) => {
+    const agent = store.getAgent(ctx.params.agent_id!);
+    if (!agent) throw notFound(ctx.params.agent_id!);
+    ctx.body = agent;
+  });
+
+  router.get('/agents/:agent_id/topology', async (ctx) => {
+    const agentId = ctx.params.agent_id!;
+    const known = queryText(ctx, 'hash');
+    const wait = numberParam(checkCount('wait', queryText(ctx, 'wait'), 0, MAX_TOPOLOGY_WAIT_S));
+    const first = store.topology(agentId);
+    if (!first) throw gone(agentId);
+    if (known !== first.topology_hash) {
+      ctx.body = first;
+      return;
+    }
+    if (wait > 0 && !deps.closing.aborted) await topologyChange(deps, agentId, wait * 1000, ctx);
+    const now = store.topology(agentId);
+    if (!now) throw gone(agentId);
+    if (now.topology_hash !== known) ctx.body = now;
+    else ctx.status = 304;
+  });
+
+  router.get('/capabilities', (ctx) => {
+    const version = queryText(ctx, 'version');
+    if (version !== undefined && semver.validRange(version.replace(/\s*,\s*/g, ' ')) === null) {
+      throw new HttpError(400, `version: ${JSON.stringify(version)} is not a valid semver range`);
+    }
+    const tags = queryText(ctx, 'tags')?.split(',').map((t) => t.trim()).filter(Boolean);
+    const capabilities = store.findCapabilities({ name: queryText(ctx, 'name'), tags, version });
+    const body: CapabilitiesResponse = { capabilities, count: capabilities.length, timestamp: new Date().toISOString() };
+    ctx.body = body;
+  });
+
+  router.get('/events', (ctx) => {
+    const limit = numberParam(checkCount('limit', queryText(ctx, 'limit'), 100, 10_000));
+    const sinceText = queryText(ctx, 'since');
+    const since = sinceText === undefined ? undefined : numberParam(checkCount('since', sinceText, 0, Number.MAX_SAFE_INTEGER));
+    const type = queryText(ctx, 'type');
+    if (type !== undefined && !EVENT_TYPES.has(type)) throw new HttpError(400, `type: must be one of ${[...EVENT_TYPES].join(', ')}`);
+    ctx.body = store.listEvents({ since, limit, agentId: queryText(ctx, 'agent_id'), type });
+  });
+
+  router.get('/events/stream', (ctx) => {
+    const header = ctx.get('Last-Event-ID') || queryText(ctx, 'since');
+    const resume = header ? numberParam(checkCount('Last-Event-ID', header, 0, Number.MAX_SAFE_INTEGER)) : null;
+    deps.streams.serve(ctx, resume);
+  });
+
+  router.get('/health', (ctx) => {
+    const body: HealthResponse = {
+      service: REGISTRY_SERVICE_NAME,
+      status: sink.healthy ? 'healthy' : 'degraded',
+      timestamp: new Date().toISOString(),
+      uptime_seconds: Math.floor((Date.now() - metrics.startedAt) / 1000),
+      version: deps.version,
+      agents: store.counts(),
+      capabilities: store.capabilityCount,
+    };
+    ctx.body = body;
+  });
+
+  router.get('/metrics', (ctx) => {
+    const { total: _total, ...agents } = store.counts();
+    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+    ctx.body = metrics.render({
+      agents,
+      capabilities: store.capabilityCount,
+      events: store.eventCount,
+      sseClients: deps.streams.clientCount,
+      topologyWatchers: store.watcherCount,
+      journalBytes: deps.journalBytes(),
+    });
+  });
+
+  return router;
+}
+
+/** Waits until the agent's topology changes, the wait ends, the client leaves or the registry closes. */
+function topologyChange(deps: RouteDeps, agentId: string, waitMs: number, ctx: Context): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stop();
+      clearTimeout(timer);
+      deps.closing.removeEventListener('abort', done);
+      ctx.req.off('close', done);
+      resolve();
+    };
+    const stop = deps.store.watchTopology(agentId, done);
+    const timer = setTimeout(done, waitMs);
+    deps.closing.addEventListener('abort', done);
+    ctx.req.on('close', done);
+  });
+}
+
+function refuseWhenUnavailable(deps: RouteDeps): void {
+  if (deps.closing.aborted) throw new HttpError(503, 'registry is shutting down: retry shortly');
+  if (!deps.sink.healthy) throw new HttpError(503, 'registry cannot save changes (data file unwritable): see its log');
+}
+
+async function durable(sink: ChangeSink): Promise<void> {
+  try {
+    await sink.durable();
+  } catch (error) {
+    throw new HttpError(503, `registry could not save the change: ${(error as Error).message}`);
+  }
+}
+
+function queryText(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text === undefined || text === '' ? undefined : text;
+}
+
+function numberParam(checked: { ok: true; value: number } | { ok: false; error: string }): number {
+  if (!checked.ok) throw new HttpError(400, checked.error);
+  return checked.value;
+}
+
+function notFound(agentId: string): HttpError {
+  return new HttpError(404, `agent ${JSON.stringify(agentId)} not found`);
+}
+
+function gone(agentId: string): HttpError {
+  return new HttpError(410, `agent ${JSON.stringify(agentId)} is not registered: POST /heartbeat first`);
+}

@@ -1,0 +1,685 @@
+// The registry's state in memory: agents, the capability index, per-agent resolution and topology hash, health
+// and the event log. Every change goes to a ChangeSink (the journal) as a record; reads never touch SQL.
+// A change recomputes only the consumers of the capabilities whose healthy providers changed.
+import semver from 'semver';
+import type { RegistryMetrics } from './metrics.js';
+import type { AgentStateChange, ChangeSink, SavedAgent } from './records.js';
+import { parseDependencySpec, resolveDependency, type DependencySpec, type ProviderCandidate } from './resolver.js';
+import { topologyHash } from './topology-hash.js';
+import type {
+  AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
+  EventsResponse, EventType, HeartbeatRequest, HeartbeatResponse, RegistryEvent, ResolvedDependency, ToolRegistration,
+  TopologyResponse,
+} from './wire.js';
+
+/** Ranked providers kept per dependency in `dependency_alternatives` (chosen one first). */
+export const MAX_ALTERNATIVES = 5;
+
+export interface StoreOptions {
+  timeoutMs: number;
+  retentionMs: number;
+  maxEvents: number;
+  sink: ChangeSink;
+  metrics: RegistryMetrics;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+interface ToolEntry {
+  raw: ToolRegistration;
+  function_name: string;
+  capability: string | undefined;
+  tags: string[];
+  specs: DependencySpec[];
+}
+
+interface AgentEntry {
+  saved: SavedAgent;
+  name: string;
+  endpoint: string;
+  tools: ToolEntry[];
+  /** Its own health check said unhealthy in its last POST: invisible to resolution. */
+  reportedUnhealthy: boolean;
+  /** Restored from disk and not heard from since: shown as `unknown`, still resolvable (grace). */
+  restored: boolean;
+  /** This agent's tools as resolution candidates, by capability. */
+  provides: Map<string, ProviderCandidate[]>;
+  /** Capabilities its tools depend on. */
+  needs: Set<string>;
+  resolved: DependenciesResolved;
+  alternatives: DependencyAlternatives;
+  hash: string;
+}
+
+export type HeadAnswer = 200 | 202 | 410;
+
+export interface EventQuery {
+  since?: number;
+  limit: number;
+  agentId?: string;
+  type?: string;
+}
+
+export interface CapabilityQuery {
+  name?: string;
+  tags?: string[];
+  version?: string;
+}
+
+export class RegistryStore {
+  private readonly agents = new Map<string, AgentEntry>();
+  /** capability → agents whose tools provide it (any status). */
+  private readonly providers = new Map<string, Set<AgentEntry>>();
+  /** capability → agents that depend on it. */
+  private readonly consumers = new Map<string, Set<AgentEntry>>();
+  /** capability → healthy candidates, built on demand, dropped when a provider of it changes. */
+  private readonly candidateCache = new Map<string, ProviderCandidate[]>();
+  /** Capabilities whose healthy providers changed since the last recompute. */
+  private readonly changedCaps = new Set<string>();
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<(event: RegistryEvent) => void>();
+  private events: RegistryEvent[] = [];
+  private eventsHead = 0;
+  private nextEventId = 1;
+  private trimmedBelow = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: StoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  // ---- restore ----
+
+  /** Loads saved state at start. Healthy agents get one `timeout` of grace (last_seen = now) so a restart never flaps. */
+  restore(saved: readonly SavedAgent[], events: readonly RegistryEvent[], nextEventId: number): void {
+    const now = this.now();
+    for (const agent of saved) {
+      const entry = this.buildEntry(agent);
+      if (agent.status !== 'unhealthy') {
+        entry.restored = true;
+        entry.saved.last_seen = now;
+      }
+      this.agents.set(agent.id, entry);
+      this.index(entry);
+    }
+    for (const entry of this.agents.values()) this.resolve(entry, false);
+    this.changedCaps.clear();
+    this.candidateCache.clear();
+    this.events = events.slice(-this.options.maxEvents);
+    this.eventsHead = 0;
+    const lastId = this.events.at(-1)?.id ?? 0;
+    this.nextEventId = Math.max(nextEventId, lastId + 1);
+    this.trimmedBelow = this.events[0]?.id ?? this.nextEventId;
+  }
+
+  // ---- heartbeats ----
+
+  /** POST /heartbeat with an already validated payload. */
+  register(request: HeartbeatRequest): HeartbeatResponse {
+    const now = this.now();
+    this.options.metrics.heartbeatPosts++;
+    const existing = this.agents.get(request.agent_id);
+    const statusBefore = existing ? this.statusOf(existing) : null;
+    const wasRegistered = existing?.saved.registered ?? false;
+    const registrationChanged = !existing || JSON.stringify(existing.saved.registration) !== JSON.stringify(request);
+    const reportedUnhealthy = request.health?.status === 'unhealthy';
+    const saved: SavedAgent = {
+      id: request.agent_id,
+      registration: request,
+      status: 'healthy',
+      status_reason: reportedUnhealthy ? healthCheckReason(request) : null,
+      status_changed_at: existing && existing.saved.status === 'healthy' ? existing.saved.status_changed_at : now,
+      registered: true,
+      created_at: existing?.saved.created_at ?? now,
+      updated_at: registrationChanged ? now : existing!.saved.updated_at,
+      last_seen: now,
+      posted_hash: existing?.saved.posted_hash ?? '',
+    };
+    const entry = this.buildEntry(saved);
+    if (existing) {
+      this.unindex(existing);
+      this.noteProviderChanges(existing, entry);
+    } else {
+      this.noteProviderChanges(null, entry);
+    }
+    this.agents.set(entry.saved.id, entry);
+    this.index(entry);
+    this.recomputeChanged(entry);
+    this.resolve(entry, true);
+    const hashChanged = entry.saved.posted_hash !== entry.hash;
+    entry.saved.posted_hash = entry.hash;
+
+    const stateChanged = !existing || existing.saved.status !== 'healthy' || !wasRegistered || existing.saved.status_reason !== saved.status_reason;
+    if (registrationChanged || stateChanged) this.options.sink.write({ op: 'agent', agent: { ...entry.saved } });
+    else if (hashChanged) this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
+
+    const statusAfter = this.statusOf(entry);
+    if (!existing || !wasRegistered) {
+      this.options.metrics.registrations++;
+      this.emit('register', entry, registrationData(entry));
+    } else {
+      if (registrationChanged) {
+        this.options.metrics.updates++;
+        this.emit('update', entry, registrationData(entry));
+      }
+      if (statusBefore !== statusAfter && statusAfter !== 'unknown' && statusBefore !== 'unknown') {
+        this.emit(statusAfter, entry, { reason: statusAfter === 'healthy' ? 'heartbeat' : saved.status_reason });
+      }
+    }
+    return {
+      agent_id: entry.saved.id,
+      status: 'success',
+      message: existing ? 'Agent updated via heartbeat' : 'Agent registered via heartbeat',
+      timestamp: new Date(now).toISOString(),
+      llm_tools: {},
+      dependencies_resolved: entry.resolved,
+      dependency_alternatives: entry.alternatives,
+      topology_hash: entry.hash,
+    };
+  }
+
+  /**
+   * HEAD /heartbeat/:id: one Map lookup. 410 unknown or unregistered; 202 when the topology changed since its
+   * last POST, or when it comes back from unhealthy (it should POST its full state again); else 200.
+   */
+  touch(agentId: string): HeadAnswer {
+    const entry = this.agents.get(agentId);
+    if (!entry || !entry.saved.registered) return 410;
+    entry.saved.last_seen = this.now();
+    if (entry.restored) entry.restored = false;
+    if (entry.saved.status === 'unhealthy') {
+      this.setStatus(entry, 'healthy', null);
+      this.recomputeChanged(null);
+      return 202;
+    }
+    return entry.hash !== entry.saved.posted_hash ? 202 : 200;
+  }
+
+  /** DELETE /agents/:id: kept as unhealthy for audit, consumers re-resolve. false when unknown. */
+  unregister(agentId: string): boolean {
+    const entry = this.agents.get(agentId);
+    if (!entry) return false;
+    if (!entry.saved.registered) return true;
+    const wasEligible = eligible(entry);
+    entry.saved.registered = false;
+    entry.saved.status = 'unhealthy';
+    entry.saved.status_reason = 'unregistered';
+    entry.saved.status_changed_at = this.now();
+    entry.restored = false;
+    if (wasEligible) this.markProvidedChanged(entry);
+    this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
+    this.options.metrics.unregistrations++;
+    this.emit('unregister', entry, { reason: 'graceful_shutdown', source: 'delete_endpoint' });
+    this.recomputeChanged(null);
+    this.notifyWatchers(entry.saved.id);
+    return true;
+  }
+
+  /** The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. */
+  markProcessExited(pmId: number, reason = 'process exit'): string[] {
+    const marked: string[] = [];
+    for (const entry of this.agents.values()) {
+      if (entry.saved.registration.metadata?.pm_id !== pmId) continue;
+      if (!entry.saved.registered || entry.saved.status === 'unhealthy') continue;
+      this.setStatus(entry, 'unhealthy', reason);
+      marked.push(entry.saved.id);
+    }
+    this.recomputeChanged(null);
+    return marked;
+  }
+
+  /** The health monitor's pass: time out silent agents, purge long-unhealthy ones, cap the event log. */
+  sweep(): void {
+    const now = this.now();
+    for (const entry of [...this.agents.values()]) {
+      const saved = entry.saved;
+      if (saved.status !== 'unhealthy') {
+        if (now - saved.last_seen > this.options.timeoutMs) {
+          this.options.metrics.timeouts++;
+          this.setStatus(entry, 'unhealthy', 'heartbeat timeout');
+        }
+      } else if (now - saved.status_changed_at > this.options.retentionMs) {
+        this.purge(entry);
+      }
+    }
+    this.recomputeChanged(null);
+    this.trimEvents();
+  }
+
+  // ---- topology ----
+
+  topology(agentId: string): TopologyResponse | null {
+    const entry = this.agents.get(agentId);
+    if (!entry || !entry.saved.registered) return null;
+    return {
+      agent_id: entry.saved.id,
+      topology_hash: entry.hash,
+      dependencies_resolved: entry.resolved,
+      dependency_alternatives: entry.alternatives,
+    };
+  }
+
+  /** Calls `onChange` when the agent's topology hash changes, or it is unregistered or purged. */
+  watchTopology(agentId: string, onChange: () => void): () => void {
+    let set = this.watchers.get(agentId);
+    if (!set) this.watchers.set(agentId, (set = new Set()));
+    set.add(onChange);
+    return () => {
+      const current = this.watchers.get(agentId);
+      if (!current) return;
+      current.delete(onChange);
+      if (current.size === 0) this.watchers.delete(agentId);
+    };
+  }
+
+  get watcherCount(): number {
+    let count = 0;
+    for (const set of this.watchers.values()) count += set.size;
+    return count;
+  }
+
+  // ---- events ----
+
+  subscribe(listener: (event: RegistryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Without `since`: newest first. With `since`: ascending, after that id. `next` = the id to ask `since` next. */
+  listEvents(query: EventQuery): EventsResponse {
+    const events: RegistryEvent[] = [];
+    const matches = (e: RegistryEvent) =>
+      (query.agentId === undefined || e.agent_id === query.agentId) && (query.type === undefined || e.event_type === query.type);
+    const last = this.events.length - 1;
+    if (query.since === undefined) {
+      for (let i = last; i >= this.eventsHead && events.length < query.limit; i--) {
+        if (matches(this.events[i]!)) events.push(this.events[i]!);
+      }
+      return { count: events.length, events, next: this.nextEventId - 1 };
+    }
+    let next = query.since;
+    for (let i = this.firstIndexAfter(query.since); i <= last && events.length < query.limit; i++) {
+      const event = this.events[i]!;
+      next = event.id;
+      if (matches(event)) events.push(event);
+    }
+    return { count: events.length, events, next };
+  }
+
+  /** Events after `id`, oldest first (SSE resume). */
+  eventsAfter(id: number, limit = Number.MAX_SAFE_INTEGER): RegistryEvent[] {
+    const start = this.firstIndexAfter(id);
+    return this.events.slice(start, Math.min(this.events.length, start + limit));
+  }
+
+  get eventCount(): number {
+    return this.events.length - this.eventsHead;
+  }
+
+  // ---- reads ----
+
+  listAgents(filter: { status?: string; capability?: string } = {}): AgentView[] {
+    const views: AgentView[] = [];
+    const source = filter.capability !== undefined ? this.providers.get(filter.capability) ?? [] : this.agents.values();
+    for (const entry of source) {
+      if (filter.status !== undefined && this.statusOf(entry) !== filter.status) continue;
+      views.push(this.view(entry));
+    }
+    return views;
+  }
+
+  getAgent(agentId: string): AgentView | null {
+    const entry = this.agents.get(agentId);
+    return entry ? this.view(entry) : null;
+  }
+
+  findCapabilities(query: CapabilityQuery): CapabilityView[] {
+    const range = query.version !== undefined ? new semver.Range(query.version.replace(/\s*,\s*/g, ' ')) : null;
+    const required = (query.tags ?? []).filter((t) => !t.startsWith('-') && !t.startsWith('+'));
+    const excluded = (query.tags ?? []).filter((t) => t.startsWith('-')).map((t) => t.slice(1));
+    const sources = query.name !== undefined ? [[query.name, this.providers.get(query.name) ?? new Set<AgentEntry>()] as const] : [...this.providers];
+    const found: CapabilityView[] = [];
+    for (const [capability, agents] of sources) {
+      for (const entry of agents) {
+        for (const tool of entry.tools) {
+          if (tool.capability !== capability) continue;
+          if (!required.every((t) => tool.tags.includes(t)) || excluded.some((t) => tool.tags.includes(t))) continue;
+          if (range && !(semver.valid(tool.raw.version ?? '') && range.test(tool.raw.version!))) continue;
+          found.push({
+            name: capability,
+            function_name: tool.function_name,
+            version: tool.raw.version ?? '',
+            tags: tool.tags,
+            description: tool.raw.description ?? '',
+            agent_id: entry.saved.id,
+            agent_name: entry.name,
+            endpoint: entry.endpoint,
+            status: this.statusOf(entry),
+            available: eligible(entry),
+          });
+        }
+      }
+    }
+    return found.sort((a, b) => cmp(a.name, b.name) || cmp(a.agent_id, b.agent_id) || cmp(a.function_name, b.function_name));
+  }
+
+  counts(): { healthy: number; unhealthy: number; unknown: number; total: number } {
+    const counts = { healthy: 0, unhealthy: 0, unknown: 0, total: 0 };
+    for (const entry of this.agents.values()) {
+      counts[this.statusOf(entry)]++;
+      counts.total++;
+    }
+    return counts;
+  }
+
+  get capabilityCount(): number {
+    return this.providers.size;
+  }
+
+  /** For snapshots: current state of every agent, heartbeat times included. */
+  *savedAgents(): IterableIterator<SavedAgent> {
+    for (const entry of this.agents.values()) yield entry.saved;
+  }
+
+  // ---- internals ----
+
+  private statusOf(entry: AgentEntry): AgentStatus {
+    if (entry.saved.status === 'unhealthy' || entry.reportedUnhealthy) return 'unhealthy';
+    return entry.restored ? 'unknown' : entry.saved.status;
+  }
+
+  private setStatus(entry: AgentEntry, status: 'healthy' | 'unhealthy', reason: string | null): void {
+    const before = this.statusOf(entry);
+    const wasEligible = eligible(entry);
+    entry.saved.status = status;
+    entry.saved.status_reason = status === 'healthy' && entry.reportedUnhealthy ? healthCheckReason(entry.saved.registration) : reason;
+    entry.saved.status_changed_at = this.now();
+    entry.restored = false;
+    if (eligible(entry) !== wasEligible) this.markProvidedChanged(entry);
+    this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
+    const after = this.statusOf(entry);
+    if (after !== before && after !== 'unknown') {
+      this.emit(after, entry, after === 'unhealthy'
+        ? { reason, last_seen: new Date(entry.saved.last_seen).toISOString() }
+        : { reason: 'heartbeat' });
+    }
+  }
+
+  private purge(entry: AgentEntry): void {
+    this.options.metrics.purges++;
+    this.unindex(entry);
+    this.agents.delete(entry.saved.id);
+    this.options.sink.write({ op: 'purge', id: entry.saved.id });
+    this.emit('expired', entry, { reason: 'retention', unhealthy_since: new Date(entry.saved.status_changed_at).toISOString() });
+    this.notifyWatchers(entry.saved.id);
+  }
+
+  private buildEntry(saved: SavedAgent): AgentEntry {
+    const reg = saved.registration;
+    const endpoint = `http://${reg.http_host || '127.0.0.1'}:${reg.http_port ?? 0}`;
+    const name = reg.name ?? saved.id;
+    const tools: ToolEntry[] = (reg.tools ?? []).map((raw) => ({
+      raw,
+      function_name: raw.function_name,
+      capability: raw.capability,
+      tags: raw.tags ?? [],
+      specs: (raw.dependencies ?? []).map(parseDependencySpec),
+    }));
+    const provides = new Map<string, ProviderCandidate[]>();
+    const needs = new Set<string>();
+    for (const tool of tools) {
+      for (const spec of tool.specs) needs.add(spec.capability);
+      if (tool.capability === undefined) continue;
+      const candidate: ProviderCandidate = {
+        agent_id: saved.id, agent_name: name, function_name: tool.function_name, capability: tool.capability,
+        tags: tool.tags, endpoint,
+      };
+      if (tool.raw.version !== undefined) candidate.version = tool.raw.version;
+      let list = provides.get(tool.capability);
+      if (!list) provides.set(tool.capability, (list = []));
+      list.push(candidate);
+    }
+    return {
+      saved, name, endpoint, tools, provides, needs,
+      reportedUnhealthy: reg.health?.status === 'unhealthy',
+      restored: false, resolved: {}, alternatives: {}, hash: '',
+    };
+  }
+
+  private index(entry: AgentEntry): void {
+    for (const capability of entry.provides.keys()) addTo(this.providers, capability, entry);
+    for (const capability of entry.needs) addTo(this.consumers, capability, entry);
+  }
+
+  private unindex(entry: AgentEntry): void {
+    for (const capability of entry.provides.keys()) removeFrom(this.providers, capability, entry);
+    for (const capability of entry.needs) removeFrom(this.consumers, capability, entry);
+  }
+
+  /** Marks the capabilities whose healthy candidates differ between an agent's old and new registration. */
+  private noteProviderChanges(before: AgentEntry | null, after: AgentEntry): void {
+    const oldProvides = before && eligible(before) ? before.provides : new Map<string, ProviderCandidate[]>();
+    const newProvides = eligible(after) ? after.provides : new Map<string, ProviderCandidate[]>();
+    for (const capability of new Set([...oldProvides.keys(), ...newProvides.keys()])) {
+      if (JSON.stringify(oldProvides.get(capability)) !== JSON.stringify(newProvides.get(capability))) {
+        this.changedCaps.add(capability);
+      }
+    }
+  }
+
+  private markProvidedChanged(entry: AgentEntry): void {
+    for (const capability of entry.provides.keys()) this.changedCaps.add(capability);
+  }
+
+  /** Re-resolves the consumers of every changed capability (except `skip`, which the caller resolves itself). */
+  private recomputeChanged(skip: AgentEntry | null): void {
+    if (this.changedCaps.size === 0) return;
+    const affected = new Set<AgentEntry>();
+    for (const capability of this.changedCaps) {
+      this.candidateCache.delete(capability);
+      for (const consumer of this.consumers.get(capability) ?? []) if (consumer !== skip) affected.add(consumer);
+    }
+    this.changedCaps.clear();
+    for (const consumer of affected) this.resolve(consumer, true);
+  }
+
+  private candidates(capability: string): readonly ProviderCandidate[] {
+    let list = this.candidateCache.get(capability);
+    if (list) return list;
+    list = [];
+    for (const provider of this.providers.get(capability) ?? []) {
+      if (eligible(provider)) list.push(...provider.provides.get(capability)!);
+    }
+    this.candidateCache.set(capability, list);
+    return list;
+  }
+
+  private resolve(entry: AgentEntry, notify: boolean): void {
+    const started = performance.now();
+    const resolved: DependenciesResolved = {};
+    const alternatives: DependencyAlternatives = {};
+    for (const tool of entry.tools) {
+      if (tool.specs.length === 0) continue;
+      const chosen: ResolvedDependency[] = [];
+      const ranked: ResolvedDependency[][] = [];
+      for (const spec of tool.specs) {
+        const resolution = resolveDependency(spec, this.candidates(spec.capability));
+        chosen.push(resolution.chosen ? toResolved(resolution.chosen) : unresolved(spec.capability));
+        ranked.push(resolution.ranked.slice(0, MAX_ALTERNATIVES).map(toResolved));
+      }
+      resolved[tool.function_name] = chosen;
+      alternatives[tool.function_name] = ranked;
+    }
+    const hash = topologyHash(resolved, alternatives);
+    this.options.metrics.resolutions++;
+    this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
+    const changed = hash !== entry.hash;
+    entry.resolved = resolved;
+    entry.alternatives = alternatives;
+    entry.hash = hash;
+    if (changed && notify) this.notifyWatchers(entry.saved.id);
+  }
+
+  private notifyWatchers(agentId: string): void {
+    const set = this.watchers.get(agentId);
+    if (!set) return;
+    for (const onChange of [...set]) onChange();
+  }
+
+  private emit(type: EventType, entry: AgentEntry, data: Record<string, unknown>): void {
+    const event: RegistryEvent = {
+      id: this.nextEventId++,
+      agent_id: entry.saved.id,
+      agent_name: entry.name,
+      event_type: type,
+      timestamp: new Date(this.now()).toISOString(),
+      data,
+    };
+    this.events.push(event);
+    this.options.metrics.eventsEmitted++;
+    this.options.sink.write({ op: 'event', event });
+    this.options.log(describeEvent(event, entry));
+    for (const listener of [...this.listeners]) listener(event);
+    if (this.eventCount > this.options.maxEvents) this.eventsHead = this.events.length - this.options.maxEvents;
+    // Drop the trimmed prefix in chunks so that capping stays O(1) per event.
+    if (this.eventsHead > 1024 && this.eventsHead * 2 > this.events.length) {
+      this.events = this.events.slice(this.eventsHead);
+      this.eventsHead = 0;
+    }
+  }
+
+  /** Tells the journal about the cap once per sweep (not per event). */
+  private trimEvents(): void {
+    const first = this.events[this.eventsHead]?.id ?? this.nextEventId;
+    if (first > this.trimmedBelow) {
+      this.trimmedBelow = first;
+      this.options.sink.write({ op: 'trim', below: first });
+    }
+  }
+
+  private firstIndexAfter(id: number): number {
+    let lo = this.eventsHead;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.events[mid]!.id <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private view(entry: AgentEntry): AgentView {
+    const reg = entry.saved.registration;
+    const available = eligible(entry);
+    const resolutions: DependencyResolutionView[] = [];
+    let total = 0;
+    let resolvedCount = 0;
+    for (const tool of entry.tools) {
+      tool.specs.forEach((spec, i) => {
+        total++;
+        const chosen = entry.resolved[tool.function_name]?.[i];
+        const view: DependencyResolutionView = { function_name: tool.function_name, capability: spec.capability, status: 'unresolved' };
+        if (spec.tags.length > 0) view.tags = spec.tags;
+        if (chosen && chosen.status === 'available') {
+          resolvedCount++;
+          Object.assign(view, { mcp_tool: chosen.function_name, provider_agent_id: chosen.agent_id, endpoint: chosen.endpoint, status: 'available' });
+        }
+        resolutions.push(view);
+      });
+    }
+    return {
+      id: entry.saved.id,
+      name: entry.name,
+      agent_type: reg.agent_type ?? 'mcp_agent',
+      runtime: reg.runtime ?? 'typescript',
+      status: this.statusOf(entry),
+      endpoint: entry.endpoint,
+      version: reg.version ?? '',
+      description: reg.description ?? '',
+      created_at: new Date(entry.saved.created_at).toISOString(),
+      last_seen: new Date(entry.saved.last_seen).toISOString(),
+      capabilities: entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
+        name: t.capability!, function_name: t.function_name, version: t.raw.version ?? '', tags: t.tags,
+        description: t.raw.description ?? '', available,
+      })),
+      total_dependencies: total,
+      dependencies_resolved: resolvedCount,
+      dependency_resolutions: resolutions,
+      a2a_consumer: false,
+      a2a_producer: false,
+      llm_tool_resolutions: null,
+      llm_provider_resolutions: null,
+      namespace: reg.namespace ?? 'default',
+      updated_at: new Date(entry.saved.updated_at).toISOString(),
+      status_reason: entry.saved.status_reason,
+      registered: entry.saved.registered,
+      metadata: reg.metadata ?? {},
+      health: reg.health ? { status: reg.health.status, ...(reg.health.error !== undefined ? { error: reg.health.error } : {}) } : null,
+      topology_hash: entry.hash,
+      dependency_alternatives: entry.alternatives,
+    };
+  }
+}
+
+function eligible(entry: AgentEntry): boolean {
+  return entry.saved.status !== 'unhealthy' && !entry.reportedUnhealthy;
+}
+
+function stateOf(saved: SavedAgent): AgentStateChange {
+  const { id, status, status_reason, status_changed_at, registered, posted_hash } = saved;
+  return { id, status, status_reason, status_changed_at, registered, posted_hash };
+}
+
+function healthCheckReason(request: HeartbeatRequest): string {
+  return `health check: ${request.health?.error ?? 'unhealthy'}`;
+}
+
+function toResolved(candidate: ProviderCandidate): ResolvedDependency {
+  return {
+    agent_id: candidate.agent_id,
+    capability: candidate.capability,
+    endpoint: candidate.endpoint,
+    function_name: candidate.function_name,
+    status: 'available',
+  };
+}
+
+function unresolved(capability: string): ResolvedDependency {
+  return { agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' };
+}
+
+function registrationData(entry: AgentEntry): Record<string, unknown> {
+  const reg = entry.saved.registration;
+  return {
+    version: reg.version ?? '',
+    endpoint: entry.endpoint,
+    tools: entry.tools.length,
+    capabilities: [...entry.provides.keys()],
+    ...(reg.metadata?.pm_id !== undefined ? { pm_id: reg.metadata.pm_id } : {}),
+  };
+}
+
+function describeEvent(event: RegistryEvent, entry: AgentEntry): string {
+  const reason = typeof event.data.reason === 'string' ? ` (${event.data.reason})` : '';
+  const what = event.event_type === 'register' || event.event_type === 'update'
+    ? ` ${entry.name} ${entry.endpoint} tools=${entry.tools.length}`
+    : '';
+  return `registry: ${event.event_type} ${event.agent_id}${what}${reason}`;
+}
+
+function addTo(map: Map<string, Set<AgentEntry>>, key: string, entry: AgentEntry): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(entry);
+}
+
+function removeFrom(map: Map<string, Set<AgentEntry>>, key: string, entry: AgentEntry): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(entry);
+  if (set.size === 0) map.delete(key);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -35,7 +35,7 @@ export function registryRoutes(deps: RouteDeps): Router {
     refuseWhenUnavailable(deps);
     const answer = store.register(checked.value);
     await durable(sink);
-    ctx.body = answer;
+    ctx.body = checked.warnings ? { ...answer, warnings: checked.warnings } : answer;
   });
 
   router.head('/heartbeat/:agent_id', (ctx) => {
@@ -46,7 +46,8 @@ export function registryRoutes(deps: RouteDeps): Router {
 
   router.delete('/agents/:agent_id', async (ctx) => {
     refuseWhenUnavailable(deps);
-    if (!store.unregister(ctx.params.agent_id!)) throw notFound(ctx.params.agent_id!);
+    // An unknown id is 204 too, as in MCP Mesh: the agent is gone either way.
+    store.unregister(ctx.params.agent_id!);
     await durable(sink);
     ctx.status = 204;
   });
@@ -70,7 +71,7 @@ export function registryRoutes(deps: RouteDeps): Router {
   router.get('/agents/:agent_id/topology', async (ctx) => {
     const agentId = ctx.params.agent_id!;
     const known = queryText(ctx, 'hash');
-    const wait = numberParam(checkCount('wait', queryText(ctx, 'wait'), 0, MAX_TOPOLOGY_WAIT_S));
+    const wait = numberParam(checkCount('wait', queryText(ctx, 'wait'), 0, 0, MAX_TOPOLOGY_WAIT_S));
     const first = store.topology(agentId);
     if (!first) throw gone(agentId);
     if (known !== first.topology_hash) {
@@ -96,9 +97,9 @@ export function registryRoutes(deps: RouteDeps): Router {
   });
 
   router.get('/events', (ctx) => {
-    const limit = numberParam(checkCount('limit', queryText(ctx, 'limit'), 100, 10_000));
+    const limit = numberParam(checkCount('limit', queryText(ctx, 'limit'), 100, 1, 10_000));
     const sinceText = queryText(ctx, 'since');
-    const since = sinceText === undefined ? undefined : numberParam(checkCount('since', sinceText, 0, Number.MAX_SAFE_INTEGER));
+    const since = sinceText === undefined ? undefined : numberParam(checkCount('since', sinceText, 0, 0, Number.MAX_SAFE_INTEGER));
     const type = queryText(ctx, 'type');
     if (type !== undefined && !EVENT_TYPES.has(type)) throw new HttpError(400, `type: must be one of ${[...EVENT_TYPES].join(', ')}`);
     ctx.body = store.listEvents({ since, limit, agentId: queryText(ctx, 'agent_id'), type });
@@ -106,7 +107,7 @@ export function registryRoutes(deps: RouteDeps): Router {
 
   router.get('/events/stream', (ctx) => {
     const header = ctx.get('Last-Event-ID') || queryText(ctx, 'since');
-    const resume = header ? numberParam(checkCount('Last-Event-ID', header, 0, Number.MAX_SAFE_INTEGER)) : null;
+    const resume = header ? numberParam(checkCount('Last-Event-ID', header, 0, 0, Number.MAX_SAFE_INTEGER)) : null;
     deps.streams.serve(ctx, resume);
   });
 

@@ -179,19 +179,14 @@ export class RegistryStore {
   }
 
   /**
-   * HEAD /heartbeat/:id: one Map lookup. 410 unknown or unregistered; 202 when the topology changed since its
-   * last POST, or when it comes back from unhealthy (it should POST its full state again); else 200.
+   * HEAD /heartbeat/:id: one Map lookup. 410 unknown, unregistered or unhealthy (as MCP Mesh: the agent POSTs
+   * its full state again, which makes it healthy); 202 when its topology changed since its last POST; else 200.
    */
   touch(agentId: string): HeadAnswer {
     const entry = this.agents.get(agentId);
-    if (!entry || !entry.saved.registered) return 410;
+    if (!entry || entry.saved.status === 'unhealthy') return 410;
     entry.saved.last_seen = this.now();
     if (entry.restored) entry.restored = false;
-    if (entry.saved.status === 'unhealthy') {
-      this.setStatus(entry, 'healthy', null);
-      this.recomputeChanged(null);
-      return 202;
-    }
     return entry.hash !== entry.saved.posted_hash ? 202 : 200;
   }
 
@@ -209,7 +204,7 @@ export class RegistryStore {
     if (wasEligible) this.markProvidedChanged(entry);
     this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
     this.options.metrics.unregistrations++;
-    this.emit('unregister', entry, { reason: 'graceful_shutdown', source: 'delete_endpoint' });
+    this.emit('unregister', entry, { ...identityData(entry), reason: 'graceful_shutdown', source: 'delete_endpoint' });
     this.recomputeChanged(null);
     this.notifyWatchers(entry.saved.id);
     return true;
@@ -344,11 +339,12 @@ export class RegistryStore {
         for (const tool of entry.tools) {
           if (tool.capability !== capability) continue;
           if (!required.every((t) => tool.tags.includes(t)) || excluded.some((t) => tool.tags.includes(t))) continue;
-          if (range && !(semver.valid(tool.raw.version ?? '') && range.test(tool.raw.version!))) continue;
+          const version = toolVersion(tool);
+          if (range && !(semver.valid(version) && range.test(version))) continue;
           found.push({
             name: capability,
             function_name: tool.function_name,
-            version: tool.raw.version ?? '',
+            version,
             tags: tool.tags,
             description: tool.raw.description ?? '',
             agent_id: entry.saved.id,
@@ -416,7 +412,8 @@ export class RegistryStore {
 
   private buildEntry(saved: SavedAgent): AgentEntry {
     const reg = saved.registration;
-    const endpoint = `http://${reg.http_host || '127.0.0.1'}:${reg.http_port ?? 0}`;
+    // Without a port the agent serves stdio only (MCP Mesh's form).
+    const endpoint = reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${saved.id}`;
     const name = reg.name ?? saved.id;
     const tools: ToolEntry[] = (reg.tools ?? []).map((raw) => ({
       raw,
@@ -432,9 +429,8 @@ export class RegistryStore {
       if (tool.capability === undefined) continue;
       const candidate: ProviderCandidate = {
         agent_id: saved.id, agent_name: name, function_name: tool.function_name, capability: tool.capability,
-        tags: tool.tags, endpoint,
+        tags: tool.tags, endpoint, version: toolVersion(tool),
       };
-      if (tool.raw.version !== undefined) candidate.version = tool.raw.version;
       let list = provides.get(tool.capability);
       if (!list) provides.set(tool.capability, (list = []));
       list.push(candidate);
@@ -571,40 +567,40 @@ export class RegistryStore {
   private view(entry: AgentEntry): AgentView {
     const reg = entry.saved.registration;
     const available = eligible(entry);
-    const resolutions: DependencyResolutionView[] = [];
-    let total = 0;
-    let resolvedCount = 0;
+    const resolvedViews: DependencyResolutionView[] = [];
+    const unresolvedViews: DependencyResolutionView[] = [];
     for (const tool of entry.tools) {
       tool.specs.forEach((spec, i) => {
-        total++;
         const chosen = entry.resolved[tool.function_name]?.[i];
         const view: DependencyResolutionView = { function_name: tool.function_name, capability: spec.capability, status: 'unresolved' };
-        if (spec.tags.length > 0) view.tags = spec.tags;
+        const plainTags = spec.tags.filter((tag): tag is string => typeof tag === 'string');
+        if (plainTags.length > 0) view.tags = plainTags;
         if (chosen && chosen.status === 'available') {
-          resolvedCount++;
           Object.assign(view, { mcp_tool: chosen.function_name, provider_agent_id: chosen.agent_id, endpoint: chosen.endpoint, status: 'available' });
-        }
-        resolutions.push(view);
+          resolvedViews.push(view);
+        } else unresolvedViews.push(view);
       });
     }
+    const total = resolvedViews.length + unresolvedViews.length;
+    const capabilities = entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
+      name: t.capability!, function_name: t.function_name, version: toolVersion(t), tags: t.tags,
+      description: t.raw.description ?? '', available,
+    }));
     return {
       id: entry.saved.id,
       name: entry.name,
       agent_type: reg.agent_type ?? 'mcp_agent',
-      runtime: reg.runtime ?? 'typescript',
+      runtime: reg.runtime ?? 'python', // MCP Mesh's default; our runtime sends "typescript"
       status: this.statusOf(entry),
       endpoint: entry.endpoint,
       version: reg.version ?? '',
       description: reg.description ?? '',
       created_at: new Date(entry.saved.created_at).toISOString(),
       last_seen: new Date(entry.saved.last_seen).toISOString(),
-      capabilities: entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
-        name: t.capability!, function_name: t.function_name, version: t.raw.version ?? '', tags: t.tags,
-        description: t.raw.description ?? '', available,
-      })),
+      capabilities: capabilities.length > 0 ? capabilities : null,
       total_dependencies: total,
-      dependencies_resolved: resolvedCount,
-      dependency_resolutions: resolutions,
+      dependencies_resolved: resolvedViews.length,
+      dependency_resolutions: total > 0 ? [...resolvedViews, ...unresolvedViews] : null,
       a2a_consumer: false,
       a2a_producer: false,
       llm_tool_resolutions: null,
@@ -648,10 +644,20 @@ function unresolved(capability: string): ResolvedDependency {
   return { agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' };
 }
 
+/** MCP Mesh stores a tool without a version as 1.0.0, and resolves it as such. */
+function toolVersion(tool: ToolEntry): string {
+  return tool.raw.version ?? '1.0.0';
+}
+
+function identityData(entry: AgentEntry): Record<string, unknown> {
+  const reg = entry.saved.registration;
+  return { agent_type: reg.agent_type ?? 'mcp_agent', name: entry.name, version: reg.version ?? '' };
+}
+
 function registrationData(entry: AgentEntry): Record<string, unknown> {
   const reg = entry.saved.registration;
   return {
-    version: reg.version ?? '',
+    ...identityData(entry),
     endpoint: entry.endpoint,
     tools: entry.tools.length,
     capabilities: [...entry.provides.keys()],

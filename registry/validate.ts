@@ -7,15 +7,23 @@ export const MAX_JSON_DEPTH = 64;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** Validates a parsed POST /heartbeat body; the error names the field (MCP Mesh: "agent_id is required"). */
-export function checkHeartbeat(body: unknown): Checked<HeartbeatRequest> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+/**
+ * Validates a parsed POST /heartbeat body; the error names the field (MCP Mesh: "agent_id is required").
+ * A dependency spec that can never match (invalid semver range, bad tag) is not an error, as in MCP Mesh:
+ * the registration is accepted, that dependency stays unresolved, and `warnings` says why.
+ */
+export function checkHeartbeat(body: unknown): Checked<HeartbeatRequest> & { warnings?: string[] } {
+  if (body === null || (typeof body === 'object' && !Array.isArray(body) && (body as { agent_id?: unknown }).agent_id === '')) {
+    return { ok: false, error: 'agent_id is required' };
+  }
+  if (typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, error: 'body: must be a JSON object' };
   }
   const parsed = heartbeatRequestSchema.safeParse(body);
   if (!parsed.success) return { ok: false, error: describeValidationError(parsed.error) };
   const tools = parsed.data.tools ?? [];
   const seen = new Set<string>();
+  const warnings: string[] = [];
   for (let i = 0; i < tools.length; i++) {
     const tool = tools[i]!;
     // dependencies_resolved is keyed by function_name: two tools of one name would collide there.
@@ -24,10 +32,10 @@ export function checkHeartbeat(body: unknown): Checked<HeartbeatRequest> {
     const deps = tool.dependencies ?? [];
     for (let j = 0; j < deps.length; j++) {
       const problem = checkDependencySpec(parseDependencySpec(deps[j]!));
-      if (problem) return { ok: false, error: `tools.${i}.dependencies.${j}.${problem}` };
+      if (problem) warnings.push(`tools.${i}.dependencies.${j}.${problem}; this dependency stays unresolved`);
     }
   }
-  return { ok: true, value: parsed.data };
+  return warnings.length > 0 ? { ok: true, value: parsed.data, warnings } : { ok: true, value: parsed.data };
 }
 
 /** Nesting depth of a parsed JSON value, walked without recursion; stops counting past `limit`. */
@@ -46,9 +54,9 @@ export function jsonDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
   return deepest;
 }
 
-/** A non-negative integer query parameter, or an error naming it. */
-export function checkCount(name: string, text: string | undefined, fallback: number, max: number): Checked<number> {
+/** An integer query parameter clamped to [min, max] (MCP Mesh reads limit=-5 as 1), or an error naming it. */
+export function checkCount(name: string, text: string | undefined, fallback: number, min: number, max: number): Checked<number> {
   if (text === undefined || text === '') return { ok: true, value: fallback };
-  if (!/^\d{1,15}$/.test(text)) return { ok: false, error: `${name}: must be a non-negative integer` };
-  return { ok: true, value: Math.min(Number(text), max) };
+  if (!/^-?\d{1,15}$/.test(text)) return { ok: false, error: `${name}: must be an integer` };
+  return { ok: true, value: Math.max(min, Math.min(Number(text), max)) };
 }

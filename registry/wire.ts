@@ -109,6 +109,8 @@ export interface HeartbeatResponse {
   dependency_alternatives: DependencyAlternatives;
   /** topologyHash(dependencies_resolved, dependency_alternatives) */
   topology_hash: string;
+  /** Accepted but doubtful input, e.g. a dependency whose version range can never match (MCP Mesh has this field too). */
+  warnings?: string[];
 }
 
 /** 200 answer of GET /agents/:id/topology (the long-poll watch). */
@@ -158,7 +160,8 @@ export interface AgentCapabilityView {
 export interface DependencyResolutionView {
   function_name: string;
   capability: string;
-  tags?: TagFilter;
+  /** The spec's plain tags (OR groups left out, as MCP Mesh does); absent when none. */
+  tags?: string[];
   mcp_tool?: string;
   provider_agent_id?: string;
   endpoint?: string;
@@ -177,11 +180,13 @@ export interface AgentView {
   description: string;
   created_at: string;
   last_seen: string;
-  capabilities: AgentCapabilityView[];
+  /** null when the agent has no tools (as MCP Mesh answers). */
+  capabilities: AgentCapabilityView[] | null;
   total_dependencies: number;
   /** A count here (MCP Mesh's name), not the map of the heartbeat answer. */
   dependencies_resolved: number;
-  dependency_resolutions: DependencyResolutionView[];
+  /** null when the agent has no dependencies; resolved ones first (as MCP Mesh answers). */
+  dependency_resolutions: DependencyResolutionView[] | null;
   a2a_consumer: boolean;
   a2a_producer: boolean;
   llm_tool_resolutions: null;

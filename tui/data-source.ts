@@ -1,0 +1,209 @@
+// The dashboard's one data source: polls the registry, follows its event stream, and publishes a DashboardState.
+// Every change of the registry that produces an event triggers an immediate re-read of the agents.
+import { EventStream, type EventStreamStatus } from './event-stream.js';
+import { heartbeatCounter, parsePrometheusText } from './prometheus.js';
+import { RegistryClient, RegistryHttpError } from './registry-client.js';
+import { decodeAgents, decodeEvents, decodeHealth } from './registry-model.js';
+import {
+  counterRate,
+  initialState,
+  lastEventId,
+  lastSeenRate,
+  mergeEvents,
+  pushRate,
+  type ConnectionStatus,
+  type DashboardState,
+} from './state.js';
+
+export interface DataSourceOptions {
+  registryUrl: string;
+  token?: string;
+  /** Milliseconds between polls (agents, health, metrics); also the retry period while unreachable. */
+  pollIntervalMs?: number;
+  requestTimeoutMs?: number;
+  /** Events read at start and after each reconnect. */
+  backfill?: number;
+}
+
+export class DashboardDataSource {
+  private current: DashboardState;
+  private readonly client: RegistryClient;
+  private readonly stream: EventStream;
+  private readonly listeners = new Set<(state: DashboardState) => void>();
+  private readonly pollIntervalMs: number;
+  private readonly backfill: number;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private agentsInFlight: Promise<void> | null = null;
+  private agentsAgain = false;
+  private counter: { value: number; at: number } | null = null;
+  /** Agents at the previous rate sample, for registries without a heartbeat counter. */
+  private rateBase: { agents: DashboardState['agents']; at: number } | null = null;
+  private pollEvents = false;
+  private needBackfill = true;
+
+  constructor(options: DataSourceOptions) {
+    this.client = new RegistryClient({ registryUrl: options.registryUrl, token: options.token, timeoutMs: options.requestTimeoutMs });
+    this.current = initialState(this.client.baseUrl, Date.now());
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.backfill = options.backfill ?? 100;
+    this.stream = new EventStream({
+      client: this.client,
+      lastEventId: () => lastEventId(this.current.events),
+      onEvent: (event) => {
+        this.update({ events: mergeEvents(this.current.events, [event]) });
+        void this.refreshAgents();
+      },
+      onStatus: (status, error) => this.onStreamStatus(status, error),
+    });
+  }
+
+  get state(): DashboardState {
+    return this.current;
+  }
+
+  onChange(listener: (state: DashboardState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stream.start();
+    void this.tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.stream.stop();
+    this.listeners.clear();
+  }
+
+  /** Re-reads agents and health now; calls made while one is in flight are folded into one more read. */
+  refreshAgents(): Promise<void> {
+    if (this.agentsInFlight) {
+      this.agentsAgain = true;
+      return this.agentsInFlight;
+    }
+    this.agentsInFlight = (async () => {
+      do {
+        this.agentsAgain = false;
+        await this.readAgents();
+      } while (this.agentsAgain && this.running);
+    })().finally(() => (this.agentsInFlight = null));
+    return this.agentsInFlight;
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.running) return;
+    await this.refreshAgents();
+    if (this.running && this.current.connection === 'online') {
+      await Promise.all([this.readRate(), this.needBackfill || this.pollEvents ? this.readEvents() : undefined]);
+    }
+    if (this.running) this.timer = setTimeout(() => void this.tick(), this.pollIntervalMs);
+  }
+
+  private async readAgents(): Promise<void> {
+    try {
+      const [agentsBody, healthBody] = await Promise.all([
+        this.client.getJson('/agents'),
+        this.client.getJson('/health').catch((err: unknown) => {
+          if (err instanceof RegistryHttpError && err.status !== 401) return null; // optional
+          throw err;
+        }),
+      ]);
+      const agents = decodeAgents(agentsBody);
+      const wasOnline = this.current.connection === 'online';
+      this.update({
+        ...this.connection('online', ''),
+        agents,
+        health: healthBody === null ? null : decodeHealth(healthBody),
+        lastUpdate: Date.now(),
+      });
+      if (!wasOnline) {
+        // Back after an outage: catch up on the events missed, and end the stream's backoff wait.
+        this.needBackfill = true;
+        if (this.current.stream === 'down') this.stream.reconnect();
+      }
+    } catch (err) {
+      const refused = err instanceof RegistryHttpError && (err.status === 401 || err.status === 403);
+      this.update(this.connection(refused ? 'refused' : 'unreachable', describe(err)));
+      this.counter = null;
+      this.rateBase = null;
+    }
+  }
+
+  private async readRate(): Promise<void> {
+    const now = Date.now();
+    let value: number | null = null;
+    try {
+      value = heartbeatCounter(parsePrometheusText(await this.client.getText('/metrics')));
+    } catch {
+      value = null; // no /metrics (MCP Mesh's registry): estimate from last_seen below
+    }
+    if (value !== null) {
+      const rate = counterRate(this.counter, value, now);
+      this.counter = { value, at: now };
+      if (rate !== null) this.update({ heartbeatRates: pushRate(this.current.heartbeatRates, rate), rateSource: 'metrics' });
+      return;
+    }
+    const agents = this.current.agents;
+    if (this.rateBase && now > this.rateBase.at) {
+      const rate = lastSeenRate(this.rateBase.agents, agents, (now - this.rateBase.at) / 1000);
+      this.update({ heartbeatRates: pushRate(this.current.heartbeatRates, rate), rateSource: 'last_seen' });
+    }
+    this.rateBase = { agents, at: now };
+  }
+
+  private async readEvents(): Promise<void> {
+    const newest = lastEventId(this.current.events);
+    const backfilling = this.needBackfill;
+    try {
+      const path = backfilling || newest === null ? `/events?limit=${this.backfill}` : `/events?since=${newest}&limit=${this.backfill}`;
+      const events = decodeEvents(await this.client.getJson(path));
+      this.needBackfill = false;
+      const newestThere = lastEventId(events);
+      if (backfilling && newest !== null && newestThere !== null && newestThere < newest) {
+        // The registry lost its log (restarted without a data file): its ids start over, so ours must too.
+        this.update({ events });
+        this.stream.reconnect();
+        return;
+      }
+      this.update({ events: mergeEvents(this.current.events, events) });
+    } catch {
+      // Events are best effort; the next tick tries again.
+    }
+  }
+
+  private onStreamStatus(status: EventStreamStatus, _error?: string): void {
+    if (status === 'unsupported') {
+      this.pollEvents = true;
+      this.update({ stream: 'polling' });
+      return;
+    }
+    this.update({ stream: status });
+  }
+
+  private connection(status: ConnectionStatus, error: string): Partial<DashboardState> {
+    if (status === this.current.connection) return { lastError: error };
+    return { connection: status, connectionSince: Date.now(), lastError: error };
+  }
+
+  private update(patch: Partial<DashboardState>): void {
+    this.current = { ...this.current, ...patch };
+    for (const listener of this.listeners) listener(this.current);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof RegistryHttpError) return err.message;
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+    if (err.name === 'TimeoutError') return 'no answer within the timeout';
+    return cause?.code ?? cause?.message ?? err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,88 @@
+// `pm2-mesh dash`: ties the data source, the key reducer, the view-model and the screen together.
+import type { Readable, Writable } from 'node:stream';
+import { DashboardDataSource } from './data-source.js';
+import { colorWanted } from './format.js';
+import { createDashboardScreen } from './screen.js';
+import { initialUiState, reduceKey, type KeyContext, type UiState } from './ui-state.js';
+import { buildView, type DashboardView } from './view-model.js';
+
+export interface DashboardOptions {
+  registryUrl: string;
+  token?: string;
+  input?: Readable;
+  output?: Writable;
+  /** Default: on unless NO_COLOR is set (https://no-color.org). */
+  color?: boolean;
+  /** Milliseconds between polls of the registry (default 1000). */
+  pollIntervalMs?: number;
+  /** Aborting quits the dashboard as `q` does (e.g. on SIGTERM). */
+  signal?: AbortSignal;
+}
+
+/** Runs the dashboard until the user quits; resolves the exit code (0) with the terminal restored. */
+export function runDashboard(options: DashboardOptions): Promise<number> {
+  const color = options.color ?? colorWanted(process.env);
+  const source = new DashboardDataSource({ registryUrl: options.registryUrl, token: options.token, pollIntervalMs: options.pollIntervalMs });
+  const screen = createDashboardScreen({ input: options.input, output: options.output, color });
+  let ui: UiState = initialUiState();
+  let view: DashboardView | null = null;
+  let pending: NodeJS.Immediate | null = null;
+  let closed = false;
+
+  return new Promise<number>((resolve, reject) => {
+    const finish = (error?: unknown) => {
+      if (closed) return;
+      closed = true;
+      clearInterval(clock);
+      if (pending) clearImmediate(pending);
+      options.signal?.removeEventListener('abort', onAbort);
+      source.stop();
+      screen.destroy();
+      if (error) reject(error);
+      else resolve(0);
+    };
+    const onAbort = () => finish();
+
+    const render = () => {
+      pending = null;
+      if (closed) return;
+      try {
+        view = buildView(source.state, ui, { now: Date.now(), color, sizes: screen.sizes() });
+        // The selection follows the rows actually shown (filtered, or an agent gone).
+        ui = { ...ui, selectedAgentId: view.agents.ids[view.agents.selected] ?? null, selectedCapability: view.capabilities.selected };
+        screen.show(view);
+      } catch (err) {
+        finish(err); // never leave the terminal in raw mode behind an exception
+      }
+    };
+    const schedule = () => {
+      if (!pending && !closed) pending = setImmediate(render);
+    };
+    // Ages ("seen 3s") move with the clock even when the registry is quiet.
+    const clock = setInterval(schedule, 1000);
+
+    screen.onKey((key) => {
+      if (closed) return;
+      const result = reduceKey(ui, key, keyContext(view, screen.sizes()[ui.focus].height));
+      ui = result.ui;
+      if (result.quit) finish();
+      else render();
+    });
+    screen.onResize(schedule);
+    source.onChange(schedule);
+    if (options.signal?.aborted) return finish();
+    options.signal?.addEventListener('abort', onAbort);
+    source.start();
+    render();
+  });
+}
+
+function keyContext(view: DashboardView | null, visibleLines: number): KeyContext {
+  return {
+    agentIds: view?.agents.ids ?? [],
+    capabilityProviderIds: view?.capabilities.providerIds ?? [],
+    wiringLines: view?.wiring.lines.length ?? 0,
+    eventLines: view?.events.lines.length ?? 0,
+    visibleLines,
+  };
+}

@@ -1,0 +1,181 @@
+// The widgets: a blessed screen with a blessed-contrib grid. It only shows a DashboardView; it never fetches.
+import blessed from 'blessed';
+import contrib from 'blessed-contrib';
+import type { Readable, Writable } from 'node:stream';
+import type { KeyPress, Pane } from './ui-state.js';
+import type { DashboardView, PaneSize, ViewOptions } from './view-model.js';
+
+export interface DashboardScreenOptions {
+  input?: Readable;
+  output?: Writable;
+  color: boolean;
+}
+
+export interface DashboardScreen {
+  sizes(): ViewOptions['sizes'];
+  show(view: DashboardView): void;
+  onKey(handler: (key: KeyPress) => void): void;
+  onResize(handler: () => void): void;
+  /** Leaves the alternate screen and gives the terminal back as it was. */
+  destroy(): void;
+}
+
+const BORDER = 'cyan';
+const FOCUS_BORDER = 'yellow';
+
+export function createDashboardScreen(options: DashboardScreenOptions): DashboardScreen {
+  const { color } = options;
+  const screen = blessed.screen({
+    // @types/blessed has these two swapped.
+    input: options.input as never,
+    output: options.output as never,
+    smartCSR: true,
+    autoPadding: true,
+    warnings: false,
+    title: 'pm2-mesh dash',
+    // Keys are all handled by the dashboard's own reducer; blessed must not grab any (not even C-c).
+    ignoreLocked: [],
+  });
+
+  // wrap: false everywhere — the view-model fits every line already, and blessed would wrap a line that
+  // fills the width exactly when it ends with a colour code.
+  const header = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: 1, tags: false, wrap: false });
+  const footer = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: false, wrap: false });
+  const body = blessed.box({ parent: screen, top: 1, left: 0, width: '100%', height: '100%-2' });
+
+  const grid = new contrib.grid({ rows: 12, cols: 12, screen: body, color: color ? BORDER : 'default' });
+  const tableOptions = (label: string) => ({
+    label,
+    keys: false,
+    interactive: true,
+    columnSpacing: 0, // rows come laid out; see showTable
+    columnWidth: [10],
+    tags: false,
+    fg: 'default',
+    selectedFg: color ? 'white' : 'default',
+    selectedBg: color ? 'blue' : 'default',
+  });
+  const agents = grid.set(0, 0, 4, 12, contrib.table, tableOptions('Agents'));
+  const capabilities = grid.set(4, 0, 4, 7, contrib.table, tableOptions('Capabilities & providers'));
+  const wiring = grid.set(8, 0, 4, 7, blessed.box, { label: 'Wiring', tags: false, wrap: false });
+  const events = grid.set(4, 7, 5, 5, blessed.box, { label: 'Events', tags: false, wrap: false });
+  const heartbeat = grid.set(9, 7, 3, 5, blessed.box, { label: 'Heartbeats/s', tags: false, wrap: false });
+  for (const table of [agents, capabilities]) adaptTable(table);
+  // Percent heights leave a line unused at the bottom: the lowest panes stretch to the body's end instead.
+  for (const el of [wiring, heartbeat]) {
+    const position = el.position as { height?: unknown; bottom?: unknown };
+    position.height = undefined;
+    position.bottom = 0;
+  }
+
+  const overlay = blessed.box({
+    parent: screen,
+    top: 'center',
+    left: 'center',
+    width: '90%',
+    height: '80%',
+    border: { type: 'line' },
+    tags: false,
+    wrap: false,
+    hidden: true,
+    style: color ? { border: { fg: FOCUS_BORDER } } : {},
+  });
+
+  const panes: Record<Pane, blessed.Widgets.BoxElement> = { agents, capabilities, wiring, events };
+  const inner = (el: blessed.Widgets.BoxElement, extra = 0): PaneSize => ({
+    width: Math.max(0, (el.width as number) - 2 - extra),
+    height: Math.max(0, (el.height as number) - 2),
+  });
+
+  return {
+    sizes() {
+      const overlaySize = inner(overlay);
+      return {
+        // Table rows sit one column in from the border and one line below the header.
+        agents: { width: inner(agents, 1).width, height: inner(agents).height - 1 },
+        capabilities: { width: inner(capabilities, 1).width, height: inner(capabilities).height - 1 },
+        wiring: inner(wiring),
+        events: inner(events),
+        heartbeat: inner(heartbeat),
+        overlay: overlaySize,
+        screen: { width: screen.width as number, height: screen.height as number },
+      };
+    },
+
+    show(view) {
+      const sizes = this.sizes();
+      header.setContent(view.header);
+      header.style = view.alert ? (color ? { fg: 'white', bg: 'red', bold: true } : { inverse: true, bold: true }) : { bold: true };
+      footer.setContent(view.footer);
+
+      showTable(agents, view.agents, sizes.agents.width, true, color);
+      // The capabilities selection only means something while that pane has the focus.
+      showTable(capabilities, view.capabilities, sizes.capabilities.width, view.focus === 'capabilities', color);
+      wiring.setLabel(view.wiring.label);
+      wiring.setContent(windowOf(view.wiring.lines, sizes.wiring.height, view.wiring.scroll).join('\n'));
+      events.setLabel(view.events.label);
+      const eventsTop = Math.max(0, view.events.lines.length - sizes.events.height - view.events.scrollBack);
+      events.setContent(windowOf(view.events.lines, sizes.events.height, eventsTop).join('\n'));
+      heartbeat.setLabel(view.heartbeat.label);
+      heartbeat.setContent(view.heartbeat.lines.join('\n'));
+
+      for (const [pane, el] of Object.entries(panes) as [Pane, blessed.Widgets.BoxElement][]) {
+        if (color) el.style.border = { fg: pane === view.focus ? FOCUS_BORDER : BORDER };
+      }
+      if (view.overlay) {
+        overlay.setLabel(` ${view.overlay.title} `);
+        overlay.setContent(windowOf(view.overlay.lines, sizes.overlay.height, view.overlay.scroll).join('\n'));
+        overlay.show();
+        overlay.setFront();
+      } else {
+        overlay.hide();
+      }
+      screen.render();
+    },
+
+    onKey(handler) {
+      screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => {
+        // blessed repeats Enter as `return` after `enter`; one press must count once.
+        if (key?.name === 'return') return;
+        handler({ ch: ch ?? undefined, name: key?.name, ctrl: key?.ctrl, shift: key?.shift, meta: key?.meta });
+      });
+    },
+
+    onResize(handler) {
+      screen.on('resize', handler);
+    },
+
+    destroy() {
+      screen.destroy();
+    },
+  };
+}
+
+/** The lines from `top` that fit in `height` (top clamped so the window stays full when it can). */
+function windowOf(lines: readonly string[], height: number, top: number): string[] {
+  if (height <= 0) return [];
+  const start = Math.max(0, Math.min(top, lines.length - height));
+  return lines.slice(start, start + height);
+}
+
+/** Rows are laid out by the view-model already: the table only gets one full-width column per row. */
+function showTable(table: contrib.TableElement, view: DashboardView['agents'] | DashboardView['capabilities'], width: number, highlight: boolean, color: boolean): void {
+  table.setLabel(view.label);
+  (table.rows.style as Record<string, unknown>).selected = !highlight ? {} : color ? { fg: 'white', bg: 'blue' } : { inverse: true };
+  // +1: the header is shifted one column right to sit above the rows.
+  table.options.columnWidth = [Math.max(1, width) + 1];
+  table.setData({ headers: [' ' + view.header], data: view.rows.map((r) => [r]) });
+  table.rows.select(view.selected);
+}
+
+/** blessed-contrib's table leaves a blank line under its header and one at the bottom; at 80×24 each line counts. */
+function adaptTable(table: contrib.TableElement): void {
+  table.rows.top = 1;
+  // Registry text must never be read as blessed tags.
+  (table.rows as unknown as { parseTags: boolean }).parseTags = false;
+  table.render = function (this: contrib.TableElement) {
+    this.rows.width = (this.width as number) - 3;
+    this.rows.height = (this.height as number) - 3;
+    return (blessed as unknown as { Box: { prototype: { render(): void } } }).Box.prototype.render.call(this);
+  } as typeof table.render;
+}

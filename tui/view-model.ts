@@ -1,0 +1,431 @@
+// Registry state + what the user chose → the exact text of every pane. Pure: no I/O, no clock, no widgets.
+import type { RegistryEvent } from '../registry/wire.js';
+import {
+  clip,
+  contentWidths,
+  fit,
+  fitColumns,
+  formatAge,
+  formatClock,
+  painter,
+  row,
+  sparkline,
+  type ColumnSpec,
+  type Painter,
+  type Tone,
+} from './format.js';
+import { countStatuses, type DashboardAgent } from './registry-model.js';
+import type { DashboardState } from './state.js';
+import type { Pane, UiState } from './ui-state.js';
+
+export interface PaneSize {
+  width: number;
+  height: number;
+}
+
+export interface ViewOptions {
+  now: number;
+  color: boolean;
+  /** Inner size (inside borders) of each pane, and of the screen. */
+  sizes: Record<Pane | 'heartbeat' | 'overlay' | 'screen', PaneSize>;
+}
+
+export interface TableView {
+  label: string;
+  header: string;
+  rows: string[];
+  selected: number;
+}
+
+export interface DashboardView {
+  /** Top line: the registry and its health, or the unreachable banner. */
+  header: string;
+  alert: boolean;
+  /** Bottom line: key hints or the filter being typed. */
+  footer: string;
+  agents: TableView & { ids: string[] };
+  capabilities: TableView & { providerIds: string[] };
+  wiring: { label: string; lines: string[]; scroll: number };
+  events: { label: string; lines: string[]; scrollBack: number };
+  heartbeat: { label: string; lines: string[] };
+  overlay: { title: string; lines: string[]; scroll: number } | null;
+  focus: Pane;
+}
+
+const STATUS_TONE: Record<string, Tone> = { healthy: 'good', unhealthy: 'bad', unknown: 'warn' };
+const statusTone = (status: string): Tone => STATUS_TONE[status] ?? 'warn';
+
+const EVENT_TONE: Record<string, Tone> = {
+  register: 'good',
+  healthy: 'good',
+  unhealthy: 'bad',
+  expired: 'bad',
+  unregister: 'warn',
+  update: 'info',
+};
+
+const PANE_TITLES: Record<Pane, string> = {
+  agents: 'Agents',
+  capabilities: 'Capabilities & providers',
+  wiring: 'Wiring',
+  events: 'Events',
+};
+
+export const AGENT_COLUMNS: readonly ColumnSpec[] = [
+  { title: 'NAME', min: 10, max: 28 },
+  { title: 'STATUS', min: 9, max: 9 },
+  { title: 'ENDPOINT', min: 15, max: 28, shrinkOrder: 1 },
+  { title: 'PM2 APP', min: 10, max: 22, shrinkOrder: 3 },
+  { title: 'CAPABILITIES', min: 10, max: 60, shrinkOrder: 2 },
+  { title: 'DEPS', min: 4, max: 5, align: 'right' },
+  { title: 'SEEN', min: 4, max: 5, align: 'right' },
+];
+
+export const CAPABILITY_COLUMNS: readonly ColumnSpec[] = [
+  { title: 'CAPABILITY', min: 10, max: 24 },
+  { title: 'VER', min: 5, max: 10, shrinkOrder: 1 },
+  { title: 'TAGS', min: 4, max: 24, shrinkOrder: 2 },
+  { title: 'PROVIDER', min: 12, max: 28 },
+  { title: 'GIVEN TO', min: 8, max: 60 },
+];
+
+const shortEndpoint = (endpoint: string) => endpoint.replace(/^https?:\/\//, '');
+
+/** Names shown for agents: the name, or name#hex when several agents share it (PM2 instances). */
+export function displayNames(agents: readonly DashboardAgent[]): Map<string, string> {
+  const byName = new Map<string, number>();
+  for (const a of agents) byName.set(a.name, (byName.get(a.name) ?? 0) + 1);
+  return new Map(agents.map((a) => [a.id, (byName.get(a.name) ?? 0) > 1 ? `${a.name}#${a.id.slice(-4)}` : a.name]));
+}
+
+export function pm2Label(agent: DashboardAgent): string {
+  const p = agent.pm2;
+  if (!p) return '-';
+  const app = p.name !== undefined ? (p.pmId !== undefined ? `${p.name}#${p.pmId}` : p.name) : p.pmId !== undefined ? `#${p.pmId}` : '';
+  return [app, p.pid !== undefined ? String(p.pid) : ''].filter(Boolean).join(' ') || '-';
+}
+
+/** Whether an agent matches the filter text (case-insensitive, on everything shown about it). */
+export function agentMatches(agent: DashboardAgent, filter: string): boolean {
+  if (filter === '') return true;
+  const needle = filter.toLowerCase();
+  const hay = [agent.id, agent.name, agent.status, agent.endpoint, agent.pm2?.name ?? '', ...agent.capabilities.flatMap((c) => [c.name, c.functionName, ...c.tags])];
+  return hay.some((h) => h.toLowerCase().includes(needle));
+}
+
+type Cell = { text: string; tone?: Tone | null };
+
+/** Header and rows of a table whose columns are sized to the widths available and to their content. */
+function layoutTable(specs: readonly ColumnSpec[], cells: Cell[][], width: number, paint: Painter): { header: string; rows: string[] } {
+  const widths = fitColumns(specs, width, contentWidths(specs, cells));
+  const header = specs.map((c, i) => fit(c.title, widths[i]!, c.align)).filter((_, i) => widths[i]! > 0).join(' ');
+  return { header, rows: cells.map((r) => row(r, widths, specs, paint)) };
+}
+
+function agentsTable(state: DashboardState, ui: UiState, opts: ViewOptions, paint: Painter, stale: string): DashboardView['agents'] {
+  const names = displayNames(state.agents);
+  const shown = state.agents.filter((a) => agentMatches(a, ui.filter));
+  const cells = shown.map((a): Cell[] => {
+    const deps = `${a.dependenciesResolved}/${a.totalDependencies}`;
+    const depsTone: Tone | null = a.totalDependencies === 0 ? 'dim' : a.dependenciesResolved < a.totalDependencies ? 'bad' : 'good';
+    const age = a.lastSeen === null ? '-' : formatAge(opts.now - a.lastSeen);
+    return [
+      { text: names.get(a.id) ?? a.name, tone: 'strong' },
+      { text: a.status, tone: statusTone(a.status) },
+      { text: shortEndpoint(a.endpoint) || '-' },
+      { text: pm2Label(a), tone: a.pm2 ? null : 'dim' },
+      { text: [...new Set(a.capabilities.map((c) => c.name).filter(Boolean))].join(',') || '-' },
+      { text: deps, tone: depsTone },
+      { text: age, tone: a.status === 'healthy' ? null : 'dim' },
+    ];
+  });
+  const { header, rows } = layoutTable(AGENT_COLUMNS, cells, opts.sizes.agents.width, paint);
+  const ids = shown.map((a) => a.id);
+  const selected = Math.max(0, ui.selectedAgentId === null ? 0 : ids.indexOf(ui.selectedAgentId));
+  const counts = ui.filter ? ` ${shown.length}/${state.agents.length} match "${clip(ui.filter, 20)}"` : ` ${state.agents.length}`;
+  return {
+    label: label('agents', ui.focus, counts + stale),
+    header,
+    rows: rows.length ? rows : [paint(state.agents.length ? 'no agent matches the filter' : emptyAgentsText(state), 'dim')],
+    ids,
+    selected,
+  };
+}
+
+function emptyAgentsText(state: DashboardState): string {
+  return state.lastUpdate === null ? 'waiting for the registry…' : 'no agent registered';
+}
+
+function label(pane: Pane, focus: Pane, suffix = ''): string {
+  return `${focus === pane ? '▸ ' : ''}${PANE_TITLES[pane]}${suffix}`;
+}
+
+interface CapabilityRow {
+  capability: string;
+  version: string;
+  tags: string;
+  providerId: string;
+  providerText: string;
+  providerTone: Tone | null;
+  consumers: string[];
+  givenToSelected: boolean;
+}
+
+/** One row per provided tool, grouped by capability, plus one per capability that is wanted but provided by none. */
+export function capabilityRows(agents: readonly DashboardAgent[], selectedAgentId: string | null): CapabilityRow[] {
+  const names = displayNames(agents);
+  const rows: CapabilityRow[] = [];
+  const provided = new Set<string>();
+  for (const provider of agents) {
+    for (const cap of provider.capabilities) {
+      if (!cap.name) continue;
+      provided.add(cap.name);
+      const given = agents.filter((consumer) =>
+        consumer.wiring.some(
+          (w) => w.resolved && w.capability === cap.name && w.providerAgentId === provider.id && (w.providerTool === '' || w.providerTool === cap.functionName),
+        ),
+      );
+      rows.push({
+        capability: cap.name,
+        version: cap.version || '-',
+        tags: cap.tags.join(',') || '-',
+        providerId: provider.id,
+        providerText: names.get(provider.id) ?? provider.name,
+        providerTone: provider.status === 'healthy' ? null : statusTone(provider.status),
+        consumers: given.map((c) => names.get(c.id) ?? c.name),
+        givenToSelected: given.some((c) => c.id === selectedAgentId),
+      });
+    }
+  }
+  const wanted = new Map<string, string[]>();
+  for (const consumer of agents) {
+    for (const w of consumer.wiring) {
+      if (w.resolved || provided.has(w.capability) || !w.capability) continue;
+      const list = wanted.get(w.capability) ?? [];
+      const name = names.get(consumer.id) ?? consumer.name;
+      if (!list.includes(name)) list.push(name);
+      wanted.set(w.capability, list);
+    }
+  }
+  for (const [capability, consumers] of wanted) {
+    rows.push({ capability, version: '-', tags: '-', providerId: '', providerText: '(none)', providerTone: 'bad', consumers, givenToSelected: false });
+  }
+  const healthyFirst = (r: CapabilityRow) => (r.providerTone === null ? 0 : 1);
+  return rows.sort((a, b) => a.capability.localeCompare(b.capability) || healthyFirst(a) - healthyFirst(b) || a.providerText.localeCompare(b.providerText));
+}
+
+function capabilitiesTable(state: DashboardState, ui: UiState, opts: ViewOptions, paint: Painter, stale: string): DashboardView['capabilities'] {
+  const needle = ui.filter.toLowerCase();
+  const all = capabilityRows(state.agents, ui.selectedAgentId);
+  const shown = needle
+    ? all.filter((r) => [r.capability, r.tags, r.providerText, ...r.consumers].some((t) => t.toLowerCase().includes(needle)))
+    : all;
+  const cells = shown.map((r): Cell[] => {
+    const provided = r.providerId !== '';
+    // "*" marks a provider given to some consumer, ">" the one given to the selected agent.
+    const mark = !provided ? '' : r.givenToSelected ? '>' : r.consumers.length ? '*' : ' ';
+    return [
+      { text: r.capability, tone: 'strong' },
+      { text: r.version },
+      { text: r.tags, tone: 'dim' },
+      { text: `${mark}${r.providerText}`, tone: r.providerTone ?? (r.consumers.length ? 'good' : null) },
+      { text: provided ? r.consumers.join(',') || '-' : `wanted by ${r.consumers.join(',')}`, tone: provided ? null : 'bad' },
+    ];
+  });
+  const { header, rows } = layoutTable(CAPABILITY_COLUMNS, cells, opts.sizes.capabilities.width, paint);
+  return {
+    label: label('capabilities', ui.focus, ` ${shown.length}${stale}`),
+    header,
+    rows: rows.length ? rows : [paint(state.lastUpdate === null ? 'waiting for the registry…' : 'no capability', 'dim')],
+    providerIds: shown.map((r) => r.providerId),
+    selected: Math.min(ui.selectedCapability, Math.max(0, shown.length - 1)),
+  };
+}
+
+/** The selected agent's tools, each dependency and the agent serving it now, then who depends on it. */
+export function wiringLines(agent: DashboardAgent | undefined, agents: readonly DashboardAgent[], width: number, paint: Painter): string[] {
+  if (!agent) return [paint('select an agent', 'dim')];
+  const names = displayNames(agents);
+  const byId = new Map(agents.map((a) => [a.id, a]));
+  const lines: string[] = [`${paint(clip(names.get(agent.id) ?? agent.name, width - 12), 'strong')} ${paint(agent.status, statusTone(agent.status))}`];
+  const tools = [...new Set(agent.wiring.map((w) => w.functionName))];
+  if (tools.length === 0) lines.push(paint('no dependencies', 'dim'));
+  for (const tool of tools) {
+    lines.push(`${clip(tool, width)}()`);
+    for (const w of agent.wiring.filter((x) => x.functionName === tool)) {
+      const spec = clip([w.capability, w.version, ...w.tags].filter(Boolean).join(' '), Math.max(8, Math.floor(width / 2) - 4));
+      const provider = byId.get(w.providerAgentId);
+      const target = w.resolved
+        ? paint(
+            clip(`${provider ? names.get(provider.id) : w.providerAgentId}${w.providerTool ? '.' + w.providerTool : ''}`, Math.max(4, width - spec.length - 5)),
+            provider && provider.status !== 'healthy' ? 'bad' : 'good',
+          )
+        : paint('unresolved', 'bad');
+      lines.push(`  ${spec} → ${target}`);
+    }
+  }
+  const consumers = agents.filter((c) => c.id !== agent.id && c.wiring.some((w) => w.resolved && w.providerAgentId === agent.id));
+  if (consumers.length) {
+    lines.push('used by');
+    for (const c of consumers) {
+      const caps = [...new Set(c.wiring.filter((w) => w.resolved && w.providerAgentId === agent.id).map((w) => w.capability))].join(',');
+      lines.push(clip(`  ${names.get(c.id)} (${caps})`, width));
+    }
+  }
+  return lines;
+}
+
+const summary = (data: Record<string, unknown>): string => {
+  const reason = data.reason ?? data.status_reason ?? data.message ?? data.error;
+  if (typeof reason === 'string') return reason;
+  const keys = Object.entries(data).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
+  return keys.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+};
+
+export function eventLine(event: RegistryEvent, width: number, paint: Painter): string {
+  const clock = formatClock(event.timestamp);
+  const type = fit(event.event_type, 10);
+  const rest = clip(`${event.agent_name || event.agent_id} ${summary(event.data)}`.trim(), Math.max(0, width - 20));
+  return `${paint(clock, 'dim')} ${paint(type, EVENT_TONE[event.event_type] ?? 'info')} ${rest}`;
+}
+
+function heartbeatLines(state: DashboardState, opts: ViewOptions, paint: Painter): string[] {
+  const width = opts.sizes.heartbeat.width;
+  const rates = state.heartbeatRates;
+  const latest = rates.length ? rates[rates.length - 1]! : null;
+  const value = latest === null ? ' -/s' : `${latest < 10 ? latest.toFixed(1) : Math.round(latest)}/s`;
+  const spark = sparkline(rates, Math.max(0, width - value.length - 1));
+  const counts = state.health?.counts ?? countStatuses(state.agents);
+  // Narrow panes drop the words that do not fit rather than wrap.
+  const countParts: [string, Tone][] = [
+    [`${counts.healthy} healthy`, counts.healthy ? 'good' : 'dim'],
+    [`${counts.unhealthy} unhealthy`, counts.unhealthy ? 'bad' : 'dim'],
+    [`${counts.unknown} unknown`, counts.unknown ? 'warn' : 'dim'],
+  ];
+  let room = width;
+  const countsLine = countParts
+    .filter(([text]) => (room -= text.length + 1) >= -1)
+    .map(([text, tone]) => paint(text, tone))
+    .join(' ');
+  const lines = [`${paint(spark, 'info')} ${value}`, countsLine];
+  const h = state.health;
+  const meta = [
+    h?.version ? `registry ${h.version}` : '',
+    h?.uptimeSeconds != null ? `up ${formatAge(h.uptimeSeconds * 1000)}` : '',
+    `events ${state.stream}`,
+    state.rateSource === 'last_seen' ? 'rate≈agents seen' : '',
+  ].filter(Boolean);
+  lines.push(paint(clip(meta.join(' · '), width), 'dim'));
+  return lines;
+}
+
+function headerLine(state: DashboardState, opts: ViewOptions, paint: Painter): { text: string; alert: boolean } {
+  const width = opts.sizes.screen.width;
+  const url = state.registryUrl;
+  const since = state.lastUpdate === null ? 'no data yet' : `last update ${formatAge(opts.now - state.lastUpdate)} ago`;
+  if (state.connection === 'unreachable' || state.connection === 'refused') {
+    const what = state.connection === 'refused' ? `registry refused the token at ${url}, retrying` : `registry unreachable at ${url}, retrying`;
+    return { text: clip(`⚠ ${what} — ${since}, shown stale${state.lastError ? ` (${state.lastError})` : ''}`, width), alert: true };
+  }
+  if (state.connection === 'connecting') return { text: clip(`pm2-mesh dash · connecting to ${url}…`, width), alert: false };
+  const counts = state.health?.counts ?? countStatuses(state.agents);
+  const text = `pm2-mesh dash · ${url} · ${counts.total} agents: `;
+  const tail = `${counts.healthy} healthy, ${counts.unhealthy} unhealthy`;
+  return {
+    text: clip(text, width) + paint(clip(tail, Math.max(0, width - text.length)), counts.unhealthy ? 'warn' : 'good'),
+    alert: false,
+  };
+}
+
+const FOOTER_KEYS = '↑↓/jk select  enter details  / filter  tab pane  ? help  q quit';
+
+function footerLine(ui: UiState, width: number): string {
+  if (ui.filterEditing) return clip(`filter: ${ui.filter}█   enter keep · esc clear`, width);
+  if (ui.filter) return clip(`filter "${ui.filter}" (esc clears) · ${FOOTER_KEYS}`, width);
+  return clip(FOOTER_KEYS, width);
+}
+
+export const HELP_LINES = [
+  'Keys',
+  '  ↑ ↓ / j k    move the selection, or scroll the focused pane',
+  '  PgUp PgDn    page;  g G / Home End: first / last',
+  '  tab  S-tab   focus the next / previous pane',
+  '  enter        details of the selected agent (or provider)',
+  '  /            filter agents and capabilities; enter keeps, esc clears',
+  '  ?            this help; esc closes',
+  '  q  C-c       quit',
+  '',
+  'Panes',
+  '  Agents       status, endpoint, PM2 app#id and pid, capabilities,',
+  '               dependencies resolved/declared, last heartbeat age',
+  '  Capabilities every provider of every capability; * given to a',
+  '               consumer, > given to the selected agent, (none) unmet',
+  '  Wiring       the selected agent\'s dependencies and who serves them',
+  '  Events       the registry\'s event log, live (SSE)',
+  '  Heartbeats/s heartbeat rate and agents by status',
+];
+
+/** The details overlay of one agent: everything the registry says about it. */
+export function detailLines(agent: DashboardAgent, agents: readonly DashboardAgent[], now: number, width: number, paint: Painter): string[] {
+  const kv = (k: string, v: string, tone: Tone | null = null) => `${fit(k, 12)} ${paint(clip(v, Math.max(1, width - 13)), tone)}`;
+  const lines = [
+    kv('id', agent.id, 'strong'),
+    kv('name', agent.name),
+    kv('status', agent.status + (agent.statusReason ? ` (${agent.statusReason})` : ''), statusTone(agent.status)),
+    kv('endpoint', agent.endpoint || '-'),
+    kv('version', agent.version || '-'),
+    kv('namespace', agent.namespace || '-'),
+    kv('pm2', pm2Label(agent)),
+    kv('last seen', agent.lastSeen === null ? '-' : `${formatAge(now - agent.lastSeen)} ago (${new Date(agent.lastSeen).toISOString()})`),
+    kv('registered', agent.createdAt || '-'),
+    kv('deps', `${agent.dependenciesResolved}/${agent.totalDependencies} resolved`),
+    '',
+    paint('Capabilities', 'strong'),
+  ];
+  if (agent.capabilities.length === 0) lines.push('  -');
+  for (const c of agent.capabilities) {
+    lines.push(clip(`  ${c.functionName}() → ${c.name} ${c.version}${c.tags.length ? ` [${c.tags.join(',')}]` : ''}`, width));
+    if (c.description) lines.push(paint(clip(`      ${c.description}`, width), 'dim'));
+  }
+  lines.push('', paint('Wiring', 'strong'), ...wiringLines(agent, agents, width, paint).slice(1));
+  return lines;
+}
+
+export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions): DashboardView {
+  const paint = painter(opts.color);
+  const offline = state.connection === 'unreachable' || state.connection === 'refused';
+  const stale = offline && state.lastUpdate !== null ? ' (stale)' : '';
+  const agents = agentsTable(state, ui, opts, paint, stale);
+  const selectedId = agents.ids[agents.selected] ?? null;
+  const selected = state.agents.find((a) => a.id === selectedId);
+  const head = headerLine(state, opts, paint);
+  const eventsWidth = opts.sizes.events.width;
+  let overlay: DashboardView['overlay'] = null;
+  if (ui.overlay?.kind === 'help') {
+    overlay = { title: 'Help', lines: HELP_LINES.map((l) => clip(l, opts.sizes.overlay.width)), scroll: ui.overlay.scroll };
+  } else if (ui.overlay?.kind === 'details') {
+    const agentId = ui.overlay.agentId;
+    const agent = state.agents.find((a) => a.id === agentId);
+    overlay = {
+      title: `Agent ${agent?.name ?? agentId}${stale}  (esc closes)`,
+      lines: agent ? detailLines(agent, state.agents, opts.now, opts.sizes.overlay.width, paint) : [paint('this agent is no longer listed by the registry', 'dim')],
+      scroll: ui.overlay.scroll,
+    };
+  }
+  return {
+    header: head.text,
+    alert: head.alert,
+    footer: footerLine(ui, opts.sizes.screen.width),
+    agents,
+    capabilities: capabilitiesTable(state, { ...ui, selectedAgentId: selectedId }, opts, paint, stale),
+    wiring: { label: label('wiring', ui.focus, (selected ? ` of ${clip(selected.name, 20)}` : '') + stale), lines: wiringLines(selected, state.agents, opts.sizes.wiring.width, paint), scroll: ui.wiringScroll },
+    events: {
+      label: label('events', ui.focus, ` (${state.stream})${stale}`),
+      lines: state.events.length ? state.events.map((e) => eventLine(e, eventsWidth, paint)) : [paint(state.lastUpdate === null ? 'waiting for the registry…' : 'no events yet', 'dim')],
+      scrollBack: ui.eventsScrollBack,
+    },
+    heartbeat: { label: `Heartbeats/s${stale}`, lines: heartbeatLines(state, opts, paint) },
+    overlay,
+    focus: ui.focus,
+  };
+}

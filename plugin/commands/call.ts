@@ -1,0 +1,125 @@
+// pm2-mesh call: an MCP tools/call through the mesh. The registry says who provides the capability (or
+// where the named agent is); the call itself goes straight to that agent's /mcp, like an agent's own proxy.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_CALL_TIMEOUT_S } from '../../registry/defaults.js';
+import { listOption, numberOption, stringOption, type Command } from '../args.js';
+import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { CliError, UsageError } from '../errors.js';
+import { printJson } from '../output.js';
+import { readPackageJson } from '../package-info.js';
+import type { RegistryClient } from '../registry-client.js';
+
+export interface CallTarget {
+  agent_id: string;
+  endpoint: string;
+  tool: string;
+}
+
+export function parseJsonArgs(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`call: json-args is not valid JSON (got ${text}); quote it: '{"name":"Ann"}'`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`call: json-args must be a JSON object such as '{"name":"Ann"}' (got ${text})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+async function findTarget(client: RegistryClient, target: string, tags: string[], agent?: string): Promise<CallTarget> {
+  const slash = target.indexOf('/');
+  if (slash > 0) {
+    const found = await client.findAgent(target.slice(0, slash));
+    if (found.status !== 'healthy') process.stderr.write(`call: warning: ${found.id} is ${found.status}\n`);
+    return { agent_id: found.id, endpoint: found.endpoint, tool: target.slice(slash + 1) };
+  }
+  const { capabilities } = await client.capabilities({ name: target, tags });
+  const providers = capabilities.filter(
+    (p) => p.name === target && p.status === 'healthy' && (!agent || p.agent_id === agent || p.agent_name === agent),
+  );
+  const chosen = providers[0];
+  if (!chosen) {
+    const filters = [tags.length ? `tags ${tags.join(',')}` : '', agent ? `agent ${agent}` : ''].filter(Boolean).join(', ');
+    throw new CliError(`call: no healthy provider of capability "${target}"${filters ? ` with ${filters}` : ''} (see pm2-mesh caps)`);
+  }
+  return { agent_id: chosen.agent_id, endpoint: chosen.endpoint, tool: chosen.function_name };
+}
+
+export async function callTool(target: CallTarget, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
+  const client = new Client({ name: 'pm2-mesh', version: readPackageJson().version });
+  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`));
+  try {
+    await client.connect(transport, { timeout: timeoutMs });
+  } catch (error) {
+    throw new CliError(`call: agent ${target.agent_id} at ${target.endpoint} unreachable (${describe(error)})`);
+  }
+  try {
+    return (await client.callTool({ name: target.tool, arguments: args }, undefined, { timeout: timeoutMs })) as CallToolResult;
+  } catch (error) {
+    throw new CliError(`call: ${target.tool} on ${target.agent_id} failed: ${describe(error)}`);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+function describe(error: unknown): string {
+  const err = error as Error & { cause?: { code?: string } };
+  return err.cause?.code ?? err.message ?? String(error);
+}
+
+export function resultText(result: CallToolResult): string {
+  const parts = (result.content ?? []).map((item) => {
+    switch (item.type) {
+      case 'text':
+        return item.text;
+      case 'image':
+      case 'audio':
+        return `[${item.type} ${item.mimeType}, ${Math.floor((item.data.length * 3) / 4)} bytes]`;
+      case 'resource_link':
+        return `[resource ${item.uri}]`;
+      case 'resource':
+        return 'text' in item.resource ? String(item.resource.text) : `[resource ${item.resource.uri}]`;
+      default:
+        return JSON.stringify(item);
+    }
+  });
+  if (!parts.length && result.structuredContent) return JSON.stringify(result.structuredContent, null, 2);
+  return parts.join('\n');
+}
+
+export const call: Command = {
+  name: 'call',
+  args: '<capability|agent/tool> [json-args]',
+  summary: 'Call a tool through the mesh (MCP tools/call): by capability (the registry picks a healthy provider) or as agent/tool.',
+  options: {
+    ...registryOptions,
+    ...jsonOption,
+    tag: { type: 'string', multiple: true, valueName: 'tag', description: 'only providers with this tag (capability form)' },
+    agent: { type: 'string', valueName: 'agent-id', description: 'only this provider (capability form)' },
+    timeout: { type: 'string', valueName: 'seconds', description: `how long the call may take (default ${DEFAULT_CALL_TIMEOUT_S})` },
+  },
+  details: [
+    'Examples:',
+    '  pm2-mesh call greeting \'{"name":"Ann"}\'',
+    '  pm2-mesh call greeter/hello \'{"name":"Ann"}\'',
+    'Prints the text of the result; --json prints the provider and the whole CallToolResult.',
+    'Exits 1 when the tool reports an error.',
+  ],
+  positionals: { min: 1, max: 2 },
+  async run({ values, positionals }) {
+    const args = parseJsonArgs(positionals[1]);
+    const timeoutMs = numberOption(values, 'timeout', DEFAULT_CALL_TIMEOUT_S) * 1000;
+    const client = registryClient(values);
+    const target = await findTarget(client, positionals[0]!, listOption(values, 'tag'), stringOption(values, 'agent'));
+    const result = await callTool(target, args, timeoutMs);
+    if (values.json) printJson({ provider: target, result });
+    else if (result.isError) process.stderr.write(`${resultText(result) || 'the tool reported an error'}\n`);
+    else process.stdout.write(`${resultText(result)}\n`);
+    return result.isError ? 1 : 0;
+  },
+};

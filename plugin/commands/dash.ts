@@ -1,0 +1,19 @@
+// pm2-mesh dash: the terminal dashboard (tui/), a pure client of the registry API.
+import type { Command } from '../args.js';
+import { registryOptions, resolveConnection } from '../connection.js';
+import { CliError } from '../errors.js';
+import { RegistryClient } from '../registry-client.js';
+
+export const dash: Command = {
+  name: 'dash',
+  summary: 'Open the live dashboard: agents, capabilities, dependency wiring, event log, heartbeat rate (q quits).',
+  options: { ...registryOptions },
+  positionals: { min: 0, max: 0 },
+  async run({ values }) {
+    const { url, token } = resolveConnection(values);
+    const registryUrl = new RegistryClient(url, token).baseUrl;
+    if (!process.stdout.isTTY) throw new CliError('dash needs a terminal (stdout is not a TTY); use pm2-mesh list or events -f');
+    const { runDashboard } = await import('../../tui/index.js');
+    return runDashboard({ registryUrl, token });
+  },
+};

@@ -1,0 +1,80 @@
+// pm2-mesh deps <agent>: how the agent's declared dependencies are wired right now (and the fallbacks).
+import type { Command } from '../args.js';
+import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { paintStatus } from '../format.js';
+import { printJson } from '../output.js';
+import type { AgentView } from '../registry-client.js';
+import { renderTable } from '../table.js';
+
+type DependencyResolutionView = AgentView['dependency_resolutions'][number];
+
+export function filterLabel(dependency: DependencyResolutionView): string {
+  const tags = (dependency.tags ?? []).map((tag) => (Array.isArray(tag) ? `(${tag.join('|')})` : tag));
+  return tags.join(' ') || '-';
+}
+
+/** Healthy fallbacks per dependency, in the order of `dependency_resolutions` (per tool, by position). */
+export function fallbackCounts(agent: AgentView): number[] {
+  const seen = new Map<string, number>();
+  return (agent.dependency_resolutions ?? []).map((dependency) => {
+    const position = seen.get(dependency.function_name) ?? 0;
+    seen.set(dependency.function_name, position + 1);
+    const ranked = agent.dependency_alternatives?.[dependency.function_name]?.[position] ?? [];
+    return Math.max(0, ranked.length - 1);
+  });
+}
+
+export function renderDependencies(agent: AgentView): string {
+  const dependencies = agent.dependency_resolutions ?? [];
+  if (!dependencies.length) return `${agent.name} (${agent.id}) declares no dependencies\n`;
+  const fallbacks = fallbackCounts(agent);
+  const rows = dependencies.map((dependency, i) => [
+    dependency.function_name,
+    dependency.capability,
+    filterLabel(dependency),
+    dependency.status,
+    dependency.provider_agent_id || '-',
+    dependency.mcp_tool || '-',
+    dependency.endpoint || '-',
+    String(fallbacks[i]),
+  ]);
+  return renderTable(
+    [
+      { header: 'TOOL' },
+      { header: 'NEEDS' },
+      { header: 'TAGS' },
+      { header: 'STATUS', style: paintStatus },
+      { header: 'PROVIDER' },
+      { header: 'VIA TOOL' },
+      { header: 'ENDPOINT' },
+      { header: 'FALLBACKS', align: 'right' },
+    ],
+    rows,
+  );
+}
+
+export const deps: Command = {
+  name: 'deps',
+  args: '<agent>',
+  summary: 'Show how an agent\'s dependencies are resolved: the chosen provider of each, and how many healthy fallbacks exist.',
+  details: ['<agent> is an agent id, or a name when one healthy agent has it.'],
+  options: { ...registryOptions, ...jsonOption },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals }) {
+    const agent = await registryClient(values).findAgent(positionals[0]!);
+    if (values.json) {
+      printJson({
+        agent_id: agent.id,
+        name: agent.name,
+        total_dependencies: agent.total_dependencies,
+        dependencies_resolved: agent.dependencies_resolved,
+        topology_hash: agent.topology_hash,
+        dependency_resolutions: agent.dependency_resolutions ?? [],
+        dependency_alternatives: agent.dependency_alternatives ?? {},
+      });
+      return 0;
+    }
+    process.stdout.write(renderDependencies(agent));
+    return 0;
+  },
+};

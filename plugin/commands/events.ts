@@ -1,0 +1,96 @@
+// pm2-mesh events [-f]: the registry's event log (register, unhealthy, …), oldest first; -f follows it live.
+import { numberOption, stringOption, type Command } from '../args.js';
+import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { clock, paintStatus } from '../format.js';
+import { printJson, printJsonLine } from '../output.js';
+import type { RegistryClient } from '../registry-client.js';
+import type { RegistryEvent } from '../../registry/wire.js';
+import { outputWidth, truncate } from '../table.js';
+
+export function describeEventData(data: Record<string, unknown> | undefined): string {
+  return Object.entries(data ?? {})
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+}
+
+export function eventLine(event: RegistryEvent, width = outputWidth()): string {
+  const type = event.event_type.padEnd(10);
+  const colour = event.event_type === 'healthy' || event.event_type === 'register' ? 'healthy' : event.event_type === 'update' ? '' : 'unhealthy';
+  const line = `${clock(event.timestamp)}  #${String(event.id).padEnd(5)} ${type} ${event.agent_id}  ${describeEventData(event.data)}`.trimEnd();
+  const cut = width ? truncate(line, width) : line;
+  return cut.replace(type, paintStatus(type, colour));
+}
+
+function matches(event: RegistryEvent, agent?: string, type?: string): boolean {
+  return (!agent || event.agent_id === agent || event.agent_name === agent) && (!type || event.event_type === type);
+}
+
+async function follow(client: RegistryClient, lastId: number | undefined, filter: { agent?: string; type?: string }, json: boolean) {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let delay = 1000;
+  let warned = false;
+  while (!abort.signal.aborted) {
+    try {
+      for await (const event of client.stream(lastId, abort.signal)) {
+        if (warned) process.stderr.write('events: stream back\n');
+        warned = false;
+        delay = 1000;
+        lastId = event.id;
+        if (!matches(event, filter.agent, filter.type)) continue;
+        if (json) printJsonLine(event);
+        else process.stdout.write(`${eventLine(event)}\n`);
+      }
+    } catch (error) {
+      if (abort.signal.aborted) break;
+      if (!warned) process.stderr.write(`events: ${(error as Error).message}; reconnecting\n`);
+      warned = true;
+    }
+    if (abort.signal.aborted) break;
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    delay = Math.min(delay * 2, 5000);
+  }
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+}
+
+export const events: Command = {
+  name: 'events',
+  summary: 'Show the registry\'s event log (register, unregister, healthy, unhealthy, update, expired), oldest first.',
+  options: {
+    ...registryOptions,
+    ...jsonOption,
+    follow: { type: 'boolean', short: 'f', description: 'keep printing new events as they happen (Server-Sent Events)' },
+    limit: { type: 'string', short: 'n', valueName: 'n', description: 'how many recent events to show first (default 20)' },
+    agent: { type: 'string', valueName: 'agent-id', description: 'only events of this agent' },
+    type: { type: 'string', valueName: 'type', description: 'only events of this type' },
+  },
+  details: ['With --json and -f, each event is printed as one JSON line.'],
+  positionals: { min: 0, max: 0 },
+  async run({ values }) {
+    const limit = numberOption(values, 'limit', 20, { integer: true });
+    const agent = stringOption(values, 'agent');
+    const type = stringOption(values, 'type');
+    const client = registryClient(values);
+    const answer = await client.events({ limit, agent_id: agent, type });
+    const recent = [...answer.events].sort((a, b) => a.id - b.id);
+    if (values.json && !values.follow) {
+      printJson(answer);
+      return 0;
+    }
+    for (const event of recent) {
+      if (values.json) printJsonLine(event);
+      else process.stdout.write(`${eventLine(event)}\n`);
+    }
+    if (!values.follow) {
+      if (!recent.length && !values.json) process.stdout.write(`no events at ${client.baseUrl}\n`);
+      return 0;
+    }
+    // Resume after the newest event the registry has, whatever the filters showed.
+    const newest = agent || type ? (await client.events({ limit: 1 })).events[0]?.id : recent.at(-1)?.id;
+    await follow(client, newest, { agent, type }, !!values.json);
+    return 0;
+  },
+};

@@ -1,0 +1,72 @@
+// pm2-mesh list: every agent the registry knows, one line each.
+import type { Command } from '../args.js';
+import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { ago, paintStatus } from '../format.js';
+import type { AgentView } from '../registry-client.js';
+import { renderTable } from '../table.js';
+import { printJson } from '../output.js';
+
+export function pm2Label(agent: AgentView): string {
+  const meta = agent.metadata;
+  if (!meta || meta.pm_id === undefined) return '-';
+  return `${meta.pm2_name ?? '?'}#${meta.pm_id}`;
+}
+
+export function depsLabel(agent: AgentView): string {
+  const total = agent.total_dependencies ?? agent.dependency_resolutions?.length ?? 0;
+  const resolved = agent.dependencies_resolved ?? agent.dependency_resolutions?.filter((d) => d.status === 'available').length ?? 0;
+  return `${resolved}/${total}`;
+}
+
+export const list: Command = {
+  name: 'list',
+  summary: 'List the agents registered in the mesh: status, endpoint, capabilities, dependencies resolved/total, PM2 app.',
+  options: {
+    ...registryOptions,
+    ...jsonOption,
+    status: { type: 'string', valueName: 'status', description: 'only agents with this status (healthy, unhealthy, unknown)' },
+  },
+  positionals: { min: 0, max: 0 },
+  async run({ values }) {
+    const client = registryClient(values);
+    const answer = await client.agents();
+    const status = typeof values.status === 'string' ? values.status : undefined;
+    const agents = status ? answer.agents.filter((agent) => agent.status === status) : answer.agents;
+    if (values.json) {
+      printJson(status ? { ...answer, agents, count: agents.length } : answer);
+      return 0;
+    }
+    if (!agents.length) {
+      process.stdout.write(`no agents${status ? ` with status ${status}` : ''} at ${client.baseUrl}\n`);
+      return 0;
+    }
+    const rows = [...agents]
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+      .map((agent) => [
+        agent.name,
+        agent.id,
+        agent.status,
+        agent.endpoint,
+        (agent.capabilities ?? []).map((c) => c.name).join(','),
+        depsLabel(agent),
+        pm2Label(agent),
+        ago(agent.last_seen),
+      ]);
+    process.stdout.write(
+      renderTable(
+        [
+          { header: 'NAME' },
+          { header: 'ID' },
+          { header: 'STATUS', style: paintStatus },
+          { header: 'ENDPOINT' },
+          { header: 'CAPABILITIES' },
+          { header: 'DEPS', align: 'right' },
+          { header: 'PM2' },
+          { header: 'LAST SEEN' },
+        ],
+        rows,
+      ),
+    );
+    return 0;
+  },
+};

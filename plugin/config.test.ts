@@ -1,0 +1,39 @@
+import test from 'ava';
+import { ConfigError, dataFilePath, readModuleConfig } from './config.js';
+
+const defaults = { port: '8000', host: '127.0.0.1', data_file: '', health_interval: '10', timeout: '20', retention: '3600', token: '' };
+
+test('package defaults apply when PM2 passes nothing', (t) => {
+  t.deepEqual(readModuleConfig('mesh', {}, defaults, '/home/u/.pm2'), {
+    host: '127.0.0.1',
+    port: 8000,
+    dataFile: '/home/u/.pm2/mesh/registry.db',
+    healthInterval: 10,
+    timeout: 20,
+    retention: 3600,
+    token: undefined,
+  });
+});
+
+test('the module JSON (strings, as pm2 set stores them) wins over per-key variables and defaults', (t) => {
+  const env = { mesh: JSON.stringify({ port: '8123', token: 's3cret', timeout: '7.5' }), port: '9999', host: '0.0.0.0' };
+  const config = readModuleConfig('mesh', env, defaults, '/p');
+  t.is(config.port, 8123);
+  t.is(config.host, '0.0.0.0');
+  t.is(config.token, 's3cret');
+  t.is(config.timeout, 7.5);
+});
+
+test('a bad value names the key and the pm2 set command that fixes it', (t) => {
+  const error = t.throws(() => readModuleConfig('mesh', { mesh: '{"port":"eighty"}' }, defaults, '/p'), { instanceOf: ConfigError });
+  t.regex(error.message, /mesh:port must be a port number 1-65535 \(got "eighty"\); fix it with: pm2 set mesh:port 8000/);
+  t.throws(() => readModuleConfig('mesh', { mesh: '{"timeout":"0"}' }, defaults, '/p'), { message: /mesh:timeout/ });
+  t.throws(() => readModuleConfig('mesh', { mesh: 'not json' }, defaults, '/p'), { message: /not JSON/ });
+});
+
+test('data_file: empty → under PM2_HOME, relative → against PM2_HOME, :memory: → none', (t) => {
+  t.is(dataFilePath('', '/h'), '/h/mesh/registry.db');
+  t.is(dataFilePath('data/r.db', '/h'), '/h/data/r.db');
+  t.is(dataFilePath('/var/lib/r.db', '/h'), '/var/lib/r.db');
+  t.is(dataFilePath(':memory:', '/h'), null);
+});

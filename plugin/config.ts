@@ -1,0 +1,78 @@
+// The module's configuration: `pm2 set mesh:<key> <value>` reaches the module only through its environment
+// (the JSON of all keys in the variable named after the module, each key also as its own variable, values
+// as strings), with package.json "config" as defaults. Pure, so it is unit-tested on its own.
+import { isAbsolute, join, resolve } from 'node:path';
+import type { RegistryOptions } from '../registry/index.js';
+
+export const CONFIG_KEYS = ['port', 'host', 'data_file', 'health_interval', 'timeout', 'retention', 'token'] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** data_file values that mean "keep everything in memory". */
+const IN_MEMORY = new Set([':memory:', 'memory', 'none']);
+
+export class ConfigError extends Error {}
+
+export interface ModuleConfig extends RegistryOptions {
+  host: string;
+  port: number;
+  dataFile: string | null;
+  healthInterval: number;
+  timeout: number;
+  retention: number;
+  token?: string;
+}
+
+/** The raw string of each key: module JSON first, then the key's own variable, then the package default. */
+export function rawSettings(module: string, env: NodeJS.ProcessEnv, defaults: Record<string, string>): Record<ConfigKey, string> {
+  let fromJson: Record<string, unknown> = {};
+  const json = env[module];
+  if (json) {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed && typeof parsed === 'object') fromJson = parsed as Record<string, unknown>;
+    } catch {
+      throw new ConfigError(`the ${module} variable is not JSON (PM2 passes the module's settings in it): ${json.slice(0, 80)}`);
+    }
+  }
+  const settings = {} as Record<ConfigKey, string>;
+  for (const key of CONFIG_KEYS) {
+    const value = fromJson[key] ?? env[key] ?? defaults[key] ?? '';
+    settings[key] = String(value).trim();
+  }
+  return settings;
+}
+
+export function readModuleConfig(
+  module: string,
+  env: NodeJS.ProcessEnv,
+  defaults: Record<string, string>,
+  pm2Home: string,
+): ModuleConfig {
+  const raw = rawSettings(module, env, defaults);
+  const fix = (key: ConfigKey, what: string, example: string) =>
+    new ConfigError(`${module}:${key} must be ${what} (got "${raw[key]}"); fix it with: pm2 set ${module}:${key} ${example}`);
+  const seconds = (key: ConfigKey, example: string) => {
+    const value = Number(raw[key]);
+    if (raw[key] === '' || !Number.isFinite(value) || value <= 0) throw fix(key, 'a number of seconds > 0', example);
+    return value;
+  };
+  const port = Number(raw.port);
+  if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535) throw fix('port', 'a port number 1-65535', '8000');
+  if (!raw.host) throw fix('host', 'a host name or address', '127.0.0.1');
+  return {
+    host: raw.host,
+    port,
+    dataFile: dataFilePath(raw.data_file, pm2Home),
+    healthInterval: seconds('health_interval', '10'),
+    timeout: seconds('timeout', '20'),
+    retention: seconds('retention', '3600'),
+    token: raw.token || undefined,
+  };
+}
+
+/** Empty: under PM2_HOME. Relative: against PM2_HOME too (the module's own folder is replaced on reinstall). */
+export function dataFilePath(value: string, pm2Home: string): string | null {
+  if (IN_MEMORY.has(value)) return null;
+  if (!value) return join(pm2Home, 'mesh', 'registry.db');
+  return isAbsolute(value) ? value : resolve(pm2Home, value);
+}

@@ -1,0 +1,48 @@
+// Which registry the CLI talks to: --registry/--token, else MCP_MESH_REGISTRY_URL/TOKEN, else the PM2
+// module's own `pm2 set mesh:*` values (so `pm2 set mesh:port 8123` needs no flag), else the default.
+import { DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT } from '../registry/defaults.js';
+import type { Options, Values } from './args.js';
+import { moduleName } from './package-info.js';
+import { readModuleSettings, resolvePm2Home } from './pm2-home.js';
+import { RegistryClient } from './registry-client.js';
+
+export const registryOptions: Options = {
+  registry: {
+    type: 'string',
+    valueName: 'url',
+    description: 'registry URL (env MCP_MESH_REGISTRY_URL; default: the PM2 module\'s host:port, else http://127.0.0.1:8000)',
+  },
+  token: { type: 'string', description: 'registry bearer token (env MCP_MESH_REGISTRY_TOKEN; default: mesh:token)' },
+};
+
+export const jsonOption: Options = { json: { type: 'boolean', description: 'print JSON instead of a table' } };
+
+export interface Connection {
+  url: string;
+  token?: string;
+}
+
+/** A listening address as a client should dial it: a wildcard bind is reached on loopback. */
+export function dialHost(host: string): string {
+  if (host === '0.0.0.0' || host === '' || host === '::') return DEFAULT_REGISTRY_HOST;
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export function moduleRegistryUrl(settings: Record<string, string>): string {
+  const host = dialHost(settings.host ?? DEFAULT_REGISTRY_HOST);
+  const port = settings.port || String(DEFAULT_REGISTRY_PORT);
+  return `http://${host}:${port}`;
+}
+
+export function resolveConnection(values: Values, env: NodeJS.ProcessEnv = process.env): Connection {
+  const settings = readModuleSettings(resolvePm2Home(values, env).dir, moduleName());
+  const url =
+    (typeof values.registry === 'string' && values.registry) || env.MCP_MESH_REGISTRY_URL || moduleRegistryUrl(settings);
+  const token = (typeof values.token === 'string' && values.token) || env.MCP_MESH_REGISTRY_TOKEN || settings.token || undefined;
+  return { url, token };
+}
+
+export function registryClient(values: Values, timeoutMs?: number): RegistryClient {
+  const { url, token } = resolveConnection(values);
+  return new RegistryClient(url, token, timeoutMs);
+}

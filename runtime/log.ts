@@ -65,8 +65,8 @@ export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof Error) {
-    const code = (cause as { code?: string }).code;
-    return `${error.message} (${code ?? cause.message})`;
+    const detail = (cause as { code?: string }).code ?? cause.message;
+    return error.message.includes(detail) ? error.message : `${error.message} (${detail})`;
   }
   return error.message;
 }

@@ -2,6 +2,7 @@
 import type { AnySchema, SchemaOutput, ShapeOutput, ZodRawShapeCompat } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type * as z4 from 'zod/v4/core';
 
 /** Tag filter of a dependency: `tag` required, `+tag` preferred, `-tag` excluded, a nested array = any of. */
 export type TagFilter = readonly (string | readonly string[])[];
@@ -59,16 +60,19 @@ export type Dependencies<D extends readonly DependencySpec[]> = {
   readonly [K in DependencyKey<D[number]>]: MeshProxy | undefined;
 };
 
+/** The object type of a raw shape: zod 4's own inference (optional keys stay optional), else the SDK's. */
+type ShapeType<S extends ZodRawShapeCompat> = S extends Record<string, z4.$ZodType> ? z4.output<z4.$ZodObject<S>> : ShapeOutput<S>;
+
 /** Handler arguments, inferred from `inputSchema` (a zod raw shape or a zod object schema). */
 export type ToolArgs<I> = I extends ZodRawShapeCompat
-  ? ShapeOutput<I>
+  ? ShapeType<I>
   : I extends AnySchema
     ? SchemaOutput<I>
     : Record<string, never>;
 
 /** What a handler may return with an outputSchema: its shape (or a full result). Else any value. */
 export type ToolReturn<O> = O extends ZodRawShapeCompat
-  ? ShapeOutput<O> | CallToolResult
+  ? ShapeType<O> | CallToolResult
   : O extends AnySchema
     ? SchemaOutput<O> | CallToolResult
     : unknown;

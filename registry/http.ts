@@ -19,9 +19,6 @@ export function createHttpApp(options: HttpOptions): Koa {
   if (options.token) app.use(requireToken(options.token, options.publicRead));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
-  app.use((ctx) => {
-    throw new HttpError(404, `no route for ${ctx.method} ${ctx.path}`);
-  });
   // Errors are answered by the middleware above; what reaches here happened after the answer (client gone).
   app.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -35,6 +32,7 @@ function answerErrorsAsJson(options: HttpOptions): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      if (ctx.status === 404 && ctx.body == null) throw new HttpError(404, `no route for ${ctx.method} ${ctx.path}`);
     } catch (error) {
       const status = statusOf(error);
       if (status >= 500 && !(error instanceof HttpError)) {

@@ -24,7 +24,7 @@ export class EventStreams {
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.status = 200;
-    ctx.type = 'text/event-stream';
+    ctx.set('Content-Type', 'text/event-stream');
     ctx.set('Cache-Control', 'no-cache');
     ctx.set('Connection', 'keep-alive');
     ctx.set('X-Accel-Buffering', 'no');

@@ -19,7 +19,8 @@ export function checkHeartbeat(body: unknown): Checked<HeartbeatRequest> & { war
   if (typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, error: 'body: must be a JSON object' };
   }
-  const parsed = heartbeatRequestSchema.safeParse(body);
+  // reportInput: describeValidationError tells a missing field ("is required") from a wrong one by the input.
+  const parsed = heartbeatRequestSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) return { ok: false, error: describeValidationError(parsed.error) };
   const tools = parsed.data.tools ?? [];
   const seen = new Set<string>();

@@ -137,7 +137,7 @@ export interface RegistryEvent {
 
 /** Turns a zod failure into the one-line message of a 400: the first issue, naming its field. */
 export function describeValidationError(error: z.ZodError): string {
-  const issue = error.issues[0];
+  const issue = mostSpecificIssue(error.issues[0]);
   if (!issue) return 'invalid payload';
   const field = issue.path.length ? issue.path.map(String).join('.') : 'body';
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${field} is required`;
@@ -252,4 +252,19 @@ export interface HealthResponse {
 export interface ErrorResponse {
   error: string;
   timestamp: string;
+}
+
+/**
+ * A union failure (a dependency is a string or a spec object) says only "Invalid input": report instead the
+ * branch that got furthest, e.g. `tools.0.dependencies.0.tags: expected array` for a spec object.
+ */
+function mostSpecificIssue(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (!issue || issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    const candidate = branch[0];
+    if (candidate && (!best || candidate.path.length > best.path.length)) best = candidate;
+  }
+  if (!best || best.path.length === 0) return issue;
+  return mostSpecificIssue({ ...best, path: [...issue.path, ...best.path] } as z.core.$ZodIssue);
 }

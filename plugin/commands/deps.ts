@@ -5,8 +5,7 @@ import { paintStatus } from '../format.js';
 import { printJson } from '../output.js';
 import type { AgentView } from '../registry-client.js';
 import { renderTable } from '../table.js';
-
-type DependencyResolutionView = AgentView['dependency_resolutions'][number];
+import type { DependencyResolutionView } from '../../registry/wire.js';
 
 export function filterLabel(dependency: DependencyResolutionView): string {
   const tags = (dependency.tags ?? []).map((tag) => (Array.isArray(tag) ? `(${tag.join('|')})` : tag));

@@ -7,7 +7,8 @@ const SGR: Record<Tone, [string, string]> = {
   bad: ['\x1b[31m', '\x1b[39m'],
   warn: ['\x1b[33m', '\x1b[39m'],
   info: ['\x1b[36m', '\x1b[39m'],
-  dim: ['\x1b[90m', '\x1b[39m'],
+  // Plain on purpose: bright black is black on 8-colour terminals (blessed falls back to 8 for unknown TERMs).
+  dim: ['', ''],
   strong: ['\x1b[1m', '\x1b[22m'],
 };
 
@@ -84,8 +85,8 @@ export interface ColumnSpec {
 
 /**
  * Column widths for a table `width` columns wide with one space between columns. Every column gets its
- * minimum; the rest goes one column at a time first to columns narrower than their `desired` width
- * (their widest content), then to any column up to its maximum. When even the minimums do not fit,
+ * minimum; the rest goes first to columns narrower than their `desired` width (their widest content),
+ * leftmost first, then one column at a time to any column up to its maximum. When even the minimums do not fit,
  * columns shrink by `shrinkOrder`, then rightmost first (down to 0, i.e. hidden).
  */
 export function fitColumns(specs: readonly ColumnSpec[], width: number, desired: readonly number[] = []): number[] {
@@ -100,16 +101,21 @@ export function fitColumns(specs: readonly ColumnSpec[], width: number, desired:
     spare += cut;
     if (widths[i] === 0 && gaps > 0) spare++; // a hidden column needs no gap either
   }
-  for (const limit of [(i: number) => Math.min(specs[i]!.max, desired[i] ?? 0), (i: number) => specs[i]!.max]) {
-    let grew = true;
-    while (spare > 0 && grew) {
-      grew = false;
-      for (let i = 0; i < widths.length && spare > 0; i++) {
-        if (widths[i]! > 0 && widths[i]! < limit(i)) {
-          widths[i]!++;
-          spare--;
-          grew = true;
-        }
+  // Content first, leftmost columns first (they name the row); then any remaining room, round robin.
+  for (let i = 0; i < widths.length && spare > 0; i++) {
+    const want = widths[i]! > 0 ? Math.min(specs[i]!.max, desired[i] ?? 0) - widths[i]! : 0;
+    const give = Math.max(0, Math.min(want, spare));
+    widths[i]! += give;
+    spare -= give;
+  }
+  let grew = true;
+  while (spare > 0 && grew) {
+    grew = false;
+    for (let i = 0; i < widths.length && spare > 0; i++) {
+      if (widths[i]! > 0 && widths[i]! < specs[i]!.max) {
+        widths[i]!++;
+        spare--;
+        grew = true;
       }
     }
   }

@@ -171,6 +171,15 @@ function showTable(table: contrib.TableElement, view: DashboardView['agents'] | 
 /** blessed-contrib's table leaves a blank line under its header and one at the bottom; at 80×24 each line counts. */
 function adaptTable(table: contrib.TableElement): void {
   table.rows.top = 1;
+  (table as unknown as { wrap: boolean }).wrap = false;
+  // Same reason as the boxes' wrap: false: a full-width row ending in a colour code would lose its last cell.
+  const rows = table.rows as unknown as { createItem(content: string): { wrap: boolean } };
+  const createItem = rows.createItem;
+  rows.createItem = function (content: string) {
+    const item = createItem.call(this, content);
+    item.wrap = false;
+    return item;
+  };
   // Registry text must never be read as blessed tags.
   (table.rows as unknown as { parseTags: boolean }).parseTags = false;
   table.render = function (this: contrib.TableElement) {

@@ -84,8 +84,8 @@ export const AGENT_COLUMNS: readonly ColumnSpec[] = [
 export const CAPABILITY_COLUMNS: readonly ColumnSpec[] = [
   { title: 'CAPABILITY', min: 10, max: 24 },
   { title: 'VER', min: 5, max: 10, shrinkOrder: 1 },
-  { title: 'TAGS', min: 4, max: 24, shrinkOrder: 2 },
-  { title: 'PROVIDER', min: 12, max: 28 },
+  { title: 'TAGS', min: 3, max: 24, shrinkOrder: 2 },
+  { title: 'PROVIDER', min: 10, max: 28 },
   { title: 'GIVEN TO', min: 8, max: 60 },
 ];
 
@@ -275,17 +275,19 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
   return lines;
 }
 
-const summary = (data: Record<string, unknown>): string => {
-  const reason = data.reason ?? data.status_reason ?? data.message ?? data.error;
-  if (typeof reason === 'string') return reason;
-  const keys = Object.entries(data).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
-  return keys.map(([k, v]) => `${k}=${String(v)}`).join(' ');
-};
+/** The part of an event's data worth a log line: why it happened, else which version at which endpoint. */
+export function eventSummary(data: Record<string, unknown>): string {
+  const reason = data.reason ?? data.status_reason ?? data.error ?? data.message;
+  if (typeof reason === 'string' && reason !== '') return reason;
+  const version = typeof data.version === 'string' && data.version ? `v${data.version}` : '';
+  const endpoint = typeof data.endpoint === 'string' ? shortEndpoint(data.endpoint) : '';
+  return [version, endpoint].filter(Boolean).join(' ');
+}
 
 export function eventLine(event: RegistryEvent, width: number, paint: Painter): string {
   const clock = formatClock(event.timestamp);
   const type = fit(event.event_type, 10);
-  const rest = clip(`${event.agent_name || event.agent_id} ${summary(event.data)}`.trim(), Math.max(0, width - 20));
+  const rest = clip(`${event.agent_name || event.agent_id} ${eventSummary(event.data)}`.trim(), Math.max(0, width - 20));
   return `${paint(clock, 'dim')} ${paint(type, EVENT_TONE[event.event_type] ?? 'info')} ${rest}`;
 }
 

@@ -13,7 +13,7 @@ import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-sc
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { HeartbeatRequest, ToolRegistration } from '../registry/wire.js';
 import { CircuitBreaker } from './breaker.js';
-import { loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
+import { DRAIN_TIMEOUT_MS, loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring, type LocalTool } from './inject.js';
@@ -154,6 +154,7 @@ export class MeshAgent {
       this.http?.stopAccepting();
       this.heartbeat?.stop();
       await this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS);
+      await this.http?.drain(DRAIN_TIMEOUT_MS);
       await this.http?.close();
       await this.clients.closeAll();
       this.log.info('stopped');

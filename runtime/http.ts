@@ -46,6 +46,9 @@ export class AgentHttpServer {
   private originAllow = new Set<string>();
   /** Requests served on /mcp since start (lets tests prove a self proxy made none). */
   mcpRequests = 0;
+  /** POSTs on /mcp not answered yet: shutdown lets them finish. */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: HttpServerOptions) {}
 
@@ -82,6 +85,15 @@ export class AgentHttpServer {
     this.draining = true;
     this.server?.close();
     this.server?.closeIdleConnections();
+  }
+
+  /** Waits (bounded) for the tool calls under way to be answered. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => (clearTimeout(timer), resolve()));
+    });
   }
 
   async close(): Promise<void> {
@@ -122,6 +134,11 @@ export class AgentHttpServer {
     if (sessionId && !session) return sendRpcError(res, 404, -32001, 'Session not found');
 
     if (req.method === 'POST') {
+      this.inFlight += 1;
+      res.once('close', () => {
+        this.inFlight -= 1;
+        if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
       const body = await readJson(req, res);
       if (body === undefined) return;
       if (session) {

@@ -47,8 +47,16 @@ function isSessionGone(error: unknown): boolean {
   return error instanceof StreamableHTTPError && error.code === 404;
 }
 
+interface Session {
+  pending: Promise<Client>;
+  client?: Client;
+  /** Calls under way: a session dropped from the pool closes only once they are done. */
+  inFlight: number;
+  retired?: boolean;
+}
+
 export class McpClientPool {
-  private readonly sessions = new Map<string, { pending: Promise<Client>; client?: Client }>();
+  private readonly sessions = new Map<string, Session>();
 
   constructor(
     private readonly consumerId: string,
@@ -59,52 +67,53 @@ export class McpClientPool {
   /** tools/call on the agent at `endpoint`; one retry on a fresh session if the provider forgot ours. */
   async callTool(endpoint: string, name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.session(endpoint);
+      const session = this.session(endpoint);
+      session.inFlight += 1;
+      let client: Client | undefined;
       try {
+        client = await session.pending;
         const result = await client.callTool({ name, arguments: args }, undefined, {
           signal: options.signal,
           timeout: options.timeoutMs,
         });
         return result as CallToolResult;
       } catch (error) {
-        if (isSessionGone(error) && attempt === 0) {
+        if (client && isSessionGone(error) && attempt === 0) {
           this.log.debug(`session to ${endpoint} expired, re-initializing`);
-          this.drop(endpoint, client);
+          this.retire(endpoint, session);
           continue;
         }
-        if (isUnreachable(error)) this.drop(endpoint, client);
+        if (isUnreachable(error)) this.retire(endpoint, session);
         throw error;
+      } finally {
+        session.inFlight -= 1;
+        if (session.retired && session.inFlight === 0) void closeSession(session);
       }
     }
   }
 
-  /** Close sessions to endpoints no longer wired. */
+  /** Stop using sessions to endpoints no longer wired (each closes once its calls under way are done). */
   retain(endpoints: Set<string>): void {
-    for (const endpoint of [...this.sessions.keys()]) if (!endpoints.has(endpoint)) void this.close(endpoint);
-  }
-
-  async close(endpoint: string): Promise<void> {
-    const entry = this.sessions.get(endpoint);
-    this.sessions.delete(endpoint);
-    const client = await entry?.pending.catch(() => undefined);
-    await client?.close().catch(() => undefined);
+    for (const [endpoint, session] of [...this.sessions]) if (!endpoints.has(endpoint)) this.retire(endpoint, session);
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.sessions.keys()].map((e) => this.close(e)));
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map(closeSession));
   }
 
-  private session(endpoint: string): Promise<Client> {
+  private session(endpoint: string): Session {
     const existing = this.sessions.get(endpoint);
-    if (existing) return existing.pending;
-    const entry: { pending: Promise<Client>; client?: Client } = { pending: this.connect(endpoint) };
-    this.sessions.set(endpoint, entry);
-    entry.pending.then(
-      (client) => (entry.client = client),
+    if (existing) return existing;
+    const session: Session = { pending: this.connect(endpoint), inFlight: 0 };
+    this.sessions.set(endpoint, session);
+    session.pending.then(
+      (client) => (session.client = client),
       // A failed connect must not stay cached: the next call tries again.
-      () => this.sessions.get(endpoint) === entry && this.sessions.delete(endpoint),
+      () => this.sessions.get(endpoint) === session && this.sessions.delete(endpoint),
     );
-    return entry.pending;
+    return session;
   }
 
   private async connect(endpoint: string): Promise<Client> {
@@ -125,8 +134,15 @@ export class McpClientPool {
     return client;
   }
 
-  private drop(endpoint: string, client: Client): void {
-    if (this.sessions.get(endpoint)?.client === client) this.sessions.delete(endpoint);
-    void client.close().catch(() => undefined);
+  /** New calls get a new session; this one closes when its last call is done. */
+  private retire(endpoint: string, session: Session): void {
+    if (this.sessions.get(endpoint) === session) this.sessions.delete(endpoint);
+    session.retired = true;
+    if (session.inFlight === 0) void closeSession(session);
   }
+}
+
+async function closeSession(session: Session): Promise<void> {
+  const client = await session.pending.catch(() => undefined);
+  await client?.close().catch(() => undefined);
 }

@@ -1,7 +1,5 @@
 // pm2-mesh call: an MCP tools/call through the mesh. The registry says who provides the capability (or
 // where the named agent is); the call itself goes straight to that agent's /mcp, like an agent's own proxy.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_CALL_TIMEOUT_S } from '../../registry/defaults.js';
 import { listOption, numberOption, stringOption, type Command } from '../args.js';
@@ -51,6 +49,11 @@ async function findTarget(client: RegistryClient, target: string, tags: string[]
 }
 
 export async function callTool(target: CallTarget, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
+  // Loaded on use: the SDK is the heaviest import of the CLI.
+  const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   const client = new Client({ name: 'pm2-mesh', version: readPackageJson().version });
   const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`));
   try {

@@ -74,7 +74,8 @@ export const events: Command = {
     const agent = stringOption(values, 'agent');
     const type = stringOption(values, 'type');
     const client = registryClient(values);
-    const answer = await client.events({ limit, agent_id: agent, type });
+    // limit 0 shows nothing old (the registry would read 0 as "its default").
+    const answer = limit > 0 ? await client.events({ limit, agent_id: agent, type }) : { count: 0, events: [], next: 0 };
     const recent = [...answer.events].sort((a, b) => a.id - b.id);
     if (values.json && !values.follow) {
       printJson(answer);
@@ -89,7 +90,7 @@ export const events: Command = {
       return 0;
     }
     // Resume after the newest event the registry has, whatever the filters showed.
-    const newest = agent || type ? (await client.events({ limit: 1 })).events[0]?.id : recent.at(-1)?.id;
+    const newest = agent || type || !recent.length ? (await client.events({ limit: 1 })).events[0]?.id : recent.at(-1)?.id;
     await follow(client, newest, { agent, type }, !!values.json);
     return 0;
   },

@@ -1,6 +1,5 @@
 // pm2-mesh registry: the registry in the foreground, exactly as `node dist/registry/main.js` runs it.
 import type { Command } from '../args.js';
-import { runRegistryForeground } from '../../registry/index.js';
 
 export const registry: Command = {
   name: 'registry',
@@ -9,7 +8,9 @@ export const registry: Command = {
   options: {},
   positionals: { min: 0, max: Infinity },
   ownArguments: true,
-  run({ positionals }) {
+  async run({ positionals }) {
+    // Loaded on use: the other commands never need the registry's code.
+    const { runRegistryForeground } = await import('../../registry/index.js');
     return runRegistryForeground(positionals);
   },
 };

@@ -81,12 +81,14 @@ export interface ColumnSpec {
   align?: 'left' | 'right';
   /** When even the minimums do not fit, higher numbers shrink first (default: rightmost first). */
   shrinkOrder?: number;
+  /** Who gets room for its content first: lower numbers first (default: the column's position). */
+  growOrder?: number;
 }
 
 /**
  * Column widths for a table `width` columns wide with one space between columns. Every column gets its
  * minimum; the rest goes first to columns narrower than their `desired` width (their widest content),
- * leftmost first, then one column at a time to any column up to its maximum. When even the minimums do not fit,
+ * by `growOrder`, then one column at a time to any column up to its maximum. When even the minimums do not fit,
  * columns shrink by `shrinkOrder`, then rightmost first (down to 0, i.e. hidden).
  */
 export function fitColumns(specs: readonly ColumnSpec[], width: number, desired: readonly number[] = []): number[] {
@@ -101,8 +103,10 @@ export function fitColumns(specs: readonly ColumnSpec[], width: number, desired:
     spare += cut;
     if (widths[i] === 0 && gaps > 0) spare++; // a hidden column needs no gap either
   }
-  // Content first, leftmost columns first (they name the row); then any remaining room, round robin.
-  for (let i = 0; i < widths.length && spare > 0; i++) {
+  // Room for content first, by growOrder; then any remaining room, round robin.
+  const growOrder = specs.map((_, i) => i).sort((a, b) => (specs[a]!.growOrder ?? a) - (specs[b]!.growOrder ?? b));
+  for (const i of growOrder) {
+    if (spare <= 0) break;
     const want = widths[i]! > 0 ? Math.min(specs[i]!.max, desired[i] ?? 0) - widths[i]! : 0;
     const give = Math.max(0, Math.min(want, spare));
     widths[i]! += give;

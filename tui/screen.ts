@@ -55,18 +55,48 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
     selectedFg: color ? 'white' : 'default',
     selectedBg: color ? 'blue' : 'default',
   });
-  const agents = grid.set(0, 0, 4, 12, contrib.table, tableOptions('Agents'));
-  const capabilities = grid.set(4, 0, 4, 7, contrib.table, tableOptions('Capabilities & providers'));
-  const wiring = grid.set(8, 0, 4, 7, blessed.box, { label: 'Wiring', tags: false, wrap: false });
-  const events = grid.set(4, 7, 5, 5, blessed.box, { label: 'Events', tags: false, wrap: false });
-  const heartbeat = grid.set(9, 7, 3, 5, blessed.box, { label: 'Heartbeats/s', tags: false, wrap: false });
+  // Cells of the 12×12 grid: [row, col, rowSpan, colSpan].
+  const cells = {
+    agents: [0, 0, 4, 12],
+    capabilities: [4, 0, 4, 7],
+    wiring: [8, 0, 4, 7],
+    events: [4, 7, 5, 5],
+    heartbeat: [9, 7, 3, 5],
+  } as const;
+  const place = <T>(cell: readonly [number, number, number, number], widget: (o: any) => T, opts: Record<string, unknown>) =>
+    grid.set(cell[0], cell[1], cell[2], cell[3], widget, opts);
+  const agents = place(cells.agents, contrib.table, tableOptions('Agents'));
+  const capabilities = place(cells.capabilities, contrib.table, tableOptions('Capabilities & providers'));
+  const wiring = place(cells.wiring, blessed.box, { label: 'Wiring', tags: false, wrap: false });
+  const events = place(cells.events, blessed.box, { label: 'Events', tags: false, wrap: false });
+  const heartbeat = place(cells.heartbeat, blessed.box, { label: 'Heartbeats/s', tags: false, wrap: false });
   for (const table of [agents, capabilities]) adaptTable(table);
-  // Percent heights leave a line unused at the bottom: the lowest panes stretch to the body's end instead.
-  for (const el of [wiring, heartbeat]) {
-    const position = el.position as { height?: unknown; bottom?: unknown };
-    position.height = undefined;
-    position.bottom = 0;
-  }
+  const gridded: [blessed.Widgets.BoxElement, readonly [number, number, number, number]][] = [
+    [agents, cells.agents],
+    [capabilities, cells.capabilities],
+    [wiring, cells.wiring],
+    [events, cells.events],
+    [heartbeat, cells.heartbeat],
+  ];
+
+  /**
+   * The grid's percentages round each pane on its own, which leaves blank lines between panes and at the
+   * bottom; snapping every edge to the same whole line keeps the panes touching at any terminal size.
+   */
+  const snapToLines = () => {
+    const edge = (n: number, total: number) => Math.floor((total * n) / 12);
+    const h = body.height as number;
+    const w = body.width as number;
+    for (const [el, [row, col, rowSpan, colSpan]] of gridded) {
+      const p = el.position as { top?: unknown; left?: unknown; width?: unknown; height?: unknown };
+      const next = { top: edge(row, h), left: edge(col, w), height: edge(row + rowSpan, h) - edge(row, h), width: edge(col + colSpan, w) - edge(col, w) };
+      if (p.top !== next.top || p.left !== next.left || p.height !== next.height || p.width !== next.width) {
+        (el as unknown as { clearPos(): void }).clearPos(); // blessed API missing from @types/blessed
+        Object.assign(p, next);
+      }
+    }
+  };
+  snapToLines();
 
   const overlay = blessed.box({
     parent: screen,
@@ -89,6 +119,7 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
 
   return {
     sizes() {
+      snapToLines();
       const overlaySize = inner(overlay);
       return {
         // Table rows sit one column in from the border and one line below the header.
@@ -103,6 +134,7 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
     },
 
     show(view) {
+      snapToLines();
       const sizes = this.sizes();
       header.setContent(view.header);
       header.style = view.alert ? (color ? { fg: 'white', bg: 'red', bold: true } : { inverse: true, bold: true }) : { bold: true };

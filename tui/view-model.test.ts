@@ -116,5 +116,6 @@ test('details overlay and help', (t) => {
   t.true(details.lines.some((l) => /^pm2\s+greeter#2 4243$/.test(l)));
   t.true(details.lines.some((l) => l.includes('time_service +fast → timesvc.now')));
   t.regex(view(online, { ...initialUiState(), overlay: { kind: 'help', scroll: 0 } }).overlay!.lines.join('\n'), /q {2}C-c +quit/);
-  t.is(pm2Label({ ...agents[0]!, pm2: { pid: 7 } }), '7');
+  t.is(pm2Label({ ...agents[0]!, pm2: { pid: 7 } }), 'pid 7');
+  t.is(pm2Label({ ...agents[0]!, pm2: { pmId: 3 } }), '#3');
 });

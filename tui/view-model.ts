@@ -71,22 +71,23 @@ const PANE_TITLES: Record<Pane, string> = {
   events: 'Events',
 };
 
+// growOrder: what gets room for its content first when the terminal is narrow.
 export const AGENT_COLUMNS: readonly ColumnSpec[] = [
-  { title: 'NAME', min: 10, max: 28 },
-  { title: 'STATUS', min: 9, max: 9 },
-  { title: 'ENDPOINT', min: 15, max: 28, shrinkOrder: 1 },
-  { title: 'PM2 APP', min: 10, max: 22, shrinkOrder: 3 },
-  { title: 'CAPABILITIES', min: 10, max: 60, shrinkOrder: 2 },
-  { title: 'DEPS', min: 4, max: 5, align: 'right' },
-  { title: 'SEEN', min: 4, max: 5, align: 'right' },
+  { title: 'NAME', min: 10, max: 28, growOrder: 0 },
+  { title: 'STATUS', min: 9, max: 9, growOrder: 1 },
+  { title: 'ENDPOINT', min: 15, max: 28, shrinkOrder: 1, growOrder: 4 },
+  { title: 'PM2 APP', min: 10, max: 22, shrinkOrder: 3, growOrder: 5 },
+  { title: 'CAPABILITIES', min: 10, max: 60, shrinkOrder: 2, growOrder: 6 },
+  { title: 'DEPS', min: 4, max: 5, align: 'right', growOrder: 2 },
+  { title: 'SEEN', min: 4, max: 5, align: 'right', growOrder: 3 },
 ];
 
 export const CAPABILITY_COLUMNS: readonly ColumnSpec[] = [
-  { title: 'CAPABILITY', min: 10, max: 24 },
-  { title: 'VER', min: 5, max: 10, shrinkOrder: 1 },
-  { title: 'TAGS', min: 3, max: 24, shrinkOrder: 2 },
-  { title: 'PROVIDER', min: 10, max: 28 },
-  { title: 'GIVEN TO', min: 8, max: 60 },
+  { title: 'CAPABILITY', min: 10, max: 24, growOrder: 0 },
+  { title: 'VER', min: 5, max: 10, shrinkOrder: 1, growOrder: 3 },
+  { title: 'TAGS', min: 3, max: 24, shrinkOrder: 2, growOrder: 4 },
+  { title: 'PROVIDER', min: 10, max: 28, growOrder: 1 },
+  { title: 'GIVEN TO', min: 8, max: 60, growOrder: 2 },
 ];
 
 const shortEndpoint = (endpoint: string) => endpoint.replace(/^https?:\/\//, '');
@@ -102,7 +103,9 @@ export function pm2Label(agent: DashboardAgent): string {
   const p = agent.pm2;
   if (!p) return '-';
   const app = p.name !== undefined ? (p.pmId !== undefined ? `${p.name}#${p.pmId}` : p.name) : p.pmId !== undefined ? `#${p.pmId}` : '';
-  return [app, p.pid !== undefined ? String(p.pid) : ''].filter(Boolean).join(' ') || '-';
+  // Outside PM2 the runtime still reports its pid: say what the number is.
+  if (app === '') return p.pid !== undefined ? `pid ${p.pid}` : '-';
+  return p.pid !== undefined ? `${app} ${p.pid}` : app;
 }
 
 /** Whether an agent matches the filter text (case-insensitive, on everything shown about it). */
@@ -253,7 +256,7 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
   for (const tool of tools) {
     lines.push(`${clip(tool, width)}()`);
     for (const w of agent.wiring.filter((x) => x.functionName === tool)) {
-      const spec = clip([w.capability, w.version, ...w.tags].filter(Boolean).join(' '), Math.max(8, Math.floor(width / 2) - 4));
+      const spec = clip([w.capability, ...w.tags, w.version].filter(Boolean).join(' '), Math.max(8, Math.floor(width / 2) - 4));
       const provider = byId.get(w.providerAgentId);
       const target = w.resolved
         ? paint(

@@ -64,7 +64,7 @@ export class Persistence implements ChangeSink {
       } catch (error) {
         throw new Error(`refusing to use ${file} as the registry data file: it cannot be opened (${(error as Error).message}). Nothing was changed.`);
       }
-      checkAndMigrate(db, file);
+      const migrated = checkAndMigrate(db, file);
       const generations = journalGenerations(file);
       const nextGeneration = (generations.at(-1) ?? 0) + 1;
       const journal = new JournalWriter(
@@ -81,8 +81,8 @@ export class Persistence implements ChangeSink {
       const loaded = persistence.readState();
       await journal.open();
       if (replayed > 0) options.log(`registry: replayed ${replayed} journal records of ${file}`);
-      // Fold the old journals into a fresh snapshot now: they are retired and the file is known-good.
-      await persistence.snapshot(generations);
+      // Fold old journals (and a migration) into a fresh snapshot now: the file is then current and known-good.
+      if (generations.length > 0 || migrated) await persistence.snapshot(generations);
       return { persistence, loaded };
     } catch (error) {
       releaseLock(lockFile);

@@ -65,9 +65,9 @@ function tableNames(db: Database): string[] {
 
 /**
  * Brings an opened database to SCHEMA_VERSION, or throws a message saying why the file is refused.
- * Runs before anything is written, so a refused file is left exactly as it was.
+ * Runs before anything is written, so a refused file is left exactly as it was. Returns whether it migrated.
  */
-export function checkAndMigrate(db: Database, file: string): void {
+export function checkAndMigrate(db: Database, file: string): boolean {
   const refuse = (why: string) =>
     new Error(`refusing to use ${file} as the registry data file: ${why}. Nothing was changed; move it away or choose another --data-file.`);
   let check: string;
@@ -98,4 +98,5 @@ export function checkAndMigrate(db: Database, file: string): void {
       throw new Error(`migrating ${file} from schema version ${v} to ${v + 1} failed: ${(error as Error).message}`);
     }
   }
+  return version < SCHEMA_VERSION;
 }

@@ -31,6 +31,14 @@ interface ToolEntry {
   capability: string | undefined;
   tags: string[];
   specs: DependencySpec[];
+  /** Per spec: the best matching healthy providers, best first, at most MAX_ALTERNATIVES. */
+  ranked: ProviderCandidate[][];
+}
+
+/** How the healthy providers of one capability changed: candidates gone (by key) and candidates new. */
+interface CapabilityDelta {
+  removed: Set<string>;
+  added: ProviderCandidate[];
 }
 
 interface AgentEntry {
@@ -74,8 +82,8 @@ export class RegistryStore {
   private readonly consumers = new Map<string, Set<AgentEntry>>();
   /** capability → healthy candidates, built on demand, dropped when a provider of it changes. */
   private readonly candidateCache = new Map<string, ProviderCandidate[]>();
-  /** Capabilities whose healthy providers changed since the last recompute. */
-  private readonly changedCaps = new Set<string>();
+  /** Capabilities whose healthy providers changed since the last recompute, and how. */
+  private readonly changedCaps = new Map<string, CapabilityDelta>();
   private readonly watchers = new Map<string, Set<() => void>>();
   private readonly listeners = new Set<(event: RegistryEvent) => void>();
   private events: RegistryEvent[] = [];
@@ -102,7 +110,7 @@ export class RegistryStore {
       this.agents.set(agent.id, entry);
       this.index(entry);
     }
-    for (const entry of this.agents.values()) this.resolve(entry, false);
+    for (const entry of this.agents.values()) this.resolveAll(entry, false);
     this.changedCaps.clear();
     this.candidateCache.clear();
     this.events = events.slice(-this.options.maxEvents);
@@ -145,7 +153,7 @@ export class RegistryStore {
     this.agents.set(entry.saved.id, entry);
     this.index(entry);
     this.recomputeChanged(entry);
-    this.resolve(entry, true);
+    this.resolveAll(entry, true);
     const hashChanged = entry.saved.posted_hash !== entry.hash;
     entry.saved.posted_hash = entry.hash;
 
@@ -201,7 +209,7 @@ export class RegistryStore {
     entry.saved.status_reason = 'unregistered';
     entry.saved.status_changed_at = this.now();
     entry.restored = false;
-    if (wasEligible) this.markProvidedChanged(entry);
+    if (wasEligible) this.providerLeft(entry);
     this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
     this.options.metrics.unregistrations++;
     this.emit('unregister', entry, { ...identityData(entry), reason: 'graceful_shutdown', source: 'delete_endpoint' });
@@ -391,7 +399,8 @@ export class RegistryStore {
     entry.saved.status_reason = status === 'healthy' && entry.reportedUnhealthy ? healthCheckReason(entry.saved.registration) : reason;
     entry.saved.status_changed_at = this.now();
     entry.restored = false;
-    if (eligible(entry) !== wasEligible) this.markProvidedChanged(entry);
+    if (wasEligible && !eligible(entry)) this.providerLeft(entry);
+    else if (!wasEligible && eligible(entry)) this.providerJoined(entry);
     this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
     const after = this.statusOf(entry);
     if (after !== before && after !== 'unknown') {
@@ -421,6 +430,7 @@ export class RegistryStore {
       capability: raw.capability,
       tags: raw.tags ?? [],
       specs: (raw.dependencies ?? []).map(parseDependencySpec),
+      ranked: [],
     }));
     const provides = new Map<string, ProviderCandidate[]>();
     const needs = new Set<string>();
@@ -452,31 +462,69 @@ export class RegistryStore {
     for (const capability of entry.needs) removeFrom(this.consumers, capability, entry);
   }
 
-  /** Marks the capabilities whose healthy candidates differ between an agent's old and new registration. */
+  private delta(capability: string): CapabilityDelta {
+    let delta = this.changedCaps.get(capability);
+    if (!delta) this.changedCaps.set(capability, (delta = { removed: new Set(), added: [] }));
+    return delta;
+  }
+
+  /** Records how the healthy candidates differ between an agent's old and new registration. */
   private noteProviderChanges(before: AgentEntry | null, after: AgentEntry): void {
     const oldProvides = before && eligible(before) ? before.provides : new Map<string, ProviderCandidate[]>();
     const newProvides = eligible(after) ? after.provides : new Map<string, ProviderCandidate[]>();
     for (const capability of new Set([...oldProvides.keys(), ...newProvides.keys()])) {
-      if (JSON.stringify(oldProvides.get(capability)) !== JSON.stringify(newProvides.get(capability))) {
-        this.changedCaps.add(capability);
+      const oldByKey = new Map((oldProvides.get(capability) ?? []).map((c) => [candidateKey(c), JSON.stringify(c)]));
+      const newByKey = new Map((newProvides.get(capability) ?? []).map((c) => [candidateKey(c), JSON.stringify(c)]));
+      for (const [key, json] of oldByKey) if (newByKey.get(key) !== json) this.delta(capability).removed.add(key);
+      for (const candidate of newProvides.get(capability) ?? []) {
+        const key = candidateKey(candidate);
+        if (oldByKey.get(key) !== newByKey.get(key)) this.delta(capability).added.push(candidate);
       }
     }
   }
 
-  private markProvidedChanged(entry: AgentEntry): void {
-    for (const capability of entry.provides.keys()) this.changedCaps.add(capability);
+  private providerLeft(entry: AgentEntry): void {
+    for (const [capability, list] of entry.provides) for (const candidate of list) this.delta(capability).removed.add(candidateKey(candidate));
   }
 
-  /** Re-resolves the consumers of every changed capability (except `skip`, which the caller resolves itself). */
+  private providerJoined(entry: AgentEntry): void {
+    for (const [capability, list] of entry.provides) this.delta(capability).added.push(...list);
+  }
+
+  /**
+   * Updates the consumers of every changed capability (except `skip`, which the caller resolves in full).
+   * Ranking is a total order, so the best k of (old best k + new candidates) is the new best k: only a
+   * consumer that lost one of its ranked providers needs the capability's full candidate list again.
+   */
   private recomputeChanged(skip: AgentEntry | null): void {
     if (this.changedCaps.size === 0) return;
+    const started = performance.now();
     const affected = new Set<AgentEntry>();
-    for (const capability of this.changedCaps) {
+    for (const capability of this.changedCaps.keys()) {
       this.candidateCache.delete(capability);
       for (const consumer of this.consumers.get(capability) ?? []) if (consumer !== skip) affected.add(consumer);
     }
+    for (const consumer of affected) {
+      let changed = false;
+      for (const tool of consumer.tools) {
+        tool.specs.forEach((spec, i) => {
+          const delta = this.changedCaps.get(spec.capability);
+          if (!delta) return;
+          const current = tool.ranked[i]!;
+          let next: ProviderCandidate[];
+          if (delta.removed.size > 0 && current.some((c) => delta.removed.has(candidateKey(c)))) next = this.rank(spec, this.candidates(spec.capability));
+          else if (delta.added.length > 0) next = this.rank(spec, [...current, ...delta.added]);
+          else return;
+          if (!sameRanking(current, next)) {
+            tool.ranked[i] = next;
+            changed = true;
+          }
+        });
+      }
+      if (changed) this.rebuild(consumer, true);
+    }
     this.changedCaps.clear();
-    for (const consumer of affected) this.resolve(consumer, true);
+    this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
   }
 
   private candidates(capability: string): readonly ProviderCandidate[] {
@@ -490,25 +538,32 @@ export class RegistryStore {
     return list;
   }
 
-  private resolve(entry: AgentEntry, notify: boolean): void {
+  private rank(spec: DependencySpec, candidates: readonly ProviderCandidate[]): ProviderCandidate[] {
+    this.options.metrics.resolutions++;
+    return resolveDependency(spec, candidates).ranked.slice(0, MAX_ALTERNATIVES);
+  }
+
+  /** Resolves every dependency of the agent from the full candidate lists. */
+  private resolveAll(entry: AgentEntry, notify: boolean): void {
     const started = performance.now();
+    for (const tool of entry.tools) tool.ranked = tool.specs.map((spec) => this.rank(spec, this.candidates(spec.capability)));
+    this.rebuild(entry, notify);
+    this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
+  }
+
+  /** dependencies_resolved, dependency_alternatives and the hash, from the ranked providers. */
+  private rebuild(entry: AgentEntry, notify: boolean): void {
     const resolved: DependenciesResolved = {};
     const alternatives: DependencyAlternatives = {};
     for (const tool of entry.tools) {
       if (tool.specs.length === 0) continue;
-      const chosen: ResolvedDependency[] = [];
-      const ranked: ResolvedDependency[][] = [];
-      for (const spec of tool.specs) {
-        const resolution = resolveDependency(spec, this.candidates(spec.capability));
-        chosen.push(resolution.chosen ? toResolved(resolution.chosen) : unresolved(spec.capability));
-        ranked.push(resolution.ranked.slice(0, MAX_ALTERNATIVES).map(toResolved));
-      }
-      resolved[tool.function_name] = chosen;
-      alternatives[tool.function_name] = ranked;
+      resolved[tool.function_name] = tool.specs.map((spec, i) => {
+        const best = tool.ranked[i]![0];
+        return best ? toResolved(best) : unresolved(spec.capability);
+      });
+      alternatives[tool.function_name] = tool.ranked.map((ranked) => ranked.map(toResolved));
     }
     const hash = topologyHash(resolved, alternatives);
-    this.options.metrics.resolutions++;
-    this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
     const changed = hash !== entry.hash;
     entry.resolved = resolved;
     entry.alternatives = alternatives;
@@ -615,6 +670,22 @@ export class RegistryStore {
       dependency_alternatives: entry.alternatives,
     };
   }
+}
+
+/** One provider tool's identity: function names are unique within an agent. */
+function candidateKey(candidate: ProviderCandidate): string {
+  return `${candidate.agent_id}\u0000${candidate.function_name}`;
+}
+
+/** Same providers in the same order, as the wire shows them (ResolvedDependency fields). */
+function sameRanking(a: readonly ProviderCandidate[], b: readonly ProviderCandidate[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.agent_id !== y.agent_id || x.function_name !== y.function_name || x.endpoint !== y.endpoint) return false;
+  }
+  return true;
 }
 
 function eligible(entry: AgentEntry): boolean {

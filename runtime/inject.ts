@@ -197,7 +197,17 @@ export class Wiring {
   }
 
   /** One call along the ranked providers: the next one only when this one could not be reached at all. */
-  private async invoke(slot: Slot, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+  private async invoke(slot: Slot, args: Record<string, unknown>, outer: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+    // A per-call signal: the SDK never removes its abort listener, and a handler's own signal may serve many calls.
+    const link = linkSignal(outer.signal);
+    try {
+      return await this.invokeLinked(slot, args, { ...outer, signal: link.signal });
+    } finally {
+      link.dispose();
+    }
+  }
+
+  private async invokeLinked(slot: Slot, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
     const attempts: { provider: ProviderRef; error: string }[] = [];
     for (const c of slot.candidates) {
       const provider: ProviderRef = { capability: slot.capability, agentId: c.agent_id, functionName: c.function_name, endpoint: c.endpoint };
@@ -251,6 +261,15 @@ export class Wiring {
       clearTimeout(timer);
     }
   }
+}
+
+function linkSignal(outer: AbortSignal | undefined): { signal?: AbortSignal; dispose: () => void } {
+  if (!outer) return { dispose: () => undefined };
+  const controller = new AbortController();
+  if (outer.aborted) controller.abort(outer.reason);
+  const forward = () => controller.abort(outer.reason);
+  outer.addEventListener('abort', forward, { once: true });
+  return { signal: controller.signal, dispose: () => outer.removeEventListener('abort', forward) };
 }
 
 function breakerKey(c: ResolvedDependency): string {

@@ -19,6 +19,9 @@ export interface DashboardOptions {
   signal?: AbortSignal;
 }
 
+/** Shortest time between two frames (a burst of registry events costs one render per frame). */
+const MIN_FRAME_MS = 30;
+
 /** Runs the dashboard until the user quits; resolves the exit code (0) with the terminal restored. */
 export function runDashboard(options: DashboardOptions): Promise<number> {
   const color = options.color ?? colorWanted(process.env);
@@ -26,7 +29,12 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
   const screen = createDashboardScreen({ input: options.input, output: options.output, color });
   let ui: UiState = initialUiState();
   let view: DashboardView | null = null;
-  let pending: NodeJS.Immediate | null = null;
+  let pending: NodeJS.Timeout | null = null;
+  let lastRender = 0;
+  const clearPending = () => {
+    if (pending) clearTimeout(pending);
+    pending = null;
+  };
   let closed = false;
 
   return new Promise<number>((resolve, reject) => {
@@ -34,7 +42,7 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
       if (closed) return;
       closed = true;
       clearInterval(clock);
-      if (pending) clearImmediate(pending);
+      clearPending();
       options.signal?.removeEventListener('abort', onAbort);
       source.stop();
       screen.destroy();
@@ -44,7 +52,8 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
     const onAbort = () => finish();
 
     const render = () => {
-      pending = null;
+      clearPending();
+      lastRender = Date.now();
       if (closed) return;
       try {
         view = buildView(source.state, ui, { now: Date.now(), color, sizes: screen.sizes() });
@@ -55,8 +64,11 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
         finish(err); // never leave the terminal in raw mode behind an exception
       }
     };
+    // Coalesce: a burst of events renders once per frame, at most MIN_FRAME_MS apart.
     const schedule = () => {
-      if (!pending && !closed) pending = setImmediate(render);
+      if (pending || closed) return;
+      const wait = lastRender + MIN_FRAME_MS - Date.now();
+      pending = setTimeout(render, Math.max(0, wait));
     };
     // Ages ("seen 3s") move with the clock even when the registry is quiet.
     const clock = setInterval(schedule, 1000);

@@ -179,15 +179,24 @@ export function capabilityRows(agents: readonly DashboardAgent[], selectedAgentI
   const names = displayNames(agents);
   const rows: CapabilityRow[] = [];
   const provided = new Set<string>();
+  // Consumers by the (provider, capability, tool) they were given, built once: a fleet can be large.
+  const givenBy = new Map<string, Set<DashboardAgent>>();
+  const key = (providerId: string, capability: string, tool: string) => `${providerId}\0${capability}\0${tool}`;
+  const order = new Map(agents.map((a, i) => [a, i]));
+  for (const consumer of agents) {
+    for (const w of consumer.wiring) {
+      if (!w.resolved) continue;
+      const k = key(w.providerAgentId, w.capability, w.providerTool);
+      givenBy.set(k, (givenBy.get(k) ?? new Set()).add(consumer));
+    }
+  }
   for (const provider of agents) {
     for (const cap of provider.capabilities) {
       if (!cap.name) continue;
       provided.add(cap.name);
-      const given = agents.filter((consumer) =>
-        consumer.wiring.some(
-          (w) => w.resolved && w.capability === cap.name && w.providerAgentId === provider.id && (w.providerTool === '' || w.providerTool === cap.functionName),
-        ),
-      );
+      // A registry that does not name the tool ('') still names the provider and the capability.
+      const given = [...new Set([...(givenBy.get(key(provider.id, cap.name, cap.functionName)) ?? []), ...(givenBy.get(key(provider.id, cap.name, '')) ?? [])])]
+        .sort((a, b) => order.get(a)! - order.get(b)!);
       rows.push({
         capability: cap.name,
         version: cap.version || '-',

@@ -43,6 +43,14 @@ export function isUnreachable(error: unknown): boolean {
   return false;
 }
 
+function isStaleSocket(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return true;
+  }
+  return false;
+}
+
 function isSessionGone(error: unknown): boolean {
   return error instanceof StreamableHTTPError && error.code === 404;
 }
@@ -68,6 +76,7 @@ export class McpClientPool {
   async callTool(endpoint: string, name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
     for (let attempt = 0; ; attempt++) {
       const session = this.session(endpoint);
+      const reused = session.client !== undefined;
       session.inFlight += 1;
       let client: Client | undefined;
       try {
@@ -78,8 +87,9 @@ export class McpClientPool {
         });
         return result as CallToolResult;
       } catch (error) {
-        if (client && isSessionGone(error) && attempt === 0) {
-          this.log.debug(`session to ${endpoint} expired, re-initializing`);
+        // The provider restarted: it forgot our session (404), or closed the kept-alive socket we just reused.
+        if (client && attempt === 0 && (isSessionGone(error) || (reused && isStaleSocket(error)))) {
+          this.log.debug(`session to ${endpoint} lost (${describeError(error)}), re-initializing`);
           this.retire(endpoint, session);
           continue;
         }

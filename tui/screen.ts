@@ -2,6 +2,7 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import type { Readable, Writable } from 'node:stream';
+import { clip } from './format.js';
 import type { KeyPress, Pane } from './ui-state.js';
 import type { DashboardView, PaneSize, ViewOptions } from './view-model.js';
 
@@ -143,19 +144,19 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
       showTable(agents, view.agents, sizes.agents.width, true, color);
       // The capabilities selection only means something while that pane has the focus.
       showTable(capabilities, view.capabilities, sizes.capabilities.width, view.focus === 'capabilities', color);
-      wiring.setLabel(view.wiring.label);
+      setLabel(wiring, view.wiring.label);
       wiring.setContent(windowOf(view.wiring.lines, sizes.wiring.height, view.wiring.scroll).join('\n'));
-      events.setLabel(view.events.label);
+      setLabel(events, view.events.label);
       const eventsTop = Math.max(0, view.events.lines.length - sizes.events.height - view.events.scrollBack);
       events.setContent(windowOf(view.events.lines, sizes.events.height, eventsTop).join('\n'));
-      heartbeat.setLabel(view.heartbeat.label);
+      setLabel(heartbeat, view.heartbeat.label);
       heartbeat.setContent(view.heartbeat.lines.join('\n'));
 
       for (const [pane, el] of Object.entries(panes) as [Pane, blessed.Widgets.BoxElement][]) {
         if (color) el.style.border = { fg: pane === view.focus ? FOCUS_BORDER : BORDER };
       }
       if (view.overlay) {
-        overlay.setLabel(` ${view.overlay.title} `);
+        setLabel(overlay, ` ${view.overlay.title} `);
         overlay.setContent(windowOf(view.overlay.lines, sizes.overlay.height, view.overlay.scroll).join('\n'));
         overlay.show();
         overlay.setFront();
@@ -183,6 +184,11 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
   };
 }
 
+/** A label longer than its border would spill into the pane: cut it to the border's length. */
+function setLabel(el: blessed.Widgets.BoxElement, text: string): void {
+  el.setLabel(clip(text, Math.max(0, (el.width as number) - 4)));
+}
+
 /** The lines from `top` that fit in `height` (top clamped so the window stays full when it can). */
 function windowOf(lines: readonly string[], height: number, top: number): string[] {
   if (height <= 0) return [];
@@ -192,7 +198,7 @@ function windowOf(lines: readonly string[], height: number, top: number): string
 
 /** Rows are laid out by the view-model already: the table only gets one full-width column per row. */
 function showTable(table: contrib.TableElement, view: DashboardView['agents'] | DashboardView['capabilities'], width: number, highlight: boolean, color: boolean): void {
-  table.setLabel(view.label);
+  setLabel(table, view.label);
   (table.rows.style as Record<string, unknown>).selected = !highlight ? {} : color ? { fg: 'white', bg: 'blue' } : { inverse: true };
   // +1: the header is shifted one column right to sit above the rows.
   table.options.columnWidth = [Math.max(1, width) + 1];

@@ -171,13 +171,13 @@ export async function registryAgents(registryUrl: string): Promise<RegistryAgent
 }
 
 /** Polls `check` until it returns a truthy value. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
     } catch (error) {
       last = error;
     }
@@ -188,10 +188,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
 
 /** Waits until every agent id is registered and healthy. */
 export function waitHealthy(registryUrl: string, ids: string[], timeoutMs = 20_000): Promise<RegistryAgent[]> {
-  return waitFor<RegistryAgent[] | undefined>(`${ids.join(', ')} healthy`, async () => {
+  return waitFor(`${ids.join(', ')} healthy`, async () => {
     const agents = await registryAgents(registryUrl);
     return ids.every((id) => agents.some((a) => a.id === id && a.status === 'healthy')) ? agents : undefined;
-  }, timeoutMs) as Promise<RegistryAgent[]>;
+  }, timeoutMs);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

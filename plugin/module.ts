@@ -47,8 +47,9 @@ async function startModule(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: a second signal while closing must not kill the process before the data file is saved.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 try {

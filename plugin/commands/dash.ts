@@ -14,6 +14,16 @@ export const dash: Command = {
     const registryUrl = new RegistryClient(url, token).baseUrl;
     if (!process.stdout.isTTY) throw new CliError('dash needs a terminal (stdout is not a TTY); use pm2-mesh list or events -f');
     const { runDashboard } = await import('../../tui/index.js');
-    return runDashboard({ registryUrl, token });
+    // SIGTERM/SIGHUP (terminal closed, `kill`) quit like `q`, so the terminal is restored.
+    const quit = new AbortController();
+    const stop = () => quit.abort();
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+    try {
+      return await runDashboard({ registryUrl, token, signal: quit.signal });
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', stop);
+    }
   },
 };

@@ -1,24 +1,12 @@
 // pm2-mesh shell-init: PM2 has no plugin commands, so a shell function named pm2 sends `pm2 mesh:<cmd>`
 // to pm2-mesh and everything else to the real pm2. For bash and zsh: eval "$(pm2-mesh shell-init)".
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../args.js';
 import { moduleName } from '../package-info.js';
 import { pm2BinPath } from '../pm2.js';
+import { onPath } from '../which.js';
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 export function shellFunction(): string {
   const node = quote(process.execPath);

@@ -12,6 +12,7 @@ import { listPm2Processes, pm2 } from '../pm2.js';
 import { isModuleInstalled, pm2HomeOption, readModuleSettings, resolvePm2Home } from '../pm2-home.js';
 import { RegistryClient } from '../registry-client.js';
 import { waitFor } from '../wait.js';
+import { cliInvocation } from '../which.js';
 import { waitForModuleRegistry } from './install.js';
 import { installForm, moduleOptions, wantedSettings } from './module-options.js';
 import { collectStatus, renderStatus } from './status.js';
@@ -89,7 +90,8 @@ export const up: Command = {
     if (!ready) {
       throw new CliError(`not healthy after ${timeoutMs / 1000} s: ${waiting.join(', ')}; see \`pm2 logs ${waiting[0]}\``);
     }
-    progress(`mesh up: ${apps.length} agents healthy; try \`pm2-mesh list\`, \`pm2-mesh dash\`, \`pm2 logs\`; stop with \`npm stop\``);
+    const self = cliInvocation();
+    progress(`mesh up: ${apps.length} agents healthy; try \`${self} list\`, \`${self} dash\`, \`pm2 logs\`; stop with \`${self} down\``);
     return 0;
   },
 };

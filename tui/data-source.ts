@@ -5,12 +5,14 @@ import { heartbeatCounter, parsePrometheusText } from './prometheus.js';
 import { RegistryClient, RegistryHttpError } from './registry-client.js';
 import { decodeAgents, decodeEvents, decodeHealth } from './registry-model.js';
 import {
-  counterRate,
+  addReading,
   initialState,
   lastEventId,
   lastSeenRate,
   mergeEvents,
   pushRate,
+  windowRate,
+  type CounterReading,
   type ConnectionStatus,
   type DashboardState,
 } from './state.js';
@@ -36,7 +38,7 @@ export class DashboardDataSource {
   private running = false;
   private agentsInFlight: Promise<void> | null = null;
   private agentsAgain = false;
-  private counter: { value: number; at: number } | null = null;
+  private readings: CounterReading[] = [];
   /** Agents at the previous rate sample, for registries without a heartbeat counter. */
   private rateBase: { agents: DashboardState['agents']; at: number } | null = null;
   private pollEvents = false;
@@ -131,7 +133,7 @@ export class DashboardDataSource {
     } catch (err) {
       const refused = err instanceof RegistryHttpError && (err.status === 401 || err.status === 403);
       this.update(this.connection(refused ? 'refused' : 'unreachable', describe(err)));
-      this.counter = null;
+      this.readings = [];
       this.rateBase = null;
     }
   }
@@ -145,8 +147,8 @@ export class DashboardDataSource {
       value = null; // no /metrics (MCP Mesh's registry): estimate from last_seen below
     }
     if (value !== null) {
-      const rate = counterRate(this.counter, value, now);
-      this.counter = { value, at: now };
+      this.readings = addReading(this.readings, { value, at: now });
+      const rate = windowRate(this.readings);
       if (rate !== null) this.update({ heartbeatRates: pushRate(this.current.heartbeatRates, rate), rateSource: 'metrics' });
       return;
     }

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { RegistryEvent } from '../registry/wire.js';
 import { decodeAgents } from './registry-model.js';
 import { SAMPLE_AGENTS } from './sample-registry.js';
-import { MAX_EVENTS, counterRate, lastEventId, lastSeenRate, mergeEvents, pushRate, MAX_RATE_SAMPLES } from './state.js';
+import { MAX_EVENTS, MAX_RATE_SAMPLES, addReading, lastEventId, lastSeenRate, mergeEvents, pushRate, windowRate } from './state.js';
 
 const ev = (id: number): RegistryEvent => ({ id, agent_id: 'a', agent_name: 'a', event_type: 'register', timestamp: '', data: {} });
 
@@ -18,10 +18,14 @@ test('events merge without duplicates, in id order, capped', (t) => {
   t.is(lastEventId([]), null);
 });
 
-test('heartbeat rate from a counter; a counter that went backwards (restart) gives no sample', (t) => {
-  t.is(counterRate(null, 10, 1000), null);
-  t.is(counterRate({ value: 10, at: 1000 }, 30, 3000), 10);
-  t.is(counterRate({ value: 30, at: 1000 }, 2, 2000), null);
+test('heartbeat rate: averaged over the window of counter readings; a counter going backwards starts over', (t) => {
+  let readings = addReading([], { value: 0, at: 0 });
+  t.is(windowRate(readings), null);
+  for (let s = 1; s <= 20; s++) readings = addReading(readings, { value: s % 5 === 0 ? s * 2 : readings.at(-1)!.value, at: s * 1000 });
+  // Bursts every 5 s, a steady 2/s over the 10 s window.
+  t.is(readings[0]!.at, 10_000);
+  t.is(windowRate(readings), 2);
+  t.deepEqual(addReading(readings, { value: 3, at: 21_000 }), [{ value: 3, at: 21_000 }]);
   t.is(pushRate(Array(MAX_RATE_SAMPLES).fill(1), 2).length, MAX_RATE_SAMPLES);
 });
 

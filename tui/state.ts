@@ -73,10 +73,29 @@ export function pushRate(rates: readonly number[], rate: number): number[] {
   return [...rates, rate].slice(-MAX_RATE_SAMPLES);
 }
 
-/** Heartbeats per second between two readings of a counter; null when it went backwards (registry restart). */
-export function counterRate(previous: { value: number; at: number } | null, value: number, at: number): number | null {
-  if (!previous || at <= previous.at || value < previous.value) return null;
-  return (value - previous.value) / ((at - previous.at) / 1000);
+export interface CounterReading {
+  value: number;
+  at: number;
+}
+
+/** The heartbeat rate is averaged over this long: agents beat every few seconds, a 1 s rate is mostly 0 or a spike. */
+export const RATE_WINDOW_MS = 10_000;
+
+/** Adds a counter reading, keeping just enough to span the window; a counter that went backwards (registry restart) starts over. */
+export function addReading(readings: readonly CounterReading[], reading: CounterReading): CounterReading[] {
+  const last = readings[readings.length - 1];
+  if (last && (reading.value < last.value || reading.at <= last.at)) return [reading];
+  const kept = [...readings, reading];
+  while (kept.length > 2 && kept[1]!.at <= reading.at - RATE_WINDOW_MS) kept.shift();
+  return kept;
+}
+
+/** Per second, from the oldest to the newest reading kept; null until there are two. */
+export function windowRate(readings: readonly CounterReading[]): number | null {
+  const first = readings[0];
+  const last = readings[readings.length - 1];
+  if (!first || !last || last.at <= first.at) return null;
+  return (last.value - first.value) / ((last.at - first.at) / 1000);
 }
 
 /** Fallback rate: agents whose last_seen moved since the last poll, per second (one per agent at most). */

@@ -438,7 +438,7 @@ export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions)
       lines: state.events.length ? state.events.map((e) => eventLine(e, eventsWidth, paint)) : [paint(state.lastUpdate === null ? 'waiting for the registry…' : 'no events yet', 'dim')],
       scrollBack: ui.eventsScrollBack,
     },
-    heartbeat: { label: `Heartbeats/s${stale}`, lines: heartbeatLines(state, opts, paint) },
+    heartbeat: { label: `Heartbeats/s (10 s avg)${stale}`, lines: heartbeatLines(state, opts, paint) },
     overlay,
     focus: ui.focus,
   };

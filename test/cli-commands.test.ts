@@ -3,7 +3,7 @@
 // one-line errors with exit codes, and --help on every command.
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry } from './support/registry.js';
@@ -257,4 +257,23 @@ echo "rc=$?"`;
   t.regex(bash.out, /pm2-mesh: caps: unknown option --bogus/);
   t.regex(bash.out, /rc=2/);
   // `pm2 --version` started this home's daemon: the after hook kills it by its home.
+});
+
+test.serial('a registry with a token: 401 in one line without it; --token, env or the module\'s mesh:token let the CLI in', async (t) => {
+  const secured = await startRegistry({ token: 's3cret' });
+  t.teardown(() => secured.close());
+  const denied = await cli(home, ['list', '--registry', secured.url]);
+  t.is(denied.code, 1);
+  t.regex(denied.stderr.trim(), /^pm2-mesh: registry at http:\/\/127\.0\.0\.1:\d+ answered 401.*; pass --token or set MCP_MESH_REGISTRY_TOKEN$/);
+  t.is((await cli(home, ['list', '--registry', secured.url, '--token', 's3cret'])).code, 0);
+  t.is((await cli(home, ['list', '--registry', secured.url], { env: { MCP_MESH_REGISTRY_TOKEN: 's3cret' } })).code, 0);
+
+  // No flag, no env: the URL and token come from `pm2 set mesh:port/token` in this PM2_HOME.
+  const moduleHome = mkdtempSync(join(tmpdir(), 'mesh-conf-'));
+  t.teardown(() => rmSync(moduleHome, { recursive: true, force: true }));
+  const { port } = new URL(secured.url);
+  writeFileSync(join(moduleHome, 'module_conf.json'), JSON.stringify({ mesh: { port, host: '0.0.0.0', token: 's3cret' } }));
+  const discovered = await cli(moduleHome, ['list', '--json']);
+  t.is(discovered.code, 0, discovered.stderr);
+  t.deepEqual(JSON.parse(discovered.stdout).agents, []);
 });

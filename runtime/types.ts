@@ -61,7 +61,7 @@ export type Dependencies<D extends readonly DependencySpec[]> = {
 };
 
 /** The object type of a raw shape: zod 4's own inference (optional keys stay optional), else the SDK's. */
-type ShapeType<S extends ZodRawShapeCompat> = S extends Record<string, z4.$ZodType> ? z4.output<z4.$ZodObject<S>> : ShapeOutput<S>;
+type ShapeType<S extends ZodRawShapeCompat> = S extends Record<string, z4.$ZodType> ? z4.output<z4.$ZodObject<S, z4.$strip>> : ShapeOutput<S>;
 
 /** Handler arguments, inferred from `inputSchema` (a zod raw shape or a zod object schema). */
 export type ToolArgs<I> = I extends ZodRawShapeCompat

@@ -101,10 +101,11 @@ export class DashboardDataSource {
 
   private async tick(): Promise<void> {
     if (!this.running) return;
+    // Events are read alongside the agents (not after), so the log fills in with the first screen.
+    const events = this.needBackfill || this.pollEvents ? this.readEvents() : undefined;
     await this.refreshAgents();
-    if (this.running && this.current.connection === 'online') {
-      await Promise.all([this.readRate(), this.needBackfill || this.pollEvents ? this.readEvents() : undefined]);
-    }
+    if (this.running && this.current.connection === 'online') await Promise.all([this.readRate(), events]);
+    else await events;
     if (this.running) this.timer = setTimeout(() => void this.tick(), this.pollIntervalMs);
   }
 

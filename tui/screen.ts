@@ -33,7 +33,6 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
     smartCSR: true,
     autoPadding: true,
     warnings: false,
-    title: 'pm2-mesh dash',
     // Keys are all handled by the dashboard's own reducer; blessed must not grab any (not even C-c).
     ignoreLocked: [],
   });

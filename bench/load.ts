@@ -31,6 +31,8 @@ export interface LoadResult {
   perSecond: number;
   /** Per-response latency in ms (all statuses). */
   latenciesMs: number[];
+  /** True when `limitS` ran out before `amount` was reached. */
+  stopped: boolean;
 }
 
 const HEADERS_COMPLETE = 2; // http-parser-js's kOnHeadersComplete slot
@@ -64,6 +66,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   let ok = 0;
   let lastResponse = 0;
+  let stopped = false;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -82,10 +85,13 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (error) return reject(error);
         const seconds = ((lastResponse || performance.now()) - started) / 1000;
         const completed = latenciesMs.length;
-        resolve({ completed, ok, statuses, errors: result.errors, timeouts: result.timeouts, seconds, perSecond: ok / seconds, latenciesMs });
+        resolve({ completed, ok, statuses, errors: result.errors, timeouts: result.timeouts, seconds, perSecond: ok / seconds, latenciesMs, stopped });
       },
     );
-    const guard = setTimeout(() => instance.stop(), (spec.amount ? spec.limitS ?? 300 : (spec.durationS ?? 10) + 30) * 1000);
+    const guard = setTimeout(() => {
+      stopped = true;
+      instance.stop();
+    }, (spec.amount ? spec.limitS ?? 300 : (spec.durationS ?? 10) + 30) * 1000);
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       lastResponse = performance.now();
       latenciesMs.push(responseTime);

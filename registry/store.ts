@@ -1,6 +1,7 @@
 // The registry's state in memory: agents, the capability index, per-agent resolution and topology hash, health
 // and the event log. Every change goes to a ChangeSink (the journal) as a record; reads never touch SQL.
-// A change recomputes only the consumers of the capabilities whose healthy providers changed.
+// Consumers that declare the same dependency (capability, tags, version) share one ranking: a change to a
+// capability updates each distinct spec of it once, and rebuilds only the consumers whose answer changed.
 import semver from 'semver';
 import type { RegistryMetrics } from './metrics.js';
 import type { AgentStateChange, ChangeSink, SavedAgent } from './records.js';
@@ -14,6 +15,8 @@ import type {
 
 /** Ranked providers kept per dependency in `dependency_alternatives` (chosen one first). */
 export const MAX_ALTERNATIVES = 5;
+/** Ranked providers kept internally per dependency, so that losing one rarely needs a rescan of all of them. */
+const RANK_DEPTH = 8;
 
 export interface StoreOptions {
   timeoutMs: number;
@@ -31,8 +34,27 @@ interface ToolEntry {
   capability: string | undefined;
   tags: string[];
   specs: DependencySpec[];
-  /** Per spec: the best matching healthy providers, best first, at most MAX_ALTERNATIVES. */
-  ranked: ProviderCandidate[][];
+  /** Per spec: the shared ranking of its providers. */
+  ranked: SharedRanking[];
+}
+
+/** One distinct dependency spec of a capability and its ranking, shared by every consumer that declares it. */
+interface SharedRanking {
+  spec: DependencySpec;
+  ranking: Ranking;
+  /** Consumers declaring this spec, with how many times (two tools of one agent may). */
+  users: Map<AgentEntry, number>;
+}
+
+/**
+ * The best providers of one dependency, best first, at most RANK_DEPTH. The first `exact` entries are known
+ * to be the true top ones; `complete` means the list holds every match. Ranking is a total order, so the top
+ * of (known top + new candidates) is the new top, and removing an entry keeps the rest of the known top.
+ */
+interface Ranking {
+  list: ProviderCandidate[];
+  exact: number;
+  complete: boolean;
 }
 
 /** How the healthy providers of one capability changed: candidates gone (by key) and candidates new. */
@@ -52,8 +74,6 @@ interface AgentEntry {
   restored: boolean;
   /** This agent's tools as resolution candidates, by capability. */
   provides: Map<string, ProviderCandidate[]>;
-  /** Capabilities its tools depend on. */
-  needs: Set<string>;
   resolved: DependenciesResolved;
   alternatives: DependencyAlternatives;
   hash: string;
@@ -78,8 +98,8 @@ export class RegistryStore {
   private readonly agents = new Map<string, AgentEntry>();
   /** capability → agents whose tools provide it (any status). */
   private readonly providers = new Map<string, Set<AgentEntry>>();
-  /** capability → agents that depend on it. */
-  private readonly consumers = new Map<string, Set<AgentEntry>>();
+  /** capability → its distinct dependency specs (by shape) and their shared rankings. */
+  private readonly shapes = new Map<string, Map<string, SharedRanking>>();
   /** capability → healthy candidates, built on demand, dropped when a provider of it changes. */
   private readonly candidateCache = new Map<string, ProviderCandidate[]>();
   /** Capabilities whose healthy providers changed since the last recompute, and how. */
@@ -111,6 +131,7 @@ export class RegistryStore {
       this.index(entry);
     }
     for (const entry of this.agents.values()) this.resolveAll(entry, false);
+    this.changedCaps.clear();
     this.changedCaps.clear();
     this.candidateCache.clear();
     this.events = events.slice(-this.options.maxEvents);
@@ -152,7 +173,7 @@ export class RegistryStore {
     }
     this.agents.set(entry.saved.id, entry);
     this.index(entry);
-    this.recomputeChanged(entry);
+    this.recomputeChanged();
     this.resolveAll(entry, true);
     const hashChanged = entry.saved.posted_hash !== entry.hash;
     entry.saved.posted_hash = entry.hash;
@@ -213,7 +234,7 @@ export class RegistryStore {
     this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
     this.options.metrics.unregistrations++;
     this.emit('unregister', entry, { ...identityData(entry), reason: 'graceful_shutdown', source: 'delete_endpoint' });
-    this.recomputeChanged(null);
+    this.recomputeChanged();
     this.notifyWatchers(entry.saved.id);
     return true;
   }
@@ -227,7 +248,7 @@ export class RegistryStore {
       this.setStatus(entry, 'unhealthy', reason);
       marked.push(entry.saved.id);
     }
-    this.recomputeChanged(null);
+    this.recomputeChanged();
     return marked;
   }
 
@@ -245,7 +266,7 @@ export class RegistryStore {
         this.purge(entry);
       }
     }
-    this.recomputeChanged(null);
+    this.recomputeChanged();
     this.trimEvents();
   }
 
@@ -433,9 +454,7 @@ export class RegistryStore {
       ranked: [],
     }));
     const provides = new Map<string, ProviderCandidate[]>();
-    const needs = new Set<string>();
     for (const tool of tools) {
-      for (const spec of tool.specs) needs.add(spec.capability);
       if (tool.capability === undefined) continue;
       const candidate: ProviderCandidate = {
         agent_id: saved.id, agent_name: name, function_name: tool.function_name, capability: tool.capability,
@@ -446,7 +465,7 @@ export class RegistryStore {
       list.push(candidate);
     }
     return {
-      saved, name, endpoint, tools, provides, needs,
+      saved, name, endpoint, tools, provides,
       reportedUnhealthy: reg.health?.status === 'unhealthy',
       restored: false, resolved: {}, alternatives: {}, hash: '',
     };
@@ -454,12 +473,25 @@ export class RegistryStore {
 
   private index(entry: AgentEntry): void {
     for (const capability of entry.provides.keys()) addTo(this.providers, capability, entry);
-    for (const capability of entry.needs) addTo(this.consumers, capability, entry);
   }
 
+  /** Removes the agent as a provider and as a user of its shared rankings. */
   private unindex(entry: AgentEntry): void {
     for (const capability of entry.provides.keys()) removeFrom(this.providers, capability, entry);
-    for (const capability of entry.needs) removeFrom(this.consumers, capability, entry);
+    for (const tool of entry.tools) {
+      for (const shared of tool.ranked) {
+        const uses = (shared.users.get(entry) ?? 0) - 1;
+        if (uses > 0) {
+          shared.users.set(entry, uses);
+          continue;
+        }
+        shared.users.delete(entry);
+        if (shared.users.size > 0) continue;
+        const byShape = this.shapes.get(shared.spec.capability)!;
+        byShape.delete(shapeKey(shared.spec));
+        if (byShape.size === 0) this.shapes.delete(shared.spec.capability);
+      }
+    }
   }
 
   private delta(capability: string): CapabilityDelta {
@@ -492,38 +524,24 @@ export class RegistryStore {
   }
 
   /**
-   * Updates the consumers of every changed capability (except `skip`, which the caller resolves in full).
-   * Ranking is a total order, so the best k of (old best k + new candidates) is the new best k: only a
-   * consumer that lost one of its ranked providers needs the capability's full candidate list again.
+   * Applies the pending capability changes: each distinct spec of a changed capability is updated once, and
+   * only the consumers whose top MAX_ALTERNATIVES changed are rebuilt (and re-hashed).
    */
-  private recomputeChanged(skip: AgentEntry | null): void {
+  private recomputeChanged(): void {
     if (this.changedCaps.size === 0) return;
     const started = performance.now();
-    const affected = new Set<AgentEntry>();
-    for (const capability of this.changedCaps.keys()) {
-      this.candidateCache.delete(capability);
-      for (const consumer of this.consumers.get(capability) ?? []) if (consumer !== skip) affected.add(consumer);
-    }
-    for (const consumer of affected) {
-      let changed = false;
-      for (const tool of consumer.tools) {
-        tool.specs.forEach((spec, i) => {
-          const delta = this.changedCaps.get(spec.capability);
-          if (!delta) return;
-          const current = tool.ranked[i]!;
-          let next: ProviderCandidate[];
-          if (delta.removed.size > 0 && current.some((c) => delta.removed.has(candidateKey(c)))) next = this.rank(spec, this.candidates(spec.capability));
-          else if (delta.added.length > 0) next = this.rank(spec, [...current, ...delta.added]);
-          else return;
-          if (!sameRanking(current, next)) {
-            tool.ranked[i] = next;
-            changed = true;
-          }
-        });
+    for (const capability of this.changedCaps.keys()) this.candidateCache.delete(capability);
+    const changedConsumers = new Set<AgentEntry>();
+    for (const [capability, delta] of this.changedCaps) {
+      for (const shared of this.shapes.get(capability)?.values() ?? []) {
+        const after = this.update(shared.spec, shared.ranking, delta);
+        const changed = !sameRanking(shared.ranking.list, after.list, MAX_ALTERNATIVES);
+        shared.ranking = after;
+        if (changed) for (const consumer of shared.users.keys()) changedConsumers.add(consumer);
       }
-      if (changed) this.rebuild(consumer, true);
     }
     this.changedCaps.clear();
+    for (const consumer of changedConsumers) this.rebuild(consumer, true);
     this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
   }
 
@@ -538,15 +556,53 @@ export class RegistryStore {
     return list;
   }
 
-  private rank(spec: DependencySpec, candidates: readonly ProviderCandidate[]): ProviderCandidate[] {
+  /** Ranks every healthy provider of the spec's capability. */
+  private rankAll(spec: DependencySpec): Ranking {
     this.options.metrics.resolutions++;
-    return resolveDependency(spec, candidates).ranked.slice(0, MAX_ALTERNATIVES);
+    const ranked = resolveDependency(spec, this.candidates(spec.capability)).ranked;
+    const list = ranked.slice(0, RANK_DEPTH);
+    return { list, exact: list.length, complete: ranked.length <= RANK_DEPTH };
   }
 
-  /** Resolves every dependency of the agent from the full candidate lists. */
+  /** Applies a capability's change to one ranking: drop what left, merge what came; rescan only if too little is known. */
+  private update(spec: DependencySpec, ranking: Ranking, delta: CapabilityDelta): Ranking {
+    let { list, exact, complete } = ranking;
+    if (delta.removed.size > 0 && list.some((c) => delta.removed.has(candidateKey(c)))) {
+      const kept: ProviderCandidate[] = [];
+      const knownBefore = exact;
+      list.forEach((candidate, position) => {
+        if (!delta.removed.has(candidateKey(candidate))) kept.push(candidate);
+        else if (position < knownBefore) exact--;
+      });
+      list = kept;
+      if (!complete && exact < MAX_ALTERNATIVES) return this.rankAll(spec);
+    }
+    if (delta.added.length > 0) {
+      this.options.metrics.resolutions++;
+      const merged = resolveDependency(spec, [...list, ...delta.added]).ranked;
+      list = merged.slice(0, RANK_DEPTH);
+      if (complete) {
+        complete = merged.length <= RANK_DEPTH;
+        exact = list.length;
+      }
+    }
+    return { list, exact: complete ? list.length : exact, complete };
+  }
+
+  /** Attaches the agent to the shared ranking of each of its specs (ranking new ones in full), then rebuilds it. */
   private resolveAll(entry: AgentEntry, notify: boolean): void {
     const started = performance.now();
-    for (const tool of entry.tools) tool.ranked = tool.specs.map((spec) => this.rank(spec, this.candidates(spec.capability)));
+    for (const tool of entry.tools) {
+      tool.ranked = tool.specs.map((spec) => {
+        let byShape = this.shapes.get(spec.capability);
+        if (!byShape) this.shapes.set(spec.capability, (byShape = new Map()));
+        const key = shapeKey(spec);
+        let shared = byShape.get(key);
+        if (!shared) byShape.set(key, (shared = { spec, ranking: this.rankAll(spec), users: new Map() }));
+        shared.users.set(entry, (shared.users.get(entry) ?? 0) + 1);
+        return shared;
+      });
+    }
     this.rebuild(entry, notify);
     this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
   }
@@ -558,10 +614,10 @@ export class RegistryStore {
     for (const tool of entry.tools) {
       if (tool.specs.length === 0) continue;
       resolved[tool.function_name] = tool.specs.map((spec, i) => {
-        const best = tool.ranked[i]![0];
+        const best = tool.ranked[i]!.ranking.list[0];
         return best ? toResolved(best) : unresolved(spec.capability);
       });
-      alternatives[tool.function_name] = tool.ranked.map((ranked) => ranked.map(toResolved));
+      alternatives[tool.function_name] = tool.ranked.map((shared) => shared.ranking.list.slice(0, MAX_ALTERNATIVES).map(toResolved));
     }
     const hash = topologyHash(resolved, alternatives);
     const changed = hash !== entry.hash;
@@ -672,15 +728,20 @@ export class RegistryStore {
   }
 }
 
+/** What resolution depends on in a spec (not its `as` alias): equal shapes share one ranking. */
+function shapeKey(spec: DependencySpec): string {
+  return JSON.stringify([spec.tags, spec.version ?? null]);
+}
+
 /** One provider tool's identity: function names are unique within an agent. */
 function candidateKey(candidate: ProviderCandidate): string {
   return `${candidate.agent_id}\u0000${candidate.function_name}`;
 }
 
-/** Same providers in the same order, as the wire shows them (ResolvedDependency fields). */
-function sameRanking(a: readonly ProviderCandidate[], b: readonly ProviderCandidate[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
+/** Same first `count` providers in the same order, as the wire shows them (ResolvedDependency fields). */
+function sameRanking(a: readonly ProviderCandidate[], b: readonly ProviderCandidate[], count: number): boolean {
+  if (Math.min(a.length, count) !== Math.min(b.length, count)) return false;
+  for (let i = 0; i < Math.min(a.length, count); i++) {
     const x = a[i]!;
     const y = b[i]!;
     if (x.agent_id !== y.agent_id || x.function_name !== y.function_name || x.endpoint !== y.endpoint) return false;

@@ -53,6 +53,8 @@ export class HeartbeatLoop {
   private routineCount = 0;
   private registryHash?: string;
   private watching = false;
+  /** false after the registry answered 404 to the long-poll (MCP Mesh's has none); probed again after a 410. */
+  private watchSupported = true;
   private connectedWaiters: (() => void)[] = [];
 
   constructor(private readonly options: HeartbeatOptions) {}
@@ -119,6 +121,7 @@ export class HeartbeatLoop {
       } else if (res.status === 410) {
         this.options.log.heartbeat('unknown to the registry (HEAD 410), registering again', 'change');
         this.startRecovery();
+        this.watchSupported = true;
       } else {
         throw new RegistryError(res.status, `HEAD answered ${res.status}`);
       }
@@ -168,7 +171,7 @@ export class HeartbeatLoop {
   private setConnected(): void {
     this.state = 'connected';
     for (const w of this.connectedWaiters.splice(0)) w();
-    if (!this.watching && !this.stopped) {
+    if (!this.watching && this.watchSupported && !this.stopped) {
       this.watching = true;
       void this.watch().finally(() => (this.watching = false));
     }
@@ -214,6 +217,7 @@ export class HeartbeatLoop {
       } else if (res.status === 404 || res.status === 405 || res.status === 501) {
         await res.body?.cancel();
         this.options.log.debug(`registry has no topology watch (${res.status}): relying on heartbeats`);
+        this.watchSupported = false;
         return;
       } else {
         await res.body?.cancel();

@@ -142,7 +142,8 @@ export class Persistence implements ChangeSink {
     const pause = Math.max(MIN_SNAPSHOT_PAUSE_MS, this.lastSnapshotMs * SNAPSHOT_DUTY);
     this.snapshotTimer = setTimeout(() => {
       this.snapshotTimer = null;
-      if (this.snapshotting || !this.journal.healthy) return this.scheduleSnapshot();
+      if (!this.journal.healthy) return; // changes are refused until a restart: nothing new to save
+      if (this.snapshotting) return this.scheduleSnapshot();
       this.snapshotting = this.snapshot([]).catch((error: Error) => {
         this.options.log(`registry: snapshot of ${this.file} failed: ${error.message} (the journal still holds every change)`);
       }).finally(() => {

@@ -138,7 +138,8 @@ export class RegistryStore {
     this.eventsHead = 0;
     const lastId = this.events.at(-1)?.id ?? 0;
     this.nextEventId = Math.max(nextEventId, lastId + 1);
-    this.trimmedBelow = this.events[0]?.id ?? this.nextEventId;
+    // The loaded log may exceed a lowered maxEvents: the first sweep then trims the saved copy too.
+    this.trimmedBelow = events[0]?.id ?? this.nextEventId;
   }
 
   // ---- heartbeats ----

@@ -226,7 +226,8 @@ export class MeshAgent {
       ...(t.config.outputSchema
         ? { output_schema: toJsonSchemaCompat(normalizeObjectSchema(t.config.outputSchema)!, { strictUnions: true, pipeStrategy: 'output' }) as Record<string, unknown> }
         : {}),
-      dependencies: (t.config.dependencies ?? []) as ToolRegistration['dependencies'],
+      // Always objects: MCP Mesh's registry refuses a bare capability string here.
+      dependencies: (t.config.dependencies ?? []).map((d) => (typeof d === 'string' ? { capability: d } : d)) as ToolRegistration['dependencies'],
     }));
     return {
       agent_id: config.agentId,

@@ -94,7 +94,7 @@ test('full registration, light heartbeats, 202/410 → POST again, token, no lon
     version: '2.1.0',
     tags: ['precise'],
     description: 'Weather for a city',
-    dependencies: ['time_service', { capability: 'geo', tags: ['+fast', '-beta'], version: '>=1', as: 'where' }],
+    dependencies: [{ capability: 'time_service' }, { capability: 'geo', tags: ['+fast', '-beta'], version: '>=1', as: 'where' }],
   });
   t.is(body.tools[0].input_schema.properties.city.type, 'string');
 

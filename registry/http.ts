@@ -1,5 +1,7 @@
 // The Koa app: JSON errors (never a 500 for client input), token auth, the routes, JSON 404/405.
 import { timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Koa from 'koa';
 import { HttpError } from './body.js';
 import type { RegistryMetrics } from './metrics.js';
@@ -18,7 +20,7 @@ export function createHttpApp(options: HttpOptions): Koa {
   app.use(answerErrorsAsJson(options));
   if (options.token) app.use(requireToken(options.token, options.publicRead));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   // Errors are answered by the middleware above; what reaches here happened after the answer (client gone).
   app.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
@@ -32,7 +34,14 @@ function answerErrorsAsJson(options: HttpOptions): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body == null) throw new HttpError(404, `no route for ${ctx.method} ${ctx.path}`);
+      if (ctx.body == null) {
+        if (ctx.status === 404) throw new HttpError(404, `no route for ${ctx.method} ${ctx.path}`);
+        // The router answers 405 (known path, other method) or 501 (a method it never routes) with no body.
+        if (ctx.status === 405 || ctx.status === 501) {
+          const allowed = ctx.response.get('Allow');
+          throw new HttpError(405, `method ${ctx.method} not allowed on ${ctx.path}${allowed ? `; allowed: ${allowed}` : ''}`);
+        }
+      }
     } catch (error) {
       const status = statusOf(error);
       if (status >= 500 && !(error instanceof HttpError)) {
@@ -67,4 +76,24 @@ function requireToken(token: string, publicRead: boolean): Koa.Middleware {
     }
     await next();
   };
+}
+
+/**
+ * Requests Node's HTTP parser refuses (garbage request line, unknown method, headers too large, bad
+ * Content-Length) never reach Koa: answer them here too with a JSON {error}, instead of Node's bare 400.
+ */
+export function answerMalformedRequests(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const pending = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({ error: `malformed HTTP request (${error.code ?? error.message})`, timestamp: new Date().toISOString() });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpApp } from './http.js';
+import { answerMalformedRequests, createHttpApp } from './http.js';
 import { RegistryMetrics } from './metrics.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
 import { Persistence } from './persistence.js';
@@ -60,6 +60,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     log: config.log,
   });
   const server = createServer(app.callback());
+  answerMalformedRequests(server);
   try {
     await listen(server, config.port, config.host);
   } catch (error) {

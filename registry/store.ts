@@ -8,7 +8,7 @@ import type { AgentStateChange, ChangeSink, SavedAgent } from './records.js';
 import { parseDependencySpec, resolveDependency, type DependencySpec, type ProviderCandidate } from './resolver.js';
 import { topologyHash } from './topology-hash.js';
 import type {
-  AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
+  AgentCapabilityView, AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
   EventsResponse, EventType, HeartbeatRequest, HeartbeatResponse, RegistryEvent, ResolvedDependency, ToolRegistration,
   TopologyResponse,
 } from './wire.js';
@@ -694,9 +694,9 @@ export class RegistryStore {
       });
     }
     const total = resolvedViews.length + unresolvedViews.length;
-    const capabilities = entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
+    const capabilities: AgentCapabilityView[] = entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
       name: t.capability!, function_name: t.function_name, version: toolVersion(t), tags: t.tags,
-      description: t.raw.description ?? '', available,
+      description: t.raw.description ?? '', available, ...(available ? {} : { unavailable_reason: 'agent unhealthy' }),
     }));
     return {
       id: entry.saved.id,

@@ -154,6 +154,8 @@ export interface AgentCapabilityView {
   tags: string[];
   description: string;
   available: boolean;
+  /** Present when not available ("agent unhealthy"), as MCP Mesh answers. */
+  unavailable_reason?: string;
 }
 
 /** One dependency of an agent and how it resolved, as GET /agents lists it. */

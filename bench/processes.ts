@@ -4,11 +4,24 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const OUTPUT_KEPT = 64 * 1024;
+const LINES_KEPT = 20_000;
 const live = new Set<ChildProcess>();
 const cleanups: Array<() => Promise<void> | void> = [];
 
+export interface Line {
+  text: string;
+  /** performance.now() when the line arrived. */
+  at: number;
+}
+
 export interface Spawned {
   pid: number;
+  /** performance.now() just before the spawn. */
+  spawnedAt: number;
+  /** Output lines (stdout and stderr), timestamped on arrival; the first 20 000 are kept. */
+  lines: Line[];
+  /** The first line at index ≥ `from` matching `pattern` (already seen or to come). */
+  waitForLine(pattern: RegExp, timeoutMs: number, from?: number): Promise<Line>;
   /** The last 64 KiB of stdout + stderr, for error messages. */
   output(): string;
   /** Resolves with the first match of `pattern` in the output (already seen or to come). */
@@ -20,13 +33,21 @@ export interface Spawned {
 }
 
 export function spawnTracked(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Spawned {
+  const spawnedAt = performance.now();
   const child = spawn(command, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   live.add(child);
   let output = '';
+  let partial = '';
+  const lines: Line[] = [];
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT);
+    const text = chunk.toString('utf8');
+    const at = performance.now();
+    output = (output + text).slice(-OUTPUT_KEPT);
+    const parts = (partial + text).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) if (lines.length < LINES_KEPT) lines.push({ text: line, at });
     for (const listener of listeners) listener();
   };
   child.stdout!.on('data', onData);
@@ -40,8 +61,36 @@ export function spawnTracked(command: string, args: string[], env: NodeJS.Proces
   const pid = child.pid;
   return {
     pid,
+    spawnedAt,
+    lines,
     output: () => output,
     exited,
+    waitForLine(pattern, timeoutMs, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.slice(from).find((line) => pattern.test(line.text));
+          if (!found) return;
+          done();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no line matching ${pattern} from pid ${pid} within ${timeoutMs} ms; output:\n${output.slice(-2000)}`));
+        }, timeoutMs);
+        const onExit = (code: number | string) => {
+          if (!listeners.has(check)) return;
+          done();
+          reject(new Error(`pid ${pid} exited (${code}) before a line matching ${pattern}; output:\n${output.slice(-2000)}`));
+        };
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        void exited.then(onExit);
+        check();
+      });
+    },
     waitForOutput(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -55,6 +104,7 @@ export function spawnTracked(command: string, args: string[], env: NodeJS.Proces
           reject(new Error(`no ${pattern} from pid ${pid} within ${timeoutMs} ms; output:\n${output.slice(-2000)}`));
         }, timeoutMs);
         const onExit = (code: number | string) => {
+          if (!listeners.has(check)) return;
           done();
           reject(new Error(`pid ${pid} exited (${code}) before printing ${pattern}; output:\n${output.slice(-2000)}`));
         };

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GO_PACKAGE, GO_VERSION, installGoRegistry } from './go-install.js';
 import { describeMachine, loadAverage } from './machine.js';
+import { agentRows } from './agent-rows.js';
 import { parseOptions, type BenchOptions, type Section } from './options.js';
 import { cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
@@ -36,15 +37,27 @@ async function goLauncher(options: BenchOptions): Promise<RegistryLauncher | { u
   return goRegistry(install.binary);
 }
 
+function oursLauncher(): RegistryLauncher {
+  const mainJs = join(root, 'dist', 'registry', 'main.js');
+  return existsSync(mainJs)
+    ? ourRegistry(mainJs)
+    : { label: 'ours', start: () => Promise.reject(new Error('dist/registry/main.js is not built (run npm run build)')) };
+}
+
 async function section(name: Section, options: BenchOptions): Promise<Row[]> {
   switch (name) {
-    case 'registry': {
-      const mainJs = join(root, 'dist', 'registry', 'main.js');
-      const ours: RegistryLauncher = existsSync(mainJs)
-        ? ourRegistry(mainJs)
-        : { label: 'ours', start: () => Promise.reject(new Error('dist/registry/main.js is not built (has registry/ landed?)')) };
-      return registryRows(ours, await goLauncher(options), registrySizes(options.quick), workDir, log);
-    }
+    case 'registry':
+      return registryRows(oursLauncher(), await goLauncher(options), registrySizes(options.quick), workDir, log);
+    case 'agent':
+      return agentRows(
+        join(root, 'dist'),
+        oursLauncher(),
+        options.quick
+          ? { calls: 1000, maxMs: 3000, concurrency: 10, rounds: 1, selfCalls: 20_000, starts: 2 }
+          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 200_000, starts: 5 },
+        workDir,
+        log,
+      );
     case 'resolution':
       return resolutionRows(options.quick ? { capabilities: 10_000, names: 1000, runs: 5000 } : { capabilities: 10_000, names: 1000, runs: 50_000 });
     default:

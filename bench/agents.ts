@@ -1,0 +1,72 @@
+// Starting benchmark agents as real processes and reading what they print (the runtime's greppable log lines).
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { join } from 'node:path';
+import { spawnTracked, type Line, type Spawned } from './processes.js';
+
+export interface AgentProcess {
+  proc: Spawned;
+  id: string;
+  mcpUrl: string;
+  /** Its first `heartbeat registered` line (absent when standalone). */
+  registered?: Line;
+}
+
+export interface AgentSpec {
+  name: string;
+  provides: string;
+  dependsOn?: string;
+  registryUrl?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const START_TIMEOUT_MS = 30_000;
+
+export function benchAgentScript(distDir: string): string {
+  return join(distDir, 'bench', 'fixtures', 'bench-agent.js');
+}
+
+export function agentEnv(spec: AgentSpec): NodeJS.ProcessEnv {
+  return {
+    MCP_MESH_AGENT_NAME: spec.name,
+    BENCH_PROVIDES: spec.provides,
+    BENCH_DEPENDS: spec.dependsOn ?? '',
+    ...(spec.registryUrl ? { MCP_MESH_REGISTRY_URL: spec.registryUrl } : { MCP_MESH_STANDALONE: 'true' }),
+    ...spec.env,
+  };
+}
+
+/** Spawns the bench agent and waits until it serves (and, with a registry, has registered). */
+export async function startAgent(distDir: string, spec: AgentSpec): Promise<AgentProcess> {
+  const proc = spawnTracked(process.execPath, [benchAgentScript(distDir)], agentEnv(spec));
+  try {
+    const serving = await proc.waitForLine(/^\[mesh\] (\S+) serving (http:\/\/\S+\/mcp)/, START_TIMEOUT_MS);
+    const [, id, mcpUrl] = serving.text.match(/^\[mesh\] (\S+) serving (http:\/\/\S+\/mcp)/)!;
+    const registered = spec.registryUrl ? await proc.waitForLine(/ heartbeat registered/, START_TIMEOUT_MS) : undefined;
+    return { proc, id: id!, mcpUrl: mcpUrl!, ...(registered ? { registered } : {}) };
+  } catch (error) {
+    await proc.stop('SIGKILL');
+    throw error;
+  }
+}
+
+/** The first `topology` line of `agent` at index ≥ `from` whose summary matches `pattern`. */
+export function waitForTopology(agent: AgentProcess, pattern: RegExp, timeoutMs: number, from = 0): Promise<Line> {
+  return agent.proc.waitForLine(new RegExp(`^\\[mesh\\] \\S+ topology \\S+ .*${pattern.source}`), timeoutMs, from);
+}
+
+export async function connect(mcpUrl: string): Promise<Client> {
+  const client = new Client({ name: 'pm2-mesh-bench', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
+  return client;
+}
+
+/** Calls a tool and returns its structured result; a tool error is thrown with its text. */
+export async function callStructured<T>(client: Client, name: string, args: Record<string, unknown>, timeoutMs = 120_000): Promise<T> {
+  const result = await client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs });
+  if (result.isError) {
+    const text = (result.content as Array<{ type: string; text?: string }>).map((c) => c.text ?? '').join(' ');
+    throw new Error(`${name} failed: ${text}`);
+  }
+  return result.structuredContent as T;
+}

@@ -1,9 +1,9 @@
 // Durable storage: a sql.js database in memory, mirrored by every change the store makes; each change is also
 // appended to the fsynced journal before its reply (group commit). Snapshots (db.export() → temp file → fsync →
 // rename) retire old journal generations. At start: load the snapshot, replay the journals, snapshot again.
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 import { journalGenerations, journalPath, JournalWriter, readJournal, syncDirectory } from './journal.js';
 import type { RegistryMetrics } from './metrics.js';
@@ -53,6 +53,7 @@ export class Persistence implements ChangeSink {
     mkdirSync(dirname(file), { recursive: true });
     const lockFile = takeLock(file);
     try {
+      removeStaleTemps(file);
       const SQL = await (sqlJs ??= initSqlJs());
       const bytes = existsSync(file) ? readFileSync(file) : null;
       if (bytes && bytes.length > 0 && !looksLikeSqlite(bytes)) {
@@ -317,6 +318,12 @@ export async function saveAtomically(file: string, data: Uint8Array): Promise<vo
     await handle.close();
   }
   await rename(temp, file);
+}
+
+/** A snapshot cut off by a kill leaves its temp file; with the lock held, no other writer can own one. */
+function removeStaleTemps(file: string): void {
+  const prefix = `${basename(file)}.tmp-`;
+  for (const name of readdirSync(dirname(file))) if (name.startsWith(prefix)) removeQuietly(join(dirname(file), name));
 }
 
 function removeQuietly(path: string): void {

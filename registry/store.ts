@@ -132,7 +132,6 @@ export class RegistryStore {
     }
     for (const entry of this.agents.values()) this.resolveAll(entry, false);
     this.changedCaps.clear();
-    this.changedCaps.clear();
     this.candidateCache.clear();
     this.events = events.slice(-this.options.maxEvents);
     this.eventsHead = 0;

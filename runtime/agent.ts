@@ -153,8 +153,8 @@ export class MeshAgent {
     this.stopping ??= (async () => {
       this.http?.stopAccepting();
       this.heartbeat?.stop();
-      await this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS);
-      await this.http?.drain(DRAIN_TIMEOUT_MS);
+      // Both bounded and side by side, so that shutdown fits in PM2's kill_timeout (1.6 s by default).
+      await Promise.all([this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS), this.http?.drain(DRAIN_TIMEOUT_MS)]);
       await this.http?.close();
       await this.clients.closeAll();
       this.log.info('stopped');

@@ -19,8 +19,8 @@ export const BACKOFF_MAX_MS = 30_000;
 export const TOPOLOGY_WAIT_S = 30;
 /** Bound on the DELETE /agents/:id sent at shutdown (PM2 kills after kill_timeout, 1.6 s by default). */
 export const UNREGISTER_TIMEOUT_MS = 1_000;
-/** Bound on waiting for tool calls under way at shutdown (the DELETE before it already stopped new ones). */
-export const DRAIN_TIMEOUT_MS = 2_000;
+/** Bound on waiting for tool calls under way at shutdown (sent alongside the DELETE). */
+export const DRAIN_TIMEOUT_MS = 1_200;
 /** Seconds an MCP session may stay idle before the agent drops it (a client re-initializes on 404). */
 export const SESSION_IDLE_S = 600;
 

@@ -66,7 +66,7 @@ function statusOf(error: unknown): number {
 function requireToken(token: string, publicRead: boolean): Koa.Middleware {
   const expected = Buffer.from(`Bearer ${token}`);
   return async (ctx, next) => {
-    const isWrite = ctx.method !== 'GET' && ctx.method !== 'HEAD' || ctx.path.startsWith('/heartbeat');
+    const isWrite = (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path.startsWith('/heartbeat');
     if (isWrite || !publicRead) {
       const given = Buffer.from(ctx.get('Authorization'));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

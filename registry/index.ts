@@ -84,10 +84,16 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
         closing.abort();
         streams.closeAll();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // Connections go as soon as they are idle (ended streams and long-polls included); requests still
+          // running get 2 s to answer, then their connections go too.
+          const idle = setInterval(() => server.closeIdleConnections(), 20);
+          const force = setTimeout(() => server.closeAllConnections(), 2000);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(force);
+            resolve();
+          });
           server.closeIdleConnections();
-          // Requests still running get a moment to answer; then their connections go too.
-          setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         await persistence?.close();
       })()),

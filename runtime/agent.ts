@@ -47,6 +47,9 @@ export class MeshAgent {
   readonly config: AgentConfig;
   readonly log: Logger;
   private readonly tools = new Map<string, ToolDefinition>();
+  /** Declared dependencies per tool, and the tools as self proxies see them: shared with the wiring. */
+  private readonly specs = new Map<string, readonly DependencySpec[]>();
+  private readonly localTools = new Map<string, LocalTool>();
   private readonly serverSetups: ((server: McpServer) => void)[] = [];
   private readonly clients: McpClientPool;
   private readonly wiring: Wiring;
@@ -60,23 +63,16 @@ export class MeshAgent {
     this.config = loadConfig(options);
     this.log = new Logger(this.config.agentId, { level: this.config.logLevel, heartbeats: this.config.logHeartbeats });
     this.clients = new McpClientPool(this.config.agentId, this.config.version, this.log);
-    const specs = new Map<string, readonly DependencySpec[]>();
-    const localTools = new Map<string, LocalTool>();
     this.wiring = new Wiring({
       agentId: this.config.agentId,
-      specs,
-      localTools,
+      specs: this.specs,
+      localTools: this.localTools,
       clients: this.clients,
       breaker: new CircuitBreaker({ cooldownMs: Math.max(2 * this.config.healthIntervalMs, 5_000) }),
       callTimeoutMs: this.config.callTimeoutMs,
       log: this.log,
     });
-    this.specs = specs;
-    this.localTools = localTools;
   }
-
-  private readonly specs: Map<string, readonly DependencySpec[]>;
-  private readonly localTools: Map<string, LocalTool>;
 
   get id(): string {
     return this.config.agentId;

@@ -2,7 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { join } from 'node:path';
-import { spawnTracked, type Line, type Spawned } from './processes.js';
+import { sleep, spawnTracked, type Line, type Spawned } from './processes.js';
 
 export interface AgentProcess {
   proc: Spawned;
@@ -69,4 +69,20 @@ export async function callStructured<T>(client: Client, name: string, args: Reco
     throw new Error(`${name} failed: ${text}`);
   }
   return result.structuredContent as T;
+}
+
+async function statusOf(registryUrl: string, agentId: string): Promise<string | undefined> {
+  const response = await fetch(`${registryUrl}/agents`);
+  const body = (await response.json()) as { agents?: Array<{ id: string; status: string }> };
+  return body.agents?.find((a) => a.id === agentId)?.status;
+}
+
+/** Polls the registry's GET /agents every 20 ms until it stops calling the agent healthy; ms since `since` (NaN: never). */
+export async function untilNotHealthy(registryUrl: string, agentId: string, since: number, timeoutMs: number): Promise<number> {
+  while (performance.now() - since < timeoutMs) {
+    const status = await statusOf(registryUrl, agentId).catch(() => 'healthy');
+    if (status !== 'healthy') return performance.now() - since;
+    await sleep(20);
+  }
+  return Number.NaN;
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { GO_PACKAGE, GO_VERSION, installGoRegistry } from './go-install.js';
 import { describeMachine, loadAverage } from './machine.js';
 import { agentRows } from './agent-rows.js';
+import { discoveryRows } from './discovery-rows.js';
 import { parseOptions, type BenchOptions, type Section } from './options.js';
 import { cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
@@ -60,8 +61,8 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
       );
     case 'resolution':
       return resolutionRows(options.quick ? { capabilities: 10_000, names: 1000, runs: 5000 } : { capabilities: 10_000, names: 1000, runs: 50_000 });
-    default:
-      return [];
+    case 'discovery':
+      return discoveryRows(join(root, 'dist'), root, oursLauncher(), await goLauncher(options), workDir, log);
   }
 }
 

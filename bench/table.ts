@@ -46,7 +46,8 @@ export function renderNotes(rows: Row[]): string {
 
 export function ratio(ours: number, go: number): string {
   if (!Number.isFinite(ours) || !Number.isFinite(go) || go === 0) return '—';
-  return `${(ours / go).toFixed(2)}×`;
+  const r = ours / go;
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
 export function check(ok: boolean | undefined): string {

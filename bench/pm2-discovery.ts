@@ -1,0 +1,112 @@
+// Failure detection under PM2: the package packed and `pm2 install`ed as the module `mesh` in an isolated PM2_HOME,
+// a provider and a consumer started as PM2 apps, the provider's process killed with SIGKILL.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agentEnv, benchAgentScript, untilNotHealthy } from './agents.js';
+import { atCleanup, freePort, sleep, waitForHttp } from './processes.js';
+
+export interface Pm2Discovery {
+  /** kill -9 → the registry lists the provider as not healthy. */
+  detectedMs: number;
+  /** kill -9 → a new topology line in the consumer's PM2 log. */
+  rewiredMs: number;
+  installMs: number;
+  installedFrom: string;
+}
+
+interface ListedAgent {
+  id: string;
+  status: string;
+  metadata?: { pm2_name?: string; pid?: number };
+  dependency_resolutions?: Array<{ provider_agent_id?: string }> | null;
+}
+
+const INSTALL_TIMEOUT_MS = 600_000;
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { env, cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file.split('/').pop()} ${args.join(' ')}: ${String(stderr).trim().split('\n').pop() || error.message}`));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+/** The environment of PM2 and its apps: this home only, no outer PM2_HOME or MCP_MESH_* leaking in. */
+function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('MCP_MESH_') && key !== 'PM2_HOME') env[key] = value;
+  const tmp = join(home, 'tmp'); // PM2 backs modules up under TMPDIR: keep that inside the home
+  mkdirSync(tmp, { recursive: true });
+  return { ...env, PM2_HOME: home, TMPDIR: tmp, ...extra };
+}
+
+async function agents(registryUrl: string): Promise<ListedAgent[]> {
+  const response = await fetch(`${registryUrl}/agents`);
+  return ((await response.json()) as { agents?: ListedAgent[] }).agents ?? [];
+}
+
+async function waitForAgents<T>(registryUrl: string, pick: (list: ListedAgent[]) => T | undefined, what: string, timeoutMs: number): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const found = pick(await agents(registryUrl).catch(() => []));
+    if (found) return found;
+    await sleep(100);
+  }
+  throw new Error(`${what} not seen in the registry within ${timeoutMs / 1000} s`);
+}
+
+export async function runPm2Discovery(distDir: string, root: string, log: (line: string) => void): Promise<Pm2Discovery> {
+  const pm2Bin = join(root, 'node_modules', '.bin', 'pm2');
+  if (!existsSync(join(distDir, 'plugin', 'module.js'))) throw new Error('dist/plugin/module.js is not built');
+  // Short path: PM2's unix sockets live in the home and socket paths are limited to ~100 bytes.
+  const home = mkdtempSync(join(tmpdir(), 'mesh-bench-pm2-'));
+  const env = isolatedEnv(home);
+  const pm2 = (args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs?: number) => run(pm2Bin, args, isolatedEnv(home, extra), root, timeoutMs);
+  atCleanup(async () => {
+    await run(pm2Bin, ['kill'], env, root, 30_000).catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const port = await freePort();
+  await pm2(['set', 'mesh:port', String(port)]);
+  await pm2(['set', 'mesh:data_file', join(home, 'mesh.db')]);
+  log('discovery (PM2): npm pack + pm2 install of the package (isolated PM2_HOME)');
+  const tarball = join(home, (await run('npm', ['pack', '--pack-destination', home, '--loglevel=error'], env, root)).trim().split('\n').pop()!.trim());
+  const installStarted = performance.now();
+  await pm2(['install', tarball], {}, INSTALL_TIMEOUT_MS);
+  const installMs = performance.now() - installStarted;
+  const registryUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${registryUrl}/health`, 60_000);
+
+  const script = benchAgentScript(distDir);
+  await pm2(['start', script, '--name', 'bench-pm2-provider'], agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl }));
+  await pm2(['start', script, '--name', 'bench-pm2-consumer'], agentEnv({ name: 'bench-pm2-consumer', provides: 'pm2_consumer', dependsOn: 'pm2_cap', registryUrl }));
+  const provider = await waitForAgents(registryUrl, (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'), 'the provider app', 60_000);
+  await waitForAgents(
+    registryUrl,
+    (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-consumer' && a.dependency_resolutions?.some((d) => d.provider_agent_id === provider.id)),
+    'the consumer app wired to the provider',
+    60_000,
+  );
+  const pid = provider.metadata?.pid;
+  if (!pid) throw new Error('the provider registered without metadata.pid');
+  const consumerLog = join(home, 'logs', 'bench-pm2-consumer-out.log');
+  await sleep(500); // let the consumer's own topology line reach its log first
+  const logOffset = existsSync(consumerLog) ? statSync(consumerLog).size : 0;
+
+  log('discovery (PM2): kill -9 of the provider app');
+  const killedAt = performance.now();
+  process.kill(pid, 'SIGKILL');
+  const rewired = (async () => {
+    while (performance.now() - killedAt < 30_000) {
+      if (existsSync(consumerLog) && / topology /.test(readFileSync(consumerLog).subarray(logOffset).toString('utf8'))) return performance.now() - killedAt;
+      await sleep(20);
+    }
+    return Number.NaN;
+  })();
+  const detectedMs = await untilNotHealthy(registryUrl, provider.id, killedAt, 30_000);
+  return { detectedMs, rewiredMs: await rewired, installMs, installedFrom: 'an npm pack tarball' };
+}

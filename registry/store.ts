@@ -3,9 +3,13 @@
 // Consumers that declare the same dependency (capability, tags, version) share one ranking: a change to a
 // capability updates each distinct spec of it once, and rebuilds only the consumers whose answer changed.
 import semver from 'semver';
+import { EventLog, type EventQuery } from './event-log.js';
 import type { RegistryMetrics } from './metrics.js';
 import type { AgentStateChange, ChangeSink, SavedAgent } from './records.js';
-import { parseDependencySpec, resolveDependency, type DependencySpec, type ProviderCandidate } from './resolver.js';
+import {
+  MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta, type Ranking,
+} from './ranking.js';
+import { parseDependencySpec, type DependencySpec, type ProviderCandidate } from './resolver.js';
 import { topologyHash } from './topology-hash.js';
 import type {
   AgentCapabilityView, AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
@@ -13,10 +17,6 @@ import type {
   TopologyResponse,
 } from './wire.js';
 
-/** Ranked providers kept per dependency in `dependency_alternatives` (chosen one first). */
-export const MAX_ALTERNATIVES = 5;
-/** Ranked providers kept internally per dependency, so that losing one rarely needs a rescan of all of them. */
-const RANK_DEPTH = 8;
 
 export interface StoreOptions {
   timeoutMs: number;
@@ -46,22 +46,6 @@ interface SharedRanking {
   users: Map<AgentEntry, number>;
 }
 
-/**
- * The best providers of one dependency, best first, at most RANK_DEPTH. The first `exact` entries are known
- * to be the true top ones; `complete` means the list holds every match. Ranking is a total order, so the top
- * of (known top + new candidates) is the new top, and removing an entry keeps the rest of the known top.
- */
-interface Ranking {
-  list: ProviderCandidate[];
-  exact: number;
-  complete: boolean;
-}
-
-/** How the healthy providers of one capability changed: candidates gone (by key) and candidates new. */
-interface CapabilityDelta {
-  removed: Set<string>;
-  added: ProviderCandidate[];
-}
 
 interface AgentEntry {
   saved: SavedAgent;
@@ -81,13 +65,6 @@ interface AgentEntry {
 
 export type HeadAnswer = 200 | 202 | 410;
 
-export interface EventQuery {
-  since?: number;
-  limit: number;
-  agentId?: string;
-  type?: string;
-}
-
 export interface CapabilityQuery {
   name?: string;
   tags?: string[];
@@ -105,15 +82,12 @@ export class RegistryStore {
   /** Capabilities whose healthy providers changed since the last recompute, and how. */
   private readonly changedCaps = new Map<string, CapabilityDelta>();
   private readonly watchers = new Map<string, Set<() => void>>();
-  private readonly listeners = new Set<(event: RegistryEvent) => void>();
-  private events: RegistryEvent[] = [];
-  private eventsHead = 0;
-  private nextEventId = 1;
-  private trimmedBelow = 0;
+  private readonly log: EventLog;
   private readonly now: () => number;
 
   constructor(private readonly options: StoreOptions) {
     this.now = options.now ?? Date.now;
+    this.log = new EventLog(options.maxEvents);
   }
 
   // ---- restore ----
@@ -133,12 +107,7 @@ export class RegistryStore {
     for (const entry of this.agents.values()) this.resolveAll(entry, false);
     this.changedCaps.clear();
     this.candidateCache.clear();
-    this.events = events.slice(-this.options.maxEvents);
-    this.eventsHead = 0;
-    const lastId = this.events.at(-1)?.id ?? 0;
-    this.nextEventId = Math.max(nextEventId, lastId + 1);
-    // The loaded log may exceed a lowered maxEvents: the first sweep then trims the saved copy too.
-    this.trimmedBelow = events[0]?.id ?? this.nextEventId;
+    this.log.restore(events, nextEventId);
   }
 
   // ---- heartbeats ----
@@ -267,7 +236,9 @@ export class RegistryStore {
       }
     }
     this.recomputeChanged();
-    this.trimEvents();
+    // The journal hears about the cap once per sweep, not per event.
+    const below = this.log.takeTrimPoint();
+    if (below !== null) this.options.sink.write({ op: 'trim', below });
   }
 
   // ---- topology ----
@@ -305,39 +276,20 @@ export class RegistryStore {
   // ---- events ----
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.subscribe(listener);
   }
 
-  /** Without `since`: newest first. With `since`: ascending, after that id. `next` = the id to ask `since` next. */
   listEvents(query: EventQuery): EventsResponse {
-    const events: RegistryEvent[] = [];
-    const matches = (e: RegistryEvent) =>
-      (query.agentId === undefined || e.agent_id === query.agentId) && (query.type === undefined || e.event_type === query.type);
-    const last = this.events.length - 1;
-    if (query.since === undefined) {
-      for (let i = last; i >= this.eventsHead && events.length < query.limit; i--) {
-        if (matches(this.events[i]!)) events.push(this.events[i]!);
-      }
-      return { count: events.length, events, next: this.nextEventId - 1 };
-    }
-    let next = query.since;
-    for (let i = this.firstIndexAfter(query.since); i <= last && events.length < query.limit; i++) {
-      const event = this.events[i]!;
-      next = event.id;
-      if (matches(event)) events.push(event);
-    }
-    return { count: events.length, events, next };
+    return this.log.list(query);
   }
 
   /** Events after `id`, oldest first (SSE resume). */
-  eventsAfter(id: number, limit = Number.MAX_SAFE_INTEGER): RegistryEvent[] {
-    const start = this.firstIndexAfter(id);
-    return this.events.slice(start, Math.min(this.events.length, start + limit));
+  eventsAfter(id: number): RegistryEvent[] {
+    return this.log.after(id);
   }
 
   get eventCount(): number {
-    return this.events.length - this.eventsHead;
+    return this.log.size;
   }
 
   // ---- reads ----
@@ -534,8 +486,9 @@ export class RegistryStore {
     const changedConsumers = new Set<AgentEntry>();
     for (const [capability, delta] of this.changedCaps) {
       for (const shared of this.shapes.get(capability)?.values() ?? []) {
-        const after = this.update(shared.spec, shared.ranking, delta);
-        const changed = !sameRanking(shared.ranking.list, after.list, MAX_ALTERNATIVES);
+        this.options.metrics.resolutions++;
+        const after = updateRanking(shared.spec, shared.ranking, delta, () => this.candidates(capability));
+        const changed = !sameTop(shared.ranking.list, after.list);
         shared.ranking = after;
         if (changed) for (const consumer of shared.users.keys()) changedConsumers.add(consumer);
       }
@@ -556,38 +509,6 @@ export class RegistryStore {
     return list;
   }
 
-  /** Ranks every healthy provider of the spec's capability. */
-  private rankAll(spec: DependencySpec): Ranking {
-    this.options.metrics.resolutions++;
-    const ranked = resolveDependency(spec, this.candidates(spec.capability)).ranked;
-    const list = ranked.slice(0, RANK_DEPTH);
-    return { list, exact: list.length, complete: ranked.length <= RANK_DEPTH };
-  }
-
-  /** Applies a capability's change to one ranking: drop what left, merge what came; rescan only if too little is known. */
-  private update(spec: DependencySpec, ranking: Ranking, delta: CapabilityDelta): Ranking {
-    let { list, exact, complete } = ranking;
-    if (delta.removed.size > 0 && list.some((c) => delta.removed.has(candidateKey(c)))) {
-      const kept: ProviderCandidate[] = [];
-      const knownBefore = exact;
-      list.forEach((candidate, position) => {
-        if (!delta.removed.has(candidateKey(candidate))) kept.push(candidate);
-        else if (position < knownBefore) exact--;
-      });
-      list = kept;
-      if (!complete && exact < MAX_ALTERNATIVES) return this.rankAll(spec);
-    }
-    if (delta.added.length > 0) {
-      this.options.metrics.resolutions++;
-      const merged = resolveDependency(spec, [...list, ...delta.added]).ranked;
-      list = merged.slice(0, RANK_DEPTH);
-      if (complete) {
-        complete = merged.length <= RANK_DEPTH;
-        exact = list.length;
-      }
-    }
-    return { list, exact: complete ? list.length : exact, complete };
-  }
 
   /** Attaches the agent to the shared ranking of each of its specs (ranking new ones in full), then rebuilds it. */
   private resolveAll(entry: AgentEntry, notify: boolean): void {
@@ -598,7 +519,10 @@ export class RegistryStore {
         if (!byShape) this.shapes.set(spec.capability, (byShape = new Map()));
         const key = shapeKey(spec);
         let shared = byShape.get(key);
-        if (!shared) byShape.set(key, (shared = { spec, ranking: this.rankAll(spec), users: new Map() }));
+        if (!shared) {
+          this.options.metrics.resolutions++;
+          byShape.set(key, (shared = { spec, ranking: rankFully(spec, this.candidates(spec.capability)), users: new Map() }));
+        }
         shared.users.set(entry, (shared.users.get(entry) ?? 0) + 1);
         return shared;
       });
@@ -634,45 +558,10 @@ export class RegistryStore {
   }
 
   private emit(type: EventType, entry: AgentEntry, data: Record<string, unknown>): void {
-    const event: RegistryEvent = {
-      id: this.nextEventId++,
-      agent_id: entry.saved.id,
-      agent_name: entry.name,
-      event_type: type,
-      timestamp: new Date(this.now()).toISOString(),
-      data,
-    };
-    this.events.push(event);
+    const event = this.log.append(entry.saved.id, entry.name, type, data, this.now());
     this.options.metrics.eventsEmitted++;
     this.options.sink.write({ op: 'event', event });
     this.options.log(describeEvent(event, entry));
-    for (const listener of [...this.listeners]) listener(event);
-    if (this.eventCount > this.options.maxEvents) this.eventsHead = this.events.length - this.options.maxEvents;
-    // Drop the trimmed prefix in chunks so that capping stays O(1) per event.
-    if (this.eventsHead > 1024 && this.eventsHead * 2 > this.events.length) {
-      this.events = this.events.slice(this.eventsHead);
-      this.eventsHead = 0;
-    }
-  }
-
-  /** Tells the journal about the cap once per sweep (not per event). */
-  private trimEvents(): void {
-    const first = this.events[this.eventsHead]?.id ?? this.nextEventId;
-    if (first > this.trimmedBelow) {
-      this.trimmedBelow = first;
-      this.options.sink.write({ op: 'trim', below: first });
-    }
-  }
-
-  private firstIndexAfter(id: number): number {
-    let lo = this.eventsHead;
-    let hi = this.events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.events[mid]!.id <= id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   private view(entry: AgentEntry): AgentView {
@@ -728,26 +617,6 @@ export class RegistryStore {
   }
 }
 
-/** What resolution depends on in a spec (not its `as` alias): equal shapes share one ranking. */
-function shapeKey(spec: DependencySpec): string {
-  return JSON.stringify([spec.tags, spec.version ?? null]);
-}
-
-/** One provider tool's identity: function names are unique within an agent. */
-function candidateKey(candidate: ProviderCandidate): string {
-  return `${candidate.agent_id}\u0000${candidate.function_name}`;
-}
-
-/** Same first `count` providers in the same order, as the wire shows them (ResolvedDependency fields). */
-function sameRanking(a: readonly ProviderCandidate[], b: readonly ProviderCandidate[], count: number): boolean {
-  if (Math.min(a.length, count) !== Math.min(b.length, count)) return false;
-  for (let i = 0; i < Math.min(a.length, count); i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.agent_id !== y.agent_id || x.function_name !== y.function_name || x.endpoint !== y.endpoint) return false;
-  }
-  return true;
-}
 
 function eligible(entry: AgentEntry): boolean {
   return entry.saved.status !== 'unhealthy' && !entry.reportedUnhealthy;

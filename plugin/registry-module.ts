@@ -1,0 +1,65 @@
+// What the PM2 module runs: the registry in this process, configured by `pm2 set mesh:<key>`, plus the
+// PM2 bus watcher that marks an agent unhealthy the moment its app's process exits.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createRegistry, type Registry } from '../registry/index.js';
+import { watchProcessExits, type BusWatcher } from './bus-watcher.js';
+import { readModuleConfig } from './config.js';
+import { moduleName, readPackageJson } from './package-info.js';
+import { resolvePm2Home } from './pm2-home.js';
+
+const EXIT_REASON = 'process exit';
+
+export async function startModule(): Promise<void> {
+  const name = moduleName();
+  let registry: Registry | undefined;
+  let watcher: BusWatcher | undefined;
+  let stopping = false;
+  // Installed first: PM2 may signal at any moment (`pm2 set` right after a start), and a signal must never
+  // kill the process while the data file is being saved.
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[${name}] ${signal}: closing the registry`);
+    if (!registry) process.exit(0); // still starting: nothing to save yet
+    const started = Date.now();
+    watcher?.close();
+    registry.close().then(
+      () => {
+        console.log(`[${name}] registry closed and saved in ${Date.now() - started} ms`);
+        process.exit(0);
+      },
+      (error: Error) => {
+        console.error(`[${name}] could not close cleanly: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const config = readModuleConfig(name, process.env, readPackageJson().config ?? {}, resolvePm2Home({}).dir);
+  if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true });
+  registry = await createRegistry({ ...config, log: (line) => console.log(line) });
+  console.log(
+    `[${name}] registry listening on ${registry.url} (data file ${config.dataFile ?? 'none: in memory'}; ` +
+      `ready ${Math.round(performance.now())} ms after the process started)`,
+  );
+
+  // Only under PM2 is there a bus; connecting elsewhere would start a PM2 daemon as a side effect.
+  const ownPmId = process.env.pm_id !== undefined ? Number(process.env.pm_id) : undefined;
+  if (ownPmId === undefined) return;
+  const serving = registry;
+  watcher = await watchProcessExits(
+    ({ pmId, name: app, event }) => {
+      const ids = serving.markProcessExited(pmId, EXIT_REASON);
+      if (ids.length) console.log(`[${name}] ${app} (pm_id ${pmId}) ${event}: marked unhealthy ${ids.join(', ')}`);
+    },
+    { ignorePmId: ownPmId },
+  ).catch((error: Error) => {
+    console.error(`[${name}] PM2 bus unavailable (${error.message}); exits are detected by the heartbeat timeout only`);
+    return undefined;
+  });
+  // Closed while connecting: do not leave the bus connection open.
+  if (stopping) watcher?.close();
+}

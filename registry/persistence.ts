@@ -24,9 +24,12 @@ export interface PersistenceOptions {
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 
-/** Snapshots take at most ~1/SNAPSHOT_DUTY of the time: the pause after one is this many times its duration. */
-const SNAPSHOT_DUTY = 20;
-const MIN_SNAPSHOT_PAUSE_MS = 1000;
+/** Snapshots take at most ~1/SNAPSHOT_DUTY of the time: the pause after one is this many times its duration (the journal, not the snapshot, makes changes durable). */
+const SNAPSHOT_DUTY = 50;
+const MIN_SNAPSHOT_PAUSE_MS = 2000;
+const MAX_SNAPSHOT_PAUSE_MS = 60_000;
+/** A journal this large is folded into a snapshot without waiting for the pause (bounds replay time). */
+const JOURNAL_SNAPSHOT_BYTES = 32 * 1024 * 1024;
 
 export class Persistence implements ChangeSink {
   private seq = 0;
@@ -109,7 +112,11 @@ export class Persistence implements ChangeSink {
     this.seq++;
     this.apply(record);
     this.journal.append(this.seq, record);
-    this.scheduleSnapshot();
+    if (this.journal.bytes > JOURNAL_SNAPSHOT_BYTES && this.snapshotTimer && !this.snapshotting) {
+      clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = null;
+      this.scheduleSnapshot(0);
+    } else this.scheduleSnapshot();
   }
 
   durable(): Promise<void> {
@@ -138,9 +145,8 @@ export class Persistence implements ChangeSink {
 
   // ---- snapshots ----
 
-  private scheduleSnapshot(): void {
+  private scheduleSnapshot(pause = Math.min(MAX_SNAPSHOT_PAUSE_MS, Math.max(MIN_SNAPSHOT_PAUSE_MS, this.lastSnapshotMs * SNAPSHOT_DUTY))): void {
     if (this.snapshotTimer || this.closed) return;
-    const pause = Math.max(MIN_SNAPSHOT_PAUSE_MS, this.lastSnapshotMs * SNAPSHOT_DUTY);
     this.snapshotTimer = setTimeout(() => {
       this.snapshotTimer = null;
       if (!this.journal.healthy) return; // changes are refused until a restart: nothing new to save

@@ -82,7 +82,12 @@ export class Persistence implements ChangeSink {
       );
       const persistence = new Persistence(file, db, journal, lockFile, options);
       const replayed = persistence.replay(generations);
-      const loaded = persistence.readState();
+      let loaded: LoadedState;
+      try {
+        loaded = persistence.readState();
+      } catch (error) {
+        throw new Error(`refusing to use ${file} as the registry data file: its content cannot be read (${(error as Error).message}). Nothing was changed; move it away or choose another --data-file.`);
+      }
       await journal.open();
       if (replayed > 0) options.log(`registry: replayed ${replayed} journal records of ${file}`);
       // Fold old journals (and a migration) into a fresh snapshot now: the file is then current and known-good.

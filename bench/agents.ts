@@ -38,7 +38,7 @@ export function agentEnv(spec: AgentSpec): NodeJS.ProcessEnv {
 
 /** Spawns the bench agent and waits until it serves (and, with a registry, has registered). */
 export async function startAgent(distDir: string, spec: AgentSpec): Promise<AgentProcess> {
-  const proc = spawnTracked(process.execPath, [benchAgentScript(distDir)], agentEnv(spec));
+  const proc = spawnTracked(process.execPath, ['--expose-gc', benchAgentScript(distDir)], agentEnv(spec));
   try {
     const serving = await proc.waitForLine(/^\[mesh\] (\S+) serving (http:\/\/\S+\/mcp)/, START_TIMEOUT_MS);
     const [, id, mcpUrl] = serving.text.match(/^\[mesh\] (\S+) serving (http:\/\/\S+\/mcp)/)!;
@@ -85,4 +85,9 @@ export async function untilNotHealthy(registryUrl: string, agentId: string, sinc
     await sleep(20);
   }
   return Number.NaN;
+}
+
+/** The agent's heap in use after a full GC (its `memory` tool). */
+export async function heapUsed(client: Client): Promise<number> {
+  return (await callStructured<{ heapUsed: number }>(client, 'memory', {})).heapUsed;
 }

@@ -19,9 +19,10 @@ await agent({ name: 'weather-fast', version: '1.2.0', description: 'Quick, round
       dependencies: ['time_service'],
     },
     async ({ city }, deps) => {
-      // An unresolved dependency is undefined: degrade instead of failing.
+      // An unresolved dependency is undefined: degrade instead of failing (and say so).
       const observedAt: string = deps.time_service ? await deps.time_service() : new Date().toISOString();
-      return { ...forecast(city, observedAt, false), observed_at: observedAt, source: 'weather-fast' };
+      const clock = deps.time_service ? ('time_service' as const) : ('local' as const);
+      return { ...forecast(city, observedAt, false), observed_at: observedAt, clock, source: 'weather-fast' };
     },
   )
   .start();

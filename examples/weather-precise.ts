@@ -29,13 +29,15 @@ await agent({
         temperature_c: z.number(),
         humidity_pct: z.number().optional(),
         observed_at: z.string(),
+        clock: z.enum(['time_service', 'local']),
         source: z.string(),
       },
       dependencies: ['time_service'],
     },
     async ({ city }, deps) => {
       const observedAt: string = deps.time_service ? await deps.time_service() : new Date().toISOString();
-      return { ...forecast(city, observedAt, true), observed_at: observedAt, source: 'weather-precise' };
+      const clock = deps.time_service ? ('time_service' as const) : ('local' as const);
+      return { ...forecast(city, observedAt, true), observed_at: observedAt, clock, source: 'weather-precise' };
     },
   )
   .start();

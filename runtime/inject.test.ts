@@ -139,8 +139,12 @@ test('while the registry recovers (keepMissing), providers it forgot are kept', 
   const before = wiring.hash;
   t.false(wiring.apply(topology([]), true), 'nothing lost, nothing to rewire');
   t.is(wiring.hash, before);
-  t.true(wiring.apply(topology([entry('precise-1')]), true));
-  t.deepEqual(wiring.depsFor('plan').weather!.agentId, 'precise-1');
+  t.false(wiring.apply(topology([entry('precise-1')]), true), 'fast-1 not back yet: our order stays');
+  t.is(wiring.depsFor('plan').weather!.agentId, 'fast-1');
+  t.true(wiring.apply(topology([entry('precise-1'), entry('other-1')]), true), 'news are added behind');
+  t.is(wiring.summary(), 'plan.weather→fast-1/forecast(+2), plan.packing→unresolved');
+  t.true(wiring.apply(topology([entry('precise-1'), entry('fast-1'), entry('other-1')]), true), 'all known again: the registry decides');
+  t.is(wiring.depsFor('plan').weather!.agentId, 'precise-1');
   t.true(wiring.apply(topology([]), false), 'after recovery the registry is believed');
   t.is(wiring.depsFor('plan').weather, undefined);
 });

@@ -110,14 +110,12 @@ export class Wiring {
           const capability = dependencyCapability(spec);
           const primary = topology.resolved?.[fn]?.[i];
           const ranked = (topology.alternatives?.[fn]?.[i] ?? []).filter(isAvailable);
-          const candidates = isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
-          if (keepMissing && old?.[i]) {
-            for (const c of old[i].candidates) {
-              if (!candidates.some((n) => sameProvider(n, c))) {
-                candidates.push(c);
-                merged = true;
-              }
-            }
+          let candidates = isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
+          const kept = keepMissing ? (old?.[i]?.candidates ?? []) : [];
+          // A registry still filling up knows less than we do: keep our providers, in our order, ahead of its news.
+          if (kept.some((c) => !candidates.some((n) => sameProvider(n, c)))) {
+            candidates = [...kept, ...candidates.filter((n) => !kept.some((c) => sameProvider(c, n)))];
+            merged = true;
           }
           return { key: dependencyKey(spec), capability, candidates };
         }),

@@ -55,7 +55,7 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         oursLauncher(),
         options.quick
           ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, selfCalls: 20_000, starts: 2 }
-          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 200_000, starts: 5 },
+          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 100_000, starts: 5 },
         workDir,
         log,
       );

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry } from './support/registry.js';
+import { agentPayload, postHeartbeat, spawnRegistry, startRegistry } from './support/registry.js';
 import { cleanEnv, cli, freePort, pm2, ROOT, spawnCli, waitFor, type ListedAgent } from './support/pm2.js';
 
 const home = mkdtempSync(join(tmpdir(), 'mesh-cli-')); // a PM2_HOME with no daemon: nothing may start one
@@ -137,6 +137,7 @@ test.serial('events: the log oldest first, --json, filters, and -f following new
   t.deepEqual([...ids].sort((a, b) => a - b), ids, 'oldest first');
 
   const follow = spawnCli(home, ['events', '-f', '--json', '-n', '0', '--type', 'register', '--registry', registry.url]);
+  t.teardown(() => follow.child.kill('SIGKILL'));
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const extra = startAgent('time-service');
   const line = await waitFor(async () => follow.output().split('\n').find((l) => l.includes('"register"')), 20_000);
@@ -219,6 +220,7 @@ test.serial('--help on every command; the overview lists them all', async (t) =>
 test.serial('registry: runs the registry in the foreground; SIGTERM saves and exits 0', async (t) => {
   const dataFile = join(home, 'fg.db');
   const fg = spawnCli(home, ['registry', '--port', '0', '--data-file', dataFile]);
+  t.teardown(() => fg.child.kill('SIGKILL'));
   const url = await waitFor(async () => /registry listening on (http:\/\/\S+)/.exec(fg.output())?.[1], 20_000);
   t.truthy(url, fg.output());
   const health = (await (await fetch(`${url}/health`)).json()) as { service: string };
@@ -276,4 +278,24 @@ test.serial('a registry with a token: 401 in one line without it; --token, env o
   const discovered = await cli(moduleHome, ['list', '--json']);
   t.is(discovered.code, 0, discovered.stderr);
   t.deepEqual(JSON.parse(discovered.stdout).agents, []);
+});
+
+test.serial('events -f rides out a registry restart: it reconnects with the last id and misses nothing', async (t) => {
+  t.timeout(90_000);
+  const port = String(await freePort());
+  const dataFile = join(home, 'restart.db');
+  const first = await spawnRegistry(['--port', port, '--data-file', dataFile]);
+  const follow = spawnCli(home, ['events', '-f', '--json', '-n', '0', '--registry', first.url]);
+  t.teardown(() => follow.child.kill('SIGKILL'));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await postHeartbeat(first.url, agentPayload('before-0000000a'));
+  t.truthy(await waitFor(async () => follow.output().includes('before-0000000a') || undefined, 15_000));
+  await first.stop('SIGTERM');
+  await postHeartbeat(first.url, agentPayload('nobody-0000000b')).catch(() => undefined); // refused: registry down
+  const second = await spawnRegistry(['--port', port, '--data-file', dataFile]);
+  t.teardown(() => second.stop('SIGKILL'));
+  await postHeartbeat(second.url, agentPayload('after-0000000c'));
+  t.truthy(await waitFor(async () => follow.output().includes('after-0000000c') || undefined, 30_000), follow.output());
+  follow.child.kill('SIGINT');
+  t.is(await follow.exited, 0);
 });

@@ -49,7 +49,11 @@ async function follow(client: RegistryClient, lastId: number | undefined, filter
       warned = true;
     }
     if (abort.signal.aborted) break;
-    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    // A referenced timer: while the registry is away it is all that keeps the process waiting.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
     delay = Math.min(delay * 2, 5000);
   }
   process.off('SIGINT', stop);

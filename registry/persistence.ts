@@ -41,6 +41,7 @@ export class Persistence implements ChangeSink {
   private readonly savedLastSeen = new Map<string, number>();
   private hotState: () => Iterable<SavedAgent> = () => [];
   private closed = false;
+  private transactionOpen = false;
 
   private constructor(
     readonly file: string,
@@ -69,6 +70,7 @@ export class Persistence implements ChangeSink {
         throw new Error(`refusing to use ${file} as the registry data file: it cannot be opened (${(error as Error).message}). Nothing was changed.`);
       }
       const migrated = checkAndMigrate(db, file);
+      tuneForMirror(db);
       const generations = journalGenerations(file);
       const nextGeneration = (generations.at(-1) ?? 0) + 1;
       const journal = new JournalWriter(
@@ -115,6 +117,7 @@ export class Persistence implements ChangeSink {
   write(record: JournalRecord): void {
     if (this.closed) return;
     this.seq++;
+    this.inTransaction();
     this.apply(record);
     this.journal.append(this.seq, record);
     if (this.journal.bytes > JOURNAL_SNAPSHOT_BYTES && this.snapshotTimer && !this.snapshotting) {
@@ -143,6 +146,7 @@ export class Persistence implements ChangeSink {
       await this.journal.close();
       // Writes that raced the final snapshot stay in the journal, to be replayed at the next start.
       if (this.journal.healthy && !this.journal.hasUnsnapshotted) removeQuietly(journalPath(this.file, this.journal.generation));
+      this.commit();
       this.db.close();
       releaseLock(this.lockFile);
     }
@@ -172,11 +176,14 @@ export class Persistence implements ChangeSink {
   private async snapshot(retired: number[]): Promise<void> {
     const started = performance.now();
     const { data, oldGeneration } = await this.journal.exclusive(async () => {
+      this.inTransaction();
       this.saveHotState();
       this.setMeta('journal_seq', String(this.seq));
       this.setMeta('next_event_id', String(this.maxEventId + 1));
+      this.commit();
       const data = this.db.export();
       this.statements = null; // db.export() freed every prepared statement
+      tuneForMirror(this.db); // and reset the pragmas
       const oldGeneration = this.journal.hasUnsnapshotted || retired.length > 0 ? await this.journal.rotate() : null;
       return { data, oldGeneration };
     });
@@ -207,6 +214,7 @@ export class Persistence implements ChangeSink {
     this.seq = snapshotSeq;
     this.maxEventId = Number(this.getMeta('next_event_id') ?? 1) - 1;
     let replayed = 0;
+    this.inTransaction();
     for (const generation of generations) {
       const path = journalPath(this.file, generation);
       const { lines, tornTail } = readJournal<JournalRecord>(path);
@@ -218,6 +226,7 @@ export class Persistence implements ChangeSink {
         replayed++;
       }
     }
+    this.commit();
     return replayed;
   }
 
@@ -261,6 +270,23 @@ export class Persistence implements ChangeSink {
   }
 
   // ---- the mirror: each record applied to the sql.js database ----
+
+  /**
+   * Changes of one turn of the event loop go into one SQLite transaction: sql.js keeps its database in an
+   * in-memory file system, where every commit rewrites pages through JavaScript.
+   */
+  private inTransaction(): void {
+    if (this.transactionOpen) return;
+    this.db.run('BEGIN');
+    this.transactionOpen = true;
+    setImmediate(() => this.commit());
+  }
+
+  private commit(): void {
+    if (!this.transactionOpen) return;
+    this.transactionOpen = false;
+    this.db.run('COMMIT');
+  }
 
   private apply(record: JournalRecord): void {
     switch (record.op) {
@@ -316,6 +342,14 @@ export class Persistence implements ChangeSink {
   private setMeta(key: string, value: string): void {
     this.statement('setMeta', 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run([key, value]);
   }
+}
+
+/**
+ * The journal makes changes durable, so the in-memory database needs no rollback journal on its (in-memory)
+ * file system, nor syncs. db.export() resets pragmas: apply again after it.
+ */
+function tuneForMirror(db: Database): void {
+  db.run('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
 }
 
 /** Writes `data` to `file` so that a crash leaves either the old or the new file, never a mix. */

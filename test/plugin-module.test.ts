@@ -117,9 +117,13 @@ test.serial('a chained call through pm2-mesh call: planner → weather → time-
   };
   t.regex(provider.agent_id, /^planner-/);
   t.is(provider.tool, 'plan_trip');
-  const plan = JSON.parse(call.content[0]!.text) as { weather: { source: string; observed_at: string }; served_by: { weather: string } };
+  const plan = JSON.parse(call.content[0]!.text) as {
+    weather: { source: string; observed_at: string; clock: string };
+    served_by: { weather: string };
+  };
   t.is(plan.weather.source, 'weather-fast', 'the +fast provider is preferred');
-  t.regex(plan.weather.observed_at, /^\d{4}-\d\d-\d\dT/, 'stamped by time-service, the third hop');
+  t.is(plan.weather.clock, 'time_service', 'stamped by time-service, the third hop');
+  t.regex(plan.weather.observed_at, /^\d{4}-\d\d-\d\dT/);
   t.regex(plan.served_by.weather, /^weather-fast-/);
 
   const hello = await cli(home, ['call', 'greeter/hello', '{"name":"Ann"}']);
@@ -148,6 +152,12 @@ test.serial('pm2 stop marks the agent unhealthy at once, consumers fail over, pm
   const weather = (JSON.parse(deps.stdout) as { dependency_resolutions: { capability: string; provider_agent_id: string }[] })
     .dependency_resolutions.find((d) => d.capability === 'weather');
   t.regex(weather?.provider_agent_id ?? '', /^weather-precise-/, 'the planner now resolves weather to the other provider');
+  const failover = await cli(home, ['call', 'trip_planning', '{"city":"Lisbon"}', '--json']);
+  t.is(failover.code, 0, failover.stderr);
+  const plan = JSON.parse((JSON.parse(failover.stdout) as { result: { content: { text: string }[] } }).result.content[0]!.text) as {
+    weather: { source: string };
+  };
+  t.is(plan.weather.source, 'weather-precise', 'the same call is served by the fallback');
 
   const restartedAt = Date.now();
   const restart = await pm2(home, ['restart', 'weather-fast']);

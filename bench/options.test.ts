@@ -22,3 +22,8 @@ test('unknown sections and flags are refused with the usage', (t) => {
   t.throws(() => parseOptions(['--only', 'registry,nope'], ''), { message: /unknown section nope/ });
   t.throws(() => parseOptions(['--fast'], ''), { message: /unknown flag --fast[\s\S]*usage/ });
 });
+
+test('--seed-budget takes seconds', (t) => {
+  t.is(parseOptions(['--seed-budget', '1200'], '').seedBudgetS, 1200);
+  t.throws(() => parseOptions(['--seed-budget', 'x'], ''), { message: /--seed-budget/ });
+});

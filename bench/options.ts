@@ -10,13 +10,16 @@ export interface BenchOptions {
   withGo: boolean;
   /** Where the table is written ('' = nowhere). */
   resultsFile: string;
+  /** Seconds a registry may take to register the 10 000 agents (undefined: the size's default). */
+  seedBudgetS?: number;
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--quick] [--only registry,resolution,agent,discovery] [--no-go] [--results FILE|--no-results]
+export const USAGE = `usage: node dist/bench/run.js [--quick] [--only registry,resolution,agent,discovery] [--no-go] [--results FILE|--no-results] [--seed-budget S]
   --quick       smaller counts and shorter loads, for trying the bench out
   --only LIST   run only these sections (comma-separated)
   --no-go       do not install/run MCP Mesh's Go registry (its column says so)
-  --results F   write the table to F (default bench/results.md); --no-results writes nothing`;
+  --results F   write the table to F (default bench/results.md); --no-results writes nothing
+  --seed-budget S  seconds a registry may take to register the agents of a tier (default 300; 60 with --quick)`;
 
 export function parseOptions(argv: string[], defaultResults: string): BenchOptions {
   const options: BenchOptions = { quick: false, sections: new Set(SECTIONS), withGo: true, resultsFile: defaultResults };
@@ -28,6 +31,11 @@ export function parseOptions(argv: string[], defaultResults: string): BenchOptio
     else if (flag === '--no-go') options.withGo = false;
     else if (flag === '--no-results') options.resultsFile = '';
     else if (flag === '--results') options.resultsFile = value();
+    else if (flag === '--seed-budget') {
+      const seconds = Number(value());
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seed-budget: a number of seconds, got ${arg}\n${USAGE}`);
+      options.seedBudgetS = seconds;
+    }
     else if (flag === '--only') {
       const wanted = value().split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));

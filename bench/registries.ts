@@ -11,9 +11,14 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** Seconds without a heartbeat before an agent turns unhealthy (default: the registry's own, 20 s for both). */
+  timeoutS?: number;
+}
+
 export interface RegistryLauncher {
   label: string;
-  start(dataFile: string): Promise<RegistryProcess>;
+  start(dataFile: string, options?: LaunchOptions): Promise<RegistryProcess>;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -45,10 +50,11 @@ async function launch(url: string, spawned: Spawned, since: number): Promise<Reg
 export function ourRegistry(mainJs: string): RegistryLauncher {
   return {
     label: 'ours',
-    async start(dataFile) {
+    async start(dataFile, options = {}) {
       const port = await freePort();
+      const timeout = options.timeoutS ? ['--timeout', String(options.timeoutS)] : [];
       const since = performance.now();
-      const spawned = spawnTracked(process.execPath, [mainJs, '--host', '127.0.0.1', '--port', String(port), '--data-file', dataFile]);
+      const spawned = spawnTracked(process.execPath, [mainJs, '--host', '127.0.0.1', '--port', String(port), '--data-file', dataFile, ...timeout]);
       return launch(`http://127.0.0.1:${port}`, spawned, since);
     },
   };
@@ -58,10 +64,11 @@ export function ourRegistry(mainJs: string): RegistryLauncher {
 export function goRegistry(binary: string): RegistryLauncher {
   return {
     label: 'MCP Mesh Go',
-    async start(dataFile) {
+    async start(dataFile, options = {}) {
       const port = await freePort();
+      const timeout = options.timeoutS ? { DEFAULT_TIMEOUT_THRESHOLD: String(options.timeoutS) } : {};
       const since = performance.now();
-      const spawned = spawnTracked(binary, [], { HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: dataFile });
+      const spawned = spawnTracked(binary, [], { HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: dataFile, ...timeout });
       return launch(`http://127.0.0.1:${port}`, spawned, since);
     },
   };

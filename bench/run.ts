@@ -21,10 +21,11 @@ function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
-function registrySizes(quick: boolean): RegistrySizes {
-  return quick
+function registrySizes(quick: boolean, seedBudgetS?: number): RegistrySizes {
+  const sizes: RegistrySizes = quick
     ? { small: 100, large: 1000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 3, latencyS: 2, latencyMax: 100, connections: 50, seedBudgetS: 60 }
     : { small: 1000, large: 10_000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 10, latencyS: 10, latencyMax: 500, connections: 50, seedBudgetS: 300 };
+  return seedBudgetS ? { ...sizes, seedBudgetS } : sizes;
 }
 
 async function goLauncher(options: BenchOptions): Promise<RegistryLauncher | { unavailable: string }> {
@@ -48,7 +49,7 @@ function oursLauncher(): RegistryLauncher {
 async function section(name: Section, options: BenchOptions): Promise<Row[]> {
   switch (name) {
     case 'registry':
-      return registryRows(oursLauncher(), await goLauncher(options), registrySizes(options.quick), workDir, log);
+      return registryRows(oursLauncher(), await goLauncher(options), registrySizes(options.quick, options.seedBudgetS), workDir, log);
     case 'agent':
       return agentRows(
         join(root, 'dist'),

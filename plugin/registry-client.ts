@@ -8,7 +8,6 @@ import type {
   EventsResponse,
   HealthResponse,
   RegistryEvent,
-  TopologyResponse,
 } from '../registry/wire.js';
 
 export type { AgentsResponse, AgentView, CapabilitiesResponse, CapabilityView, EventsResponse, HealthResponse } from '../registry/wire.js';
@@ -56,10 +55,6 @@ export class RegistryClient {
 
   events(query: { since?: number; limit?: number; agent_id?: string; type?: string } = {}): Promise<EventsResponse> {
     return this.get<EventsResponse>('/events', query);
-  }
-
-  topology(agentId: string): Promise<TopologyResponse | undefined> {
-    return this.get<TopologyResponse>(`/agents/${encodeURIComponent(agentId)}/topology`, {}, { notFound: true });
   }
 
   /**

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentPayload, postHeartbeat, spawnRegistry, startRegistry } from './support/registry.js';
+import { agentPayload, spawnRegistry, startRegistry } from './support/registry.js';
 import { cleanEnv, cli, freePort, pm2, ROOT, spawnCli, waitFor, type ListedAgent } from './support/pm2.js';
 
 const home = mkdtempSync(join(tmpdir(), 'mesh-cli-')); // a PM2_HOME with no daemon: nothing may start one
@@ -280,6 +280,17 @@ test.serial('a registry with a token: 401 in one line without it; --token, env o
   t.deepEqual(JSON.parse(discovered.stdout).agents, []);
 });
 
+/** POST /heartbeat with a deadline: a registry that stops answering fails the test instead of hanging it. */
+async function register(url: string, agentId: string): Promise<number> {
+  const response = await fetch(`${url}/heartbeat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(agentPayload(agentId)),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return response.status;
+}
+
 test.serial('events -f rides out a registry restart: it reconnects with the last id and misses nothing', async (t) => {
   t.timeout(90_000);
   const port = String(await freePort());
@@ -288,13 +299,13 @@ test.serial('events -f rides out a registry restart: it reconnects with the last
   const follow = spawnCli(home, ['events', '-f', '--json', '-n', '0', '--registry', first.url]);
   t.teardown(() => follow.child.kill('SIGKILL'));
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  await postHeartbeat(first.url, agentPayload('before-0000000a'));
+  t.is(await register(first.url, 'before-0000000a'), 200);
   t.truthy(await waitFor(async () => follow.output().includes('before-0000000a') || undefined, 15_000));
   await first.stop('SIGTERM');
-  await postHeartbeat(first.url, agentPayload('nobody-0000000b')).catch(() => undefined); // refused: registry down
+  await t.throwsAsync(() => register(first.url, 'nobody-0000000b'), undefined, 'refused while the registry is down');
   const second = await spawnRegistry(['--port', port, '--data-file', dataFile]);
   t.teardown(() => second.stop('SIGKILL'));
-  await postHeartbeat(second.url, agentPayload('after-0000000c'));
+  t.is(await register(second.url, 'after-0000000c'), 200);
   t.truthy(await waitFor(async () => follow.output().includes('after-0000000c') || undefined, 30_000), follow.output());
   follow.child.kill('SIGINT');
   t.is(await follow.exited, 0);

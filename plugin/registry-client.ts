@@ -1,6 +1,6 @@
 // The CLI's view of the registry HTTP API: typed reads, one-line errors, and the SSE event stream.
 import { CliError, UsageError } from './errors.js';
-import { parseSseChunk, type SseMessage } from './sse.js';
+import { SseParser, type SseMessage } from '../registry/sse-parser.js';
 import type {
   AgentsResponse,
   AgentView,
@@ -95,12 +95,9 @@ export class RegistryClient {
     const response = await this.request('/events/stream', {}, headers, signal, false);
     if (!response.ok || !response.body) throw await this.failure('/events/stream', response);
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = new SseParser();
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      const { messages, rest } = parseSseChunk(buffer);
-      buffer = rest;
-      for (const message of messages) {
+      for (const message of parser.feed(decoder.decode(chunk, { stream: true }))) {
         const event = toEvent(message);
         if (event) yield event;
       }

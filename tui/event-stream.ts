@@ -2,7 +2,7 @@
 import type { RegistryEvent } from '../registry/wire.js';
 import { RegistryHttpError, type RegistryClient } from './registry-client.js';
 import { decodeEvent } from './registry-model.js';
-import { SseParser } from './sse-parser.js';
+import { SseParser } from '../registry/sse-parser.js';
 
 export type EventStreamStatus = 'connecting' | 'live' | 'down' | 'unsupported';
 

@@ -1,4 +1,5 @@
-// Incremental Server-Sent Events parser (the WHATWG event-stream format), fed text chunks as they arrive.
+// Incremental Server-Sent Events parser (the WHATWG event-stream format) for clients of GET /events/stream:
+// the dashboard and the CLI's `events -f` both read the registry's stream through it.
 
 export interface SseMessage {
   /** The `id:` field of this message, if it had one. */

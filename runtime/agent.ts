@@ -20,6 +20,7 @@ import { Wiring, type LocalTool } from './inject.js';
 import { describeError, Logger } from './log.js';
 import { MCP_PATH, McpClientPool } from './mcp-client.js';
 import { errorResult, toCallToolResult } from './result.js';
+import { selfTopology } from './self-resolve.js';
 import type { DependencySpec, MeshToolConfig, MeshToolHandler, ToolExtra } from './types.js';
 
 type InputSchema = ZodRawShapeCompat | AnySchema | undefined;
@@ -127,6 +128,9 @@ export class MeshAgent {
     const endpoint = `http://${host}:${port}`;
     this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
     log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
+    // Self-dependencies work without a registry; the registry's first answer replaces this wiring.
+    const local = selfTopology(this.registration(port), endpoint);
+    if (local) this.wiring.applyLocal(local, config.standalone ? 'standalone' : 'until the registry answers');
     if (!config.standalone) {
       this.heartbeat = new HeartbeatLoop({
         registryUrl: config.registryUrl,

@@ -67,7 +67,14 @@ function isAvailable(entry: ResolvedDependency | undefined): entry is ResolvedDe
   return !!entry && entry.status === 'available' && !!entry.agent_id && !!entry.function_name;
 }
 
-const unresolvedEntry = (capability: string): ResolvedDependency => ({
+/** The available providers of dependency `i` of tool `fn`, the chosen one first. */
+function rankedProviders(topology: Topology, fn: string, i: number): ResolvedDependency[] {
+  const primary = topology.resolved?.[fn]?.[i];
+  const ranked = (topology.alternatives?.[fn]?.[i] ?? []).filter(isAvailable);
+  return isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
+}
+
+export const unresolvedEntry = (capability: string): ResolvedDependency => ({
   agent_id: '',
   capability,
   endpoint: '',
@@ -78,6 +85,8 @@ const unresolvedEntry = (capability: string): ResolvedDependency => ({
 export class Wiring {
   private slots = new Map<string, Slot[]>();
   private currentHash = '';
+  /** True while the wiring is our own resolution of self-dependencies, not yet the registry's. */
+  private localOnly = false;
 
   constructor(private readonly options: WiringOptions) {}
 
@@ -99,6 +108,9 @@ export class Wiring {
    * providers have not re-registered yet) a dependency that would turn unresolved keeps its current providers.
    */
   apply(topology: Topology, keepMissing = false): boolean {
+    // The registry's first answer replaces a local wiring, whatever it holds.
+    const replacingLocal = this.localOnly;
+    if (replacingLocal) keepMissing = false;
     const next = new Map<string, Slot[]>();
     let merged = false;
     for (const [fn, specs] of this.options.specs) {
@@ -108,9 +120,7 @@ export class Wiring {
         fn,
         specs.map((spec, i) => {
           const capability = dependencyCapability(spec);
-          const primary = topology.resolved?.[fn]?.[i];
-          const ranked = (topology.alternatives?.[fn]?.[i] ?? []).filter(isAvailable);
-          let candidates = isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
+          let candidates = rankedProviders(topology, fn, i);
           const kept = keepMissing ? (old?.[i]?.candidates ?? []) : [];
           // A registry still filling up knows less than we do: keep our providers, in our order, ahead of its news.
           if (kept.some((c) => !candidates.some((n) => sameProvider(n, c)))) {
@@ -122,7 +132,38 @@ export class Wiring {
       );
     }
     const hash = merged ? effectiveHash(next) : topologyHash(topology.resolved ?? {}, topology.alternatives ?? {});
+    if (hash === this.currentHash && !replacingLocal) return false;
+    this.localOnly = false;
+    this.install(next, hash, merged ? ' (keeping providers until they re-register)' : '');
+    return true;
+  }
+
+  /**
+   * Wires self-dependencies resolved by this agent itself (standalone, or before the registry first answers);
+   * `reason` is logged. Never replaces a wiring the registry gave.
+   */
+  applyLocal(topology: Topology, reason: string): boolean {
+    if (this.currentHash !== '' && !this.localOnly) return false;
+    const next = new Map<string, Slot[]>();
+    for (const [fn, specs] of this.options.specs) {
+      if (specs.length === 0) continue;
+      next.set(
+        fn,
+        specs.map((spec, i) => {
+          // Only this agent's own tools: anything else would be a remote provider nobody vouched for.
+          const candidates = rankedProviders(topology, fn, i).filter((c) => this.isLocal(c));
+          return { key: dependencyKey(spec), capability: dependencyCapability(spec), candidates };
+        }),
+      );
+    }
+    const hash = effectiveHash(next);
     if (hash === this.currentHash) return false;
+    this.localOnly = true;
+    this.install(next, hash, ` (local: ${reason})`);
+    return true;
+  }
+
+  private install(next: Map<string, Slot[]>, hash: string, note: string): void {
     this.currentHash = hash;
     this.slots = next;
     const endpoints = new Set<string>();
@@ -138,8 +179,7 @@ export class Wiring {
     // The registry lists only healthy providers: a new topology closes their circuits.
     this.options.breaker.reset(providers);
     this.options.clients.retain(endpoints);
-    this.options.log.topology(hash, this.summary() + (merged ? ' (keeping providers until they re-register)' : ''));
-    return true;
+    this.options.log.topology(hash, this.summary() + note);
   }
 
   /** `hello.time_service→timesvc-1a2b3c4d/now(+1)`, one item per declared dependency. */

@@ -1,15 +1,59 @@
 // An agent without a mesh: MCP_MESH_STANDALONE=true makes no registry request at all; with the registry merely
-// absent the agent serves all the same and keeps retrying in the background.
+// absent the agent serves all the same and keeps retrying in the background. Either way the dependencies it
+// provides itself are wired locally (self proxies); the registry's answer replaces that wiring once it comes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
-import { callTool, connectClient, getJson, sleep, startAgent, stopAll, waitFor } from './support/agents.js';
+import { callTool, connectClient, getJson, sleep, startAgent, startRegistry, stopAll, waitFor } from './support/agents.js';
 
 let fakeRegistry: Server;
 let fakeUrl: string;
 let registryRequests = 0;
+let scratch: string;
+let selfish: string;
+
+/**
+ * An agent whose `quadruple` depends on `doubling`, which it provides twice itself (1.4.0 tagged fast, 2.1.0
+ * tagged exact), plus two dependencies nothing in it matches (`doubling` tagged gpu, `storage`).
+ */
+const SELFISH_AGENT = (zod: string, runtime: string) => `
+import { z } from ${JSON.stringify(zod)};
+import { agent } from ${JSON.stringify(runtime)};
+const n = { n: z.number() };
+await agent({ name: 'selfish', version: '1.0.0' })
+  .tool('double', { capability: 'doubling', tags: ['fast'], version: '1.4.0', inputSchema: n }, ({ n }) => ({ value: n * 2 }))
+  .tool('double_v2', { capability: 'doubling', tags: ['exact'], version: '2.1.0', inputSchema: n }, ({ n }) => ({ value: n * 2 }))
+  .tool(
+    'quadruple',
+    {
+      inputSchema: n,
+      dependencies: [
+        { capability: 'doubling', tags: ['fast'] },
+        { capability: 'doubling', version: '>=2', as: 'v2' },
+        { capability: 'doubling', tags: ['gpu'], as: 'gpu' },
+        'storage',
+      ],
+    },
+    async ({ n }, deps) => {
+      if (!deps.doubling) return { value: null };
+      const twice = await deps.doubling({ n: (await deps.doubling({ n })).value });
+      const wired = (p) => (p ? (p.local ? 'self/' : p.agentId + '/') + p.functionName : 'undefined');
+      return { value: twice.value, doubling: wired(deps.doubling), v2: wired(deps.v2), gpu: wired(deps.gpu), storage: wired(deps.storage) };
+    },
+  )
+  .start();
+`;
+
+const EXPECTED_WIRING = { doubling: 'self/double', v2: 'self/double_v2', gpu: 'undefined', storage: 'undefined' };
 
 test.before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'mesh-standalone-'));
+  selfish = join(scratch, 'selfish.mjs');
+  writeFileSync(selfish, SELFISH_AGENT(import.meta.resolve('zod'), new URL('../runtime/index.js', import.meta.url).href));
+
   // Stands where a registry would be, and only counts: a standalone agent must never knock.
   fakeRegistry = createServer((req, res) => {
     registryRequests += 1;
@@ -23,9 +67,10 @@ test.after.always(async () => {
   await stopAll();
   fakeRegistry.closeAllConnections();
   await new Promise((r) => fakeRegistry.close(r));
+  rmSync(scratch, { recursive: true, force: true });
 });
 
-test.serial('MCP_MESH_STANDALONE=true: tools work, dependencies are undefined, no registry traffic', async (t) => {
+test.serial('MCP_MESH_STANDALONE=true: tools work, dependencies on other agents are undefined, no registry traffic', async (t) => {
   const planner = await startAgent('planner', { MCP_MESH_STANDALONE: 'true', MCP_MESH_REGISTRY_URL: fakeUrl, MCP_MESH_HEALTH_INTERVAL: '0.2' });
   const client = await connectClient(planner.mcpUrl);
   t.teardown(() => client.close());
@@ -53,4 +98,55 @@ test.serial('registry absent: the agent serves anyway and retries with backoff',
   t.regex(failures[0]!.text, /retry in 1s/);
   t.regex(failures[1]!.text, /retry in 2s/);
   t.is((await getJson(`${time.endpoint}/health`)).registry, 'unreachable');
+});
+
+const STANDALONE_ENVS: Record<string, string>[] = [{ MCP_MESH_STANDALONE: 'true' }, { MCP_MESH_ENABLED: 'false' }, { MCP_MESH_AUTO_RUN: 'false' }];
+for (const env of STANDALONE_ENVS) {
+  const [[name, value]] = Object.entries(env) as [[string, string]];
+  test.serial(`${name}=${value}: self-dependencies are wired locally (tags and versions apply), no registry traffic`, async (t) => {
+    const before = registryRequests;
+    const agent = await startAgent(selfish, { ...env, MCP_MESH_REGISTRY_URL: fakeUrl, MCP_MESH_HEALTH_INTERVAL: '0.2' });
+    const line = await agent.waitForLine(/ topology /, 5_000);
+    t.regex(line.text, /topology [0-9a-f]{8} quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved \(local: standalone\)$/);
+    const client = await connectClient(agent.mcpUrl);
+    t.teardown(() => client.close());
+    const result = await callTool(client, 'quadruple', { n: 3 });
+    t.falsy(result.isError, JSON.stringify(result));
+    t.deepEqual(result.structuredContent, { value: 12, ...EXPECTED_WIRING });
+    t.deepEqual((await getJson(`${agent.endpoint}/health`)).dependencies, { resolved: 2, total: 4 });
+    await sleep(500);
+    t.is(registryRequests, before);
+    agent.signal('SIGKILL');
+    await agent.exited;
+  });
+}
+
+test.serial('registry absent: self-dependencies are wired locally until the registry answers, then its wiring replaces them', async (t) => {
+  // A port nobody listens on now, where the registry starts later.
+  const probe = createTcpServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+
+  const agent = await startAgent(selfish, { MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${port}`, MCP_MESH_HEALTH_INTERVAL: '1' });
+  const local = await agent.waitForLine(/ topology /, 5_000);
+  t.regex(local.text, /quadruple\.doubling→self\/double, .*quadruple\.storage→unresolved \(local: until the registry answers\)$/);
+  await agent.waitForLine(/heartbeat failed: /);
+  const client = await connectClient(agent.mcpUrl);
+  t.teardown(() => client.close());
+  t.deepEqual((await callTool(client, 'quadruple', { n: 5 })).structuredContent, { value: 20, ...EXPECTED_WIRING });
+  t.is((await getJson(`${agent.endpoint}/health`)).registry, 'unreachable');
+
+  const from = agent.lines.length;
+  const registry = await startRegistry({ port });
+  t.teardown(() => registry.signal('SIGKILL'));
+  await agent.waitForLine(/heartbeat registered/, 20_000, from);
+  const replaced = await agent.waitForLine(/ topology /, 5_000, from);
+  t.notRegex(replaced.text, /local/);
+  // Same resolver, same candidates: the registry answers what the agent had worked out alone (same hash).
+  t.is(/topology (\w+)/.exec(replaced.text)![1], /topology (\w+)/.exec(local.text)![1]);
+  t.regex(replaced.text, /quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved$/);
+  t.deepEqual((await callTool(client, 'quadruple', { n: 1 })).structuredContent, { value: 4, ...EXPECTED_WIRING });
+  const topology = await getJson(`${registry.url}/agents/${agent.agentId}/topology`);
+  t.is((await getJson(`${agent.endpoint}/health`)).topology_hash, topology.topology_hash);
 });

@@ -4,7 +4,7 @@ export const DEFAULT_REGISTRY_HOST = '127.0.0.1';
 export const DEFAULT_REGISTRY_PORT = 8000;
 export const DEFAULT_REGISTRY_URL = `http://${DEFAULT_REGISTRY_HOST}:${DEFAULT_REGISTRY_PORT}`;
 
-/** Seconds between the registry's health sweeps (MCP Mesh: HEALTH_CHECK_INTERVAL). */
+/** Longest gap in seconds between the registry's health sweeps: purge cadence (MCP Mesh: HEALTH_CHECK_INTERVAL). Timeouts are exact. */
 export const DEFAULT_HEALTH_CHECK_INTERVAL_S = 10;
 /** Seconds without a heartbeat before an agent turns unhealthy (MCP Mesh: DEFAULT_TIMEOUT_THRESHOLD). */
 export const DEFAULT_TIMEOUT_S = 20;

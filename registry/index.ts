@@ -8,6 +8,7 @@ import { RegistryMetrics } from './metrics.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
 import { Persistence } from './persistence.js';
 import { memorySink } from './records.js';
+import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
 import { RegistryStore } from './store.js';
 
@@ -31,6 +32,7 @@ export const REGISTRY_VERSION = readPackageVersion();
 export async function createRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const config = resolveOptions(options);
   const metrics = new RegistryMetrics();
+  let monitor: HealthMonitor | null = null;
   const opened = config.dataFile ? await Persistence.open(config.dataFile, { metrics, log: config.log }) : null;
   const persistence = opened?.persistence ?? null;
   const sink = persistence ?? memorySink;
@@ -41,6 +43,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     sink,
     metrics,
     log: config.log,
+    onDeadline: (deadline) => monitor?.expect(deadline),
   });
   if (opened) {
     store.restore(opened.loaded.agents, opened.loaded.events, opened.loaded.nextEventId);
@@ -67,8 +70,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     await persistence?.close();
     throw error;
   }
-  const monitor = setInterval(() => store.sweep(), config.healthInterval * 1000);
-  monitor.unref();
+  monitor = new HealthMonitor(() => store.sweep(), config.healthInterval * 1000);
+  monitor.start();
 
   const port = (server.address() as AddressInfo).port;
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -80,7 +83,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     markProcessExited: (pmId, reason) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason)),
     close: () =>
       (closed ??= (async () => {
-        clearInterval(monitor);
+        monitor!.stop();
         closing.abort();
         streams.closeAll();
         await new Promise<void>((resolve) => {

@@ -14,7 +14,10 @@ export interface RegistryOptions {
   /** When set, requests need `Authorization: Bearer <token>` (writes always, reads unless publicRead). */
   token?: string;
   publicRead?: boolean;
-  /** Seconds between health sweeps. */
+  /**
+   * Longest gap (s) between health sweeps: how often long-unhealthy agents are purged and the event log is
+   * capped. Timeouts do not wait for it: a silent agent turns unhealthy at last heartbeat + timeout.
+   */
   healthInterval?: number;
   /** Seconds without a heartbeat before an agent turns unhealthy. */
   timeout?: number;

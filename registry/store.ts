@@ -26,6 +26,8 @@ export interface StoreOptions {
   metrics: RegistryMetrics;
   log: (line: string) => void;
   now?: () => number;
+  /** Told each registration's deadline (now + timeout), so the health monitor can sweep no later than that. */
+  onDeadline?: (deadline: number) => void;
 }
 
 interface ToolEntry {
@@ -144,6 +146,7 @@ export class RegistryStore {
     this.index(entry);
     this.recomputeChanged();
     this.resolveAll(entry, true);
+    this.options.onDeadline?.(now + this.options.timeoutMs);
     const hashChanged = entry.saved.posted_hash !== entry.hash;
     entry.saved.posted_hash = entry.hash;
 
@@ -221,16 +224,22 @@ export class RegistryStore {
     return marked;
   }
 
-  /** The health monitor's pass: time out silent agents, purge long-unhealthy ones, cap the event log. */
-  sweep(): void {
+  /**
+   * The health monitor's pass: time out agents silent for `timeout`, purge long-unhealthy ones, cap the event
+   * log. Returns the earliest deadline (last heard + timeout) still ahead, or null when no agent can time out.
+   */
+  sweep(): number | null {
     const now = this.now();
+    const timeoutMs = this.options.timeoutMs;
+    let next = Infinity;
     for (const entry of [...this.agents.values()]) {
       const saved = entry.saved;
       if (saved.status !== 'unhealthy') {
-        if (now - saved.last_seen > this.options.timeoutMs) {
+        const deadline = saved.last_seen + timeoutMs;
+        if (now >= deadline) {
           this.options.metrics.timeouts++;
           this.setStatus(entry, 'unhealthy', 'heartbeat timeout');
-        }
+        } else if (deadline < next) next = deadline;
       } else if (now - saved.status_changed_at > this.options.retentionMs) {
         this.purge(entry);
       }
@@ -239,6 +248,7 @@ export class RegistryStore {
     // The journal hears about the cap once per sweep, not per event.
     const below = this.log.takeTrimPoint();
     if (below !== null) this.options.sink.write({ op: 'trim', below });
+    return next === Infinity ? null : next;
   }
 
   // ---- topology ----

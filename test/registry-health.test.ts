@@ -41,6 +41,28 @@ test('no heartbeat for `timeout` → unhealthy + event, consumers re-resolve; a 
   t.is(await headHeartbeat(url, 'user-00000002'), 202, 'the provider is back');
 });
 
+test('a silent agent turns unhealthy at last heartbeat + timeout, not a health_interval later', async (t) => {
+  // health_interval 30 s is only the purge cadence: the 1 s timeout is kept to the deadline.
+  const registry = await startRegistry({ timeout: 1, healthInterval: 30 });
+  t.teardown(() => registry.close());
+  const url = registry.url;
+  await postHeartbeat(url, agentPayload('brief-00000001', { tools: [{ function_name: 'f', capability: 'work' }] }));
+  await sleep(300);
+  t.is(await headHeartbeat(url, 'brief-00000001'), 200);
+  const lastHeard = Date.now();
+  await eventually(async () => (await getJson(url, '/agents/brief-00000001')).body.status === 'unhealthy', 8000, 50);
+  t.log(`unhealthy ${Date.now() - lastHeard} ms after its last heartbeat (timeout 1000 ms, health_interval 30 s)`);
+  const agent = (await getJson(url, '/agents/brief-00000001')).body;
+  t.is(agent.status_reason, 'heartbeat timeout');
+  t.true(Date.parse(agent.last_seen) >= lastHeard - 1000, 'the HEAD refreshed last_seen');
+
+  // A second agent registered later gets its own deadline, while the first is already unhealthy.
+  await postHeartbeat(url, agentPayload('late-00000002'));
+  const registered = Date.now();
+  await eventually(async () => (await getJson(url, '/agents/late-00000002')).body.status === 'unhealthy', 8000, 50);
+  t.log(`second agent unhealthy ${Date.now() - registered} ms after registering`);
+});
+
 test('unhealthy agents are purged after `retention` (an `expired` event), then HEAD answers 410', async (t) => {
   const registry = await startRegistry({ timeout: 60, healthInterval: 0.1, retention: 0.3 });
   t.teardown(() => registry.close());

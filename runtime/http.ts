@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { releaseAnsweredRequests } from './json-sessions.js';
 import { describeError, type Logger } from './log.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from './mcp-client.js';
 
@@ -169,6 +170,9 @@ export class AgentHttpServer {
         this.options.log.debug(`session ${id} opened${consumer ? ` by ${consumer}` : ''}`);
       },
     });
+    if (consumer !== undefined && !releaseAnsweredRequests(transport)) {
+      this.options.log.debug('SDK transport internals changed: JSON sessions keep their answered requests until they close');
+    }
     transport.onclose = () => {
       const id = transport.sessionId;
       if (id && this.sessions.get(id)?.transport === transport) {

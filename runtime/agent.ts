@@ -4,6 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   getParseErrorMessage,
   normalizeObjectSchema,
+  safeParse,
   safeParseAsync,
   type AnyObjectSchema,
   type AnySchema,
@@ -30,6 +31,10 @@ interface ToolDefinition {
   config: MeshToolConfig<InputSchema, InputSchema, readonly DependencySpec[]>;
   handler: (args: Record<string, unknown>, deps: Record<string, unknown>, extra: ToolExtra) => unknown;
   input?: AnyObjectSchema;
+  /** What the SDK validates arguments with: the object schema, or the schema as given (a union …). */
+  validator?: AnySchema;
+  /** The validator needs an async parse (async refinements): found out on the first call. */
+  asyncInput?: boolean;
 }
 
 export interface StartedAgent {
@@ -96,6 +101,7 @@ export class MeshAgent {
       handler: handler as unknown as ToolDefinition['handler'],
       input: normalizeObjectSchema(config.inputSchema as InputSchema),
     };
+    if (config.inputSchema !== undefined) definition.validator = definition.input ?? (config.inputSchema as AnySchema);
     this.tools.set(name, definition);
     this.specs.set(name, config.dependencies ?? []);
     this.localTools.set(name, { invoke: (args, extra) => this.invokeLocal(definition, args, extra) });
@@ -195,11 +201,14 @@ export class MeshAgent {
     return server;
   }
 
-  /** A self-proxy call: validated like the SDK does, errors turned into the same isError result. */
-  private async invokeLocal(t: ToolDefinition, args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> {
+  /**
+   * A self-proxy call: arguments validated as the SDK does; the handler's own value is returned (the caller turns it
+   * into a result only if it needs one); invalid arguments and thrown errors become the SDK's isError result.
+   */
+  private async invokeLocal(t: ToolDefinition, args: Record<string, unknown>, extra: ToolExtra): Promise<unknown> {
     let input: Record<string, unknown> = {};
-    if (t.input) {
-      const parsed = await safeParseAsync(t.input, args);
+    if (t.validator) {
+      const parsed = t.asyncInput ? await safeParseAsync(t.validator, args) : await parseFirstSync(t, args);
       if (!parsed.success) {
         const message = `Input validation error: Invalid arguments for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`;
         return errorResult(new McpError(ErrorCode.InvalidParams, message));
@@ -207,7 +216,7 @@ export class MeshAgent {
       input = parsed.data as Record<string, unknown>;
     }
     try {
-      return toCallToolResult(await t.handler(input, this.wiring.depsFor(t.name, extra), extra));
+      return await t.handler(input, this.wiring.depsFor(t.name, extra), extra);
     } catch (error) {
       return errorResult(error);
     }
@@ -263,5 +272,18 @@ export class MeshAgent {
         mcp_requests: this.http?.mcpRequests ?? 0,
       },
     };
+  }
+}
+
+/**
+ * The SDK parses tool arguments asynchronously; a synchronous parse gives the same answer without the promise
+ * chain, and zod throws when a schema needs async work: that tool then parses asynchronously from now on.
+ */
+function parseFirstSync(t: ToolDefinition, args: Record<string, unknown>): ReturnType<typeof safeParse> | Promise<ReturnType<typeof safeParse>> {
+  try {
+    return safeParse(t.validator!, args);
+  } catch {
+    t.asyncInput = true;
+    return safeParseAsync(t.validator!, args);
   }
 }

@@ -1,16 +1,20 @@
 // Dependency injection: turns the registry's resolution into proxies for each tool's `deps`, rewiring only
 // when the topology hash changes. Self proxies call a local handler in-process; MCP proxies call another agent,
 // failing over along the registry's ranked alternatives, with a circuit breaker per provider.
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { topologyHash } from '../registry/topology-hash.js';
 import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../registry/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import { describeError, type Logger } from './log.js';
 import { isUnreachable, type McpClientPool } from './mcp-client.js';
+import { localExtra, runLocalCall } from './local-call.js';
 import {
+  isCallToolResult,
+  isPlainObject,
   MeshCallError,
   MeshToolError,
   MeshUnavailableError,
+  toCallToolResult,
   unwrapResult,
   type ProviderRef,
 } from './result.js';
@@ -24,7 +28,8 @@ export interface Topology {
 
 /** A tool of this agent as a self proxy sees it: validated input, deps injected, errors as isError results. */
 export interface LocalTool {
-  invoke(args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult>;
+  /** The handler's own value (a CallToolResult or a plain value, not converted yet), or an isError result. */
+  invoke(args: Record<string, unknown>, extra: ToolExtra): Promise<unknown>;
 }
 
 export interface WiringOptions {
@@ -45,9 +50,17 @@ interface Slot {
   candidates: ResolvedDependency[];
 }
 
+/** A slot as calls see it, built once per rewire: the providers as errors name them, and the local tool if any. */
+interface Route extends Slot {
+  refs: ProviderRef[];
+  /** The chosen provider is a tool of this agent: calls never leave the process (and never fail over). */
+  local?: LocalTool;
+}
+
 interface CallPlan {
   signal?: AbortSignal;
   timeoutMs: number;
+  /** The calling handler's request context, for a local provider further down the list. */
   extra?: ToolExtra;
 }
 
@@ -83,7 +96,7 @@ export const unresolvedEntry = (capability: string): ResolvedDependency => ({
 });
 
 export class Wiring {
-  private slots = new Map<string, Slot[]>();
+  private slots = new Map<string, Route[]>();
   private currentHash = '';
   /** True while the wiring is our own resolution of self-dependencies, not yet the registry's. */
   private localOnly = false;
@@ -165,7 +178,7 @@ export class Wiring {
 
   private install(next: Map<string, Slot[]>, hash: string, note: string): void {
     this.currentHash = hash;
-    this.slots = next;
+    this.slots = new Map([...next].map(([fn, slots]) => [fn, slots.map((slot) => this.route(slot))]));
     const endpoints = new Set<string>();
     const providers: string[] = [];
     for (const slots of next.values()) {
@@ -208,25 +221,36 @@ export class Wiring {
     return deps;
   }
 
-  private proxy(slot: Slot, extra?: ToolExtra): MeshProxy {
-    const primary = slot.candidates[0]!;
-    const plan = (options: CallOptions = {}): CallPlan => ({
-      signal: options.signal ?? extra?.signal,
-      timeoutMs: options.timeoutMs ?? this.options.callTimeoutMs,
-      extra,
-    });
-    const proxy = async (args: Record<string, unknown> = {}, options?: CallOptions) => {
-      const { result, provider } = await this.invoke(slot, args, plan(options));
-      if (result.isError) throw new MeshToolError(provider, result);
-      return unwrapResult(result);
-    };
+  private route(slot: Slot): Route {
+    const refs = slot.candidates.map((c) => ({ capability: slot.capability, agentId: c.agent_id, functionName: c.function_name, endpoint: c.endpoint }));
+    const first = slot.candidates[0];
+    const local = first && this.isLocal(first) ? this.options.localTools.get(first.function_name) : undefined;
+    return { ...slot, refs, ...(local ? { local } : {}) };
+  }
+
+  private proxy(route: Route, extra?: ToolExtra): MeshProxy {
+    const primary = route.candidates[0]!;
+    const { callTimeoutMs } = this.options;
+    const proxy = route.local
+      ? (args?: Record<string, unknown>, options?: CallOptions) =>
+          this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra).then(localValue)
+      : async (args?: Record<string, unknown>, options?: CallOptions) => {
+          const { result, provider } = await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra });
+          if (result.isError) throw new MeshToolError(provider, result);
+          return unwrapResult(result);
+        };
+    const call = route.local
+      ? async (args?: Record<string, unknown>, options?: CallOptions) =>
+          toCallToolResult((await this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra)).value)
+      : async (args?: Record<string, unknown>, options?: CallOptions) =>
+          (await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra })).result;
     return Object.assign(proxy, {
-      call: async (args: Record<string, unknown> = {}, options?: CallOptions) => (await this.invoke(slot, args, plan(options))).result,
+      call,
       agentId: primary.agent_id,
       functionName: primary.function_name,
-      capability: slot.capability,
+      capability: route.capability,
       endpoint: primary.endpoint,
-      local: this.isLocal(primary),
+      local: route.local !== undefined,
     });
   }
 
@@ -235,21 +259,25 @@ export class Wiring {
   }
 
   /** One call along the ranked providers: the next one only when this one could not be reached at all. */
-  private async invoke(slot: Slot, args: Record<string, unknown>, outer: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+  private async invoke(route: Route, args: Record<string, unknown>, outer: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
     // A per-call signal: the SDK never removes its abort listener, and a handler's own signal may serve many calls.
     const link = linkSignal(outer.signal);
     try {
-      return await this.invokeLinked(slot, args, { ...outer, signal: link.signal });
+      return await this.invokeLinked(route, args, { ...outer, signal: link.signal });
     } finally {
       link.dispose();
     }
   }
 
-  private async invokeLinked(slot: Slot, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+  private async invokeLinked(route: Route, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
     const attempts: { provider: ProviderRef; error: string }[] = [];
-    for (const c of slot.candidates) {
-      const provider: ProviderRef = { capability: slot.capability, agentId: c.agent_id, functionName: c.function_name, endpoint: c.endpoint };
-      if (this.isLocal(c)) return { result: await this.callLocal(provider, args, plan), provider };
+    for (let i = 0; i < route.candidates.length; i++) {
+      const c = route.candidates[i]!;
+      const provider = route.refs[i]!;
+      if (this.isLocal(c)) {
+        const { value } = await this.callLocal(route, args, plan.signal, plan.timeoutMs, plan.extra, i);
+        return { result: toCallToolResult(value), provider };
+      }
       const key = breakerKey(c);
       if (!this.options.breaker.allow(key)) {
         attempts.push({ provider, error: 'circuit open' });
@@ -270,35 +298,46 @@ export class Wiring {
         }
         if (this.options.breaker.failure(key)) this.options.log.warn(`circuit open for ${c.agent_id} (${c.endpoint}): ${describeError(error)}`);
         attempts.push({ provider, error: describeError(error) });
-        if (slot.candidates.length > 1) this.options.log.debug(`${slot.capability}: ${c.agent_id} unreachable, trying the next provider`);
+        if (route.candidates.length > 1) this.options.log.debug(`${route.capability}: ${c.agent_id} unreachable, trying the next provider`);
       }
     }
-    throw new MeshUnavailableError(slot.capability, attempts);
+    throw new MeshUnavailableError(route.capability, attempts);
   }
 
-  /** Self proxy: the handler of a tool of this agent, in-process, with the same timeout and cancellation. */
-  private async callLocal(provider: ProviderRef, args: Record<string, unknown>, plan: CallPlan): Promise<CallToolResult> {
-    const tool = this.options.localTools.get(provider.functionName)!;
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: plan.timeoutMs })),
-      plan.timeoutMs,
-    );
-    const signal = plan.signal ? AbortSignal.any([plan.signal, timeout.signal]) : timeout.signal;
+  /**
+   * Self proxy: the handler of a tool of this agent (candidate `index`), in-process, with the same timeout and
+   * cancellation as a remote call; resolves with the handler's value (or error result) and who served it.
+   */
+  private async callLocal(
+    route: Route,
+    args: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    extra: ToolExtra | undefined,
+    index = 0,
+  ): Promise<{ value: unknown; provider: ProviderRef }> {
+    const provider = route.refs[index]!;
+    const tool = index === 0 && route.local ? route.local : this.options.localTools.get(provider.functionName)!;
     try {
-      const aborted = new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(signal.reason);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-      aborted.catch(() => undefined);
-      return await Promise.race([tool.invoke(args, localExtra(plan.extra, signal)), aborted]);
+      const value = await runLocalCall((call) => tool.invoke(args, localExtra(extra, call)), signal, timeoutMs);
+      return { value, provider };
     } catch (error) {
-      const message = timeout.signal.aborted && !plan.signal?.aborted ? describeError(error) : `cancelled: ${describeError(error)}`;
-      throw new MeshCallError(provider, message, { cause: error });
-    } finally {
-      clearTimeout(timer);
+      const cancelled = signal?.aborted && signal.reason === error;
+      throw new MeshCallError(provider, cancelled ? `cancelled: ${describeError(error)}` : describeError(error), { cause: error });
     }
   }
+}
+
+/** What a self proxy returns: the value a remote call would give, without converting plain values to a result and back. */
+function localValue({ value, provider }: { value: unknown; provider: ProviderRef }): unknown {
+  if (typeof value === 'string' || value === undefined) return value;
+  if (isCallToolResult(value)) {
+    if (value.isError) throw new MeshToolError(provider, value);
+    return unwrapResult(value);
+  }
+  if (isPlainObject(value)) return value;
+  // Numbers, arrays, null …: the JSON round trip a remote call makes (a copy; NaN and dates come back as JSON has them).
+  return unwrapResult(toCallToolResult(value));
 }
 
 function linkSignal(outer: AbortSignal | undefined): { signal?: AbortSignal; dispose: () => void } {
@@ -323,17 +362,4 @@ function effectiveHash(slots: Map<string, Slot[]>): string {
     alternatives[fn] = list.map((s) => s.candidates);
   }
   return topologyHash(resolved, alternatives);
-}
-
-/** The context a local handler sees: the caller's request context with the call's own signal. */
-function localExtra(extra: ToolExtra | undefined, signal: AbortSignal): ToolExtra {
-  if (extra) return { ...extra, signal };
-  return {
-    signal,
-    requestId: 0,
-    sendNotification: async () => undefined,
-    sendRequest: async () => {
-      throw new Error('a local call made outside a tool handler cannot send requests to a client');
-    },
-  } as unknown as ToolExtra;
 }

@@ -1,6 +1,6 @@
 // The public API: `agent({ name }).tool(name, config, handler)` then `.start()`. Ties together serving (http),
 // the registry link (heartbeat) and dependency injection (inject).
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   getParseErrorMessage,
   normalizeObjectSchema,
@@ -10,7 +10,6 @@ import {
   type AnySchema,
   type ZodRawShapeCompat,
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
-import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { HeartbeatRequest, ToolRegistration } from '../registry/wire.js';
 import { CircuitBreaker } from './breaker.js';
@@ -21,7 +20,8 @@ import { Wiring, type LocalTool } from './inject.js';
 import { describeError, Logger } from './log.js';
 import { MCP_PATH, McpClientPool } from './mcp-client.js';
 import { errorResult, toCallToolResult } from './result.js';
-import { selfTopology } from './self-resolve.js';
+import { loadServerSide, preloadServerSide } from './sdk-server.js';
+import { toolJsonSchema } from './json-schema.js';
 import type { DependencySpec, MeshToolConfig, MeshToolHandler, ToolExtra } from './types.js';
 
 type InputSchema = ZodRawShapeCompat | AnySchema | undefined;
@@ -35,6 +35,9 @@ interface ToolDefinition {
   validator?: AnySchema;
   /** The validator needs an async parse (async refinements): found out on the first call. */
   asyncInput?: boolean;
+  /** JSON Schemas sent to the registry, computed once at start. */
+  jsonInput?: Record<string, unknown>;
+  jsonOutput?: Record<string, unknown>;
 }
 
 export interface StartedAgent {
@@ -62,6 +65,7 @@ export class MeshAgent {
   private http?: AgentHttpServer;
   private heartbeat?: HeartbeatLoop;
   private started?: StartedAgent;
+  private starting?: Promise<StartedAgent>;
   private stopping?: Promise<void>;
   private readonly startedAt = Date.now();
 
@@ -93,7 +97,7 @@ export class MeshAgent {
     I extends ZodRawShapeCompat | AnySchema | undefined = undefined,
     O extends ZodRawShapeCompat | AnySchema | undefined = undefined,
   >(name: string, config: MeshToolConfig<I, O, D>, handler: MeshToolHandler<I, O, D>): this {
-    if (this.started) throw new Error(`tool "${name}": register tools before start()`);
+    if (this.starting) throw new Error(`tool "${name}": register tools before start()`);
     if (this.tools.has(name)) throw new Error(`tool "${name}" is already registered on agent ${this.config.name}`);
     const definition: ToolDefinition = {
       name,
@@ -110,14 +114,18 @@ export class MeshAgent {
 
   /** Reach the plain SDK McpServer (prompts, resources …). Runs once per MCP session: keep it to registrations. */
   server(setup: (server: McpServer) => void): this {
-    if (this.started) throw new Error('server(): call it before start()');
+    if (this.starting) throw new Error('server(): call it before start()');
     this.serverSetups.push(setup);
     return this;
   }
 
   /** Serves MCP over HTTP, then heartbeats in the background (unless standalone). Resolves once serving. */
-  async start(): Promise<StartedAgent> {
-    if (this.started) return this.started;
+  start(): Promise<StartedAgent> {
+    this.starting ??= this.serve();
+    return this.starting;
+  }
+
+  private async serve(): Promise<StartedAgent> {
     const { config, log } = this;
     this.http = new AgentHttpServer({
       host: config.httpHost,
@@ -129,14 +137,11 @@ export class MeshAgent {
       sessionIdleMs: SESSION_IDLE_S * 1000,
       log,
     });
-    const { port } = await this.http.listen();
+    const [{ port }] = await Promise.all([this.http.listen(), this.computeJsonSchemas()]);
     const host = config.advertisedHost.includes(':') ? `[${config.advertisedHost}]` : config.advertisedHost;
     const endpoint = `http://${host}:${port}`;
     this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
     log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
-    // Self-dependencies work without a registry; the registry's first answer replaces this wiring.
-    const local = selfTopology(this.registration(port), endpoint);
-    if (local) this.wiring.applyLocal(local, config.standalone ? 'standalone' : 'until the registry answers');
     if (!config.standalone) {
       this.heartbeat = new HeartbeatLoop({
         registryUrl: config.registryUrl,
@@ -149,9 +154,36 @@ export class MeshAgent {
         log,
       });
       this.heartbeat.start();
+      // The first registration goes out before the SDK's server side is loaded; sessions wait for it if earlier.
+      void this.heartbeat.firstBeat.then(preloadServerSide);
+    } else {
+      setImmediate(preloadServerSide);
+    }
+    // Self-dependencies work without a registry; the registry's first answer replaces this wiring (whenever it comes).
+    if (this.hasSelfDependency()) {
+      const { selfTopology } = await import('./self-resolve.js');
+      const local = selfTopology(this.registration(port), endpoint);
+      if (local) this.wiring.applyLocal(local, config.standalone ? 'standalone' : 'until the registry answers');
     }
     if (config.handleSignals) this.handleSignals();
     return this.started;
+  }
+
+  /** Does a tool depend on a capability this agent provides? (Only then is the resolver loaded at start.) */
+  private hasSelfDependency(): boolean {
+    const own = new Set([...this.tools.values()].map((t) => t.config.capability ?? t.name));
+    for (const specs of this.specs.values()) {
+      if (specs.some((spec) => own.has(typeof spec === 'string' ? spec : spec.capability))) return true;
+    }
+    return false;
+  }
+
+  private async computeJsonSchemas(): Promise<void> {
+    for (const t of this.tools.values()) {
+      if (t.input) t.jsonInput = await toolJsonSchema(t.input, 'input');
+      const output = t.config.outputSchema ? normalizeObjectSchema(t.config.outputSchema) : undefined;
+      if (output) t.jsonOutput = await toolJsonSchema(output, 'output');
+    }
   }
 
   /** Stop accepting, unregister (bounded), close sessions and client connections. Does not exit. */
@@ -187,7 +219,8 @@ export class MeshAgent {
     process.on('message', (message) => message === 'shutdown' && shutdown('shutdown message'));
   }
 
-  private createMcpServer(): McpServer {
+  private async createMcpServer(): Promise<McpServer> {
+    const { McpServer } = await loadServerSide();
     const server = new McpServer({ name: this.config.name, version: this.config.version });
     for (const t of this.tools.values()) {
       const { title, description, inputSchema, outputSchema, annotations, _meta } = t.config;
@@ -231,10 +264,8 @@ export class MeshAgent {
       version: t.config.version ?? config.version,
       tags: [...(t.config.tags ?? [])],
       description: t.config.description ?? '',
-      input_schema: t.input ? (toJsonSchemaCompat(t.input, { strictUnions: true, pipeStrategy: 'input' }) as Record<string, unknown>) : { type: 'object', properties: {} },
-      ...(t.config.outputSchema
-        ? { output_schema: toJsonSchemaCompat(normalizeObjectSchema(t.config.outputSchema)!, { strictUnions: true, pipeStrategy: 'output' }) as Record<string, unknown> }
-        : {}),
+      input_schema: t.jsonInput ?? { type: 'object', properties: {} },
+      ...(t.jsonOutput ? { output_schema: t.jsonOutput } : {}),
       // Always objects: MCP Mesh's registry refuses a bare capability string here.
       dependencies: (t.config.dependencies ?? []).map((d) => (typeof d === 'string' ? { capability: d } : d)) as ToolRegistration['dependencies'],
     }));

@@ -5,6 +5,7 @@ import type { HeartbeatRequest, HeartbeatResponse, TopologyResponse } from '../r
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
 import type { Topology } from './inject.js';
 import { describeError, type Logger } from './log.js';
+import { registryRequest, type RegistryAnswer } from './registry-http.js';
 
 /** Per request, besides the long-poll's own wait. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -56,6 +57,9 @@ export class HeartbeatLoop {
   /** false after the registry answered 404 to the long-poll (MCP Mesh's has none); probed again after a 410. */
   private watchSupported = true;
   private connectedWaiters: (() => void)[] = [];
+  private firstBeatDone!: () => void;
+  /** Settles once the first heartbeat has been answered or has failed (or the loop stopped before). */
+  readonly firstBeat = new Promise<void>((resolve) => (this.firstBeatDone = resolve));
 
   constructor(private readonly options: HeartbeatOptions) {}
 
@@ -66,6 +70,7 @@ export class HeartbeatLoop {
   /** Stops the loop and the long-poll; then `unregister` may be sent. */
   stop(): void {
     this.stopped = true;
+    this.firstBeatDone();
     this.abort.abort();
     this.wakeUp?.();
     for (const w of this.connectedWaiters.splice(0)) w();
@@ -76,7 +81,6 @@ export class HeartbeatLoop {
     if (this.firstRegisteredAt === undefined) return false;
     try {
       const res = await this.request('DELETE', `/agents/${encodeURIComponent(this.options.agentId)}`, undefined, AbortSignal.timeout(timeoutMs));
-      await res.body?.cancel();
       this.options.log.info(`unregistered (DELETE ${res.status})`);
       return res.ok;
     } catch (error) {
@@ -101,6 +105,7 @@ export class HeartbeatLoop {
         this.state = 'unreachable';
         this.options.log.heartbeat(`failed: ${describeError(error)}; retry in ${delay / 1000}s`, 'problem');
       }
+      this.firstBeatDone();
       await this.sleep(delay);
     }
   }
@@ -133,7 +138,7 @@ export class HeartbeatLoop {
   private async post(health: HealthStatus | undefined): Promise<void> {
     const payload = { ...this.options.payload(), ...(health ? { health } : {}) };
     const res = await this.request('POST', '/heartbeat', payload);
-    const body = (await res.json().catch(() => undefined)) as (HeartbeatResponse & { error?: string }) | undefined;
+    const body = res.json<HeartbeatResponse & { error?: string }>();
     if (!res.ok || !body) throw new RegistryError(res.status, `POST answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
     this.needPost = false;
     this.reportedHealth = health ? JSON.stringify(health) : undefined;
@@ -189,7 +194,7 @@ export class HeartbeatLoop {
       await this.connected();
       if (this.stopped) return;
       const sent = this.registryHash ?? '';
-      let res: Response;
+      let res: RegistryAnswer;
       try {
         res = await this.request('GET', `${path}?hash=${encodeURIComponent(sent)}&wait=${TOPOLOGY_WAIT_S}`, undefined, undefined, TOPOLOGY_WAIT_S * 1000 + REQUEST_TIMEOUT_MS);
       } catch (error) {
@@ -202,25 +207,22 @@ export class HeartbeatLoop {
         continue;
       }
       if (res.status === 200) {
-        const body = (await res.json().catch(() => undefined)) as TopologyResponse | undefined;
+        const body = res.json<TopologyResponse>();
         if (!body) continue;
         if (body.topology_hash === sent) await this.sleepQuietly(BACKOFF_INITIAL_MS); // a registry answering 200 for no change: do not spin
         this.receive(body.dependencies_resolved, body.dependency_alternatives, body.topology_hash);
       } else if (res.status === 304) {
-        await res.body?.cancel();
+        // Unchanged: ask again.
       } else if (res.status === 410) {
-        await res.body?.cancel();
         this.startRecovery();
         this.needPost = true;
         this.wakeUp?.();
         this.state = 'connecting';
       } else if (res.status === 404 || res.status === 405 || res.status === 501) {
-        await res.body?.cancel();
         this.options.log.debug(`registry has no topology watch (${res.status}): relying on heartbeats`);
         this.watchSupported = false;
         return;
       } else {
-        await res.body?.cancel();
         await this.sleepQuietly(BACKOFF_INITIAL_MS);
       }
     }
@@ -246,16 +248,16 @@ export class HeartbeatLoop {
     return health;
   }
 
-  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response> {
+  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RegistryAnswer> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     const own = signal ? undefined : this.requestSignal(timeoutMs);
     try {
-      return await fetch(this.options.registryUrl + path, {
+      return await registryRequest(this.options.registryUrl + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: signal ?? own!.signal,
       });
     } finally {
@@ -270,10 +272,15 @@ export class HeartbeatLoop {
   private requestSignal(timeoutMs: number): { signal: AbortSignal; release: () => void } {
     const controller = new AbortController();
     const stop = () => controller.abort(this.abort.signal.reason);
-    // The timer also bounds reading the body, after the answer's headers are in.
-    setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs).unref();
+    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
     this.abort.signal.addEventListener('abort', stop, { once: true });
-    return { signal: controller.signal, release: () => this.abort.signal.removeEventListener('abort', stop) };
+    return {
+      signal: controller.signal,
+      release: () => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', stop);
+      },
+    };
   }
 
   private sleep(ms: number): Promise<void> {

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { releaseAnsweredRequests } from './json-sessions.js';
 import { describeError, type Logger } from './log.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from './mcp-client.js';
+import { loadServerSide } from './sdk-server.js';
 
 /** Largest JSON-RPC body accepted on /mcp. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -23,7 +24,7 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   /** A fresh McpServer for a new session (`consumer`: the agent id of a mesh agent calling in). */
-  createMcpServer: (consumer: string | undefined) => McpServer;
+  createMcpServer: (consumer: string | undefined) => McpServer | Promise<McpServer>;
   status: () => HttpStatus | Promise<HttpStatus>;
   allowedHosts: string[];
   allowedOrigins: string[];
@@ -161,7 +162,7 @@ export class AgentHttpServer {
 
   private async openSession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const consumer = header(req, MESH_CONSUMER_HEADER);
-    const server = this.options.createMcpServer(consumer);
+    const [{ StreamableHTTPServerTransport }, server] = await Promise.all([loadServerSide(), this.options.createMcpServer(consumer)]);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: consumer !== undefined,

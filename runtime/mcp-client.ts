@@ -1,7 +1,7 @@
 // MCP client sessions to other agents: one kept-alive SDK Client per provider endpoint, shared by every proxy
 // that points there, re-initialized when the provider restarted (its answer to our old session id is 404).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
@@ -31,10 +31,34 @@ const UNREACHABLE_CODES = new Set([
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
 
+interface ClientSide {
+  Client: typeof Client;
+  StreamableHTTPClientTransport: typeof StreamableHTTPClientTransport;
+}
+
+/** The SDK's client side, loaded with the first session to another agent: an agent that calls no one never needs it. */
+let clientSide: Promise<ClientSide> | undefined;
+/** Set once loaded: no error can be one before. */
+let HttpError: typeof StreamableHTTPError | undefined;
+
+function loadClientSide(): Promise<ClientSide> {
+  clientSide ??= Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]).then(
+    ([client, http]) => {
+      HttpError = http.StreamableHTTPError;
+      return { Client: client.Client, StreamableHTTPClientTransport: http.StreamableHTTPClientTransport };
+    },
+  );
+  return clientSide;
+}
+
+function isHttpError(error: unknown): error is StreamableHTTPError {
+  return HttpError !== undefined && error instanceof HttpError;
+}
+
 /** Connection-level failures (refused, reset, socket closed mid-answer) and a draining provider (503). */
 export function isUnreachable(error: unknown): boolean {
   if (error instanceof ProviderUnreachableError) return true;
-  if (error instanceof StreamableHTTPError) return error.code === 503 || error.code === 502;
+  if (isHttpError(error)) return error.code === 503 || error.code === 502;
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
@@ -52,7 +76,7 @@ function isStaleSocket(error: unknown): boolean {
 }
 
 function isSessionGone(error: unknown): boolean {
-  return error instanceof StreamableHTTPError && error.code === 404;
+  return isHttpError(error) && error.code === 404;
 }
 
 interface Session {
@@ -127,6 +151,7 @@ export class McpClientPool {
   }
 
   private async connect(endpoint: string): Promise<Client> {
+    const { Client, StreamableHTTPClientTransport } = await loadClientSide();
     const client = new Client({ name: `mesh:${this.consumerId}`, version: this.version });
     const transport = new StreamableHTTPClientTransport(new URL(MCP_PATH, endpoint), {
       requestInit: { headers: { [MESH_CONSUMER_HEADER]: this.consumerId } },

@@ -249,8 +249,8 @@ interface Metric {
   show(m: Measured): string;
   /** The figure the ratio is taken of (omit: no ratio). */
   value?(m: Measured): number;
-  /** Whether ours meets the seed claim / goal, given Go's figures when there are some. */
-  met?(ours: Measured, go: Measured | undefined): boolean | undefined;
+  /** Whether ours meets the seed claim / goal, given Go's figures when there are some (a string: shown as is). */
+  met?(ours: Measured, go: Measured | undefined): boolean | string | undefined;
   note?(m: Measured): string;
 }
 
@@ -284,7 +284,7 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
       tier,
       show: (m) => rate(m[tier].head),
       value: (m) => m[tier].head.perSecond,
-      met: (o, g) => o[tier].head.perSecond >= 100 && (!g || o[tier].head.perSecond >= g[tier].head.perSecond),
+      met: (o, g) => `seed ${check(o[tier].head.perSecond >= 100)} · Go ${check(g ? o[tier].head.perSecond >= g[tier].head.perSecond : undefined)}`,
       note: (m) => loadNote(m[tier].head),
     });
   }
@@ -340,7 +340,7 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
       seed: `2 KB + ${sizes.toolsPerAgent} × 1 KB = ${bytes(seedGrowth)}; goal ≤ Go`,
       show: (m) => bytes(growth(m)) + (m.large.count < sizes.large ? ` (0→${num(m.large.count)})` : ''),
       value: growth,
-      met: (o, g) => growth(o) <= seedGrowth && (!g || growth(o) <= growth(g)),
+      met: (o, g) => `seed ${check(growth(o) <= seedGrowth)} · Go ${check(g ? growth(o) <= growth(g) : undefined)}`,
       note: (m) => `RSS ${bytes(m.startRss)} → ${bytes(m.largeRss)} (lowest reading over ${SETTLE_MS / 1000} s after the load; highest ${bytes(m.largeRssHigh)})`,
     },
     {
@@ -378,7 +378,7 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
       seed: metric.seed,
       go: g ? shown(metric, g) : reason(theirs),
       ratio: o && g && metric.value ? (sameCount ? ratio(metric.value(o), metric.value(g)) : `${ratio(metric.value(o), metric.value(g))} (unequal counts)`) : '—',
-      met: check(o && metric.met ? metric.met(o, g) : undefined),
+      met: ((verdict) => (typeof verdict === 'string' ? verdict : check(verdict)))(o && metric.met ? metric.met(o, g) : undefined),
       ...(notes.length ? { note: notes.join('; ') } : {}),
     };
   });

@@ -133,8 +133,13 @@ export function atCleanup(task: () => Promise<void> | void): void {
   cleanups.push(task);
 }
 
-/** Kills every process still alive that the bench spawned, by pid, and runs the registered cleanups. */
+/** Kills every process still alive that the bench spawned, by pid, then runs the registered cleanups. */
 export async function cleanupAll(): Promise<void> {
+  const waits = [...live].map((child) => new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  }));
+  await Promise.all(waits);
   for (const task of cleanups.splice(0).reverse()) {
     try {
       await task();
@@ -142,11 +147,6 @@ export async function cleanupAll(): Promise<void> {
       console.error(`cleanup failed: ${(error as Error).message}`);
     }
   }
-  const waits = [...live].map((child) => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  }));
-  await Promise.all(waits);
 }
 
 // Last resort if the bench dies on an exception: nothing it started outlives it.

@@ -1,6 +1,6 @@
 // `npm run bench`: measures the seed's performance table, side by side with MCP Mesh's Go registry, prints one table
 // and writes it to bench/results.md. Everything it starts is killed by pid before it exits.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GO_PACKAGE, GO_VERSION, installGoRegistry } from './go-install.js';
@@ -8,14 +8,17 @@ import { describeMachine, loadAverage } from './machine.js';
 import { agentRows } from './agent-rows.js';
 import { discoveryRows } from './discovery-rows.js';
 import { parseOptions, type BenchOptions, type Section } from './options.js';
-import { cleanupAll } from './processes.js';
+import { atCleanup, cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
 import { registryRows, type RegistrySizes } from './registry-rows.js';
 import { resolutionRows } from './resolution-rows.js';
 import { renderNotes, renderTable, writeResults, type Row } from './table.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Kept between runs: the Go registry's install. */
 const workDir = join(root, 'bench', '.work');
+/** This run's data files (10 000-agent databases are tens of MB): removed at the end. */
+let runDir = workDir;
 
 function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -49,7 +52,7 @@ function oursLauncher(): RegistryLauncher {
 async function section(name: Section, options: BenchOptions): Promise<Row[]> {
   switch (name) {
     case 'registry':
-      return registryRows(oursLauncher(), await goLauncher(options), registrySizes(options.quick, options.seedBudgetS), workDir, log);
+      return registryRows(oursLauncher(), await goLauncher(options), registrySizes(options.quick, options.seedBudgetS), runDir, log);
     case 'agent':
       return agentRows(
         join(root, 'dist'),
@@ -57,19 +60,21 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         options.quick
           ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, selfCalls: 20_000, starts: 2 }
           : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 100_000, starts: 5 },
-        workDir,
+        runDir,
         log,
       );
     case 'resolution':
       return resolutionRows(options.quick ? { capabilities: 10_000, names: 1000, runs: 5000 } : { capabilities: 10_000, names: 1000, runs: 50_000 });
     case 'discovery':
-      return discoveryRows(join(root, 'dist'), root, oursLauncher(), await goLauncher(options), workDir, log);
+      return discoveryRows(join(root, 'dist'), root, oursLauncher(), await goLauncher(options), runDir, log);
   }
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), join(root, 'bench', 'results.md'));
   mkdirSync(workDir, { recursive: true });
+  runDir = mkdtempSync(join(workDir, 'run-'));
+  atCleanup(() => rmSync(runDir, { recursive: true, force: true }));
   const loadBefore = loadAverage();
   log(`machine: ${describeMachine()}; load average ${loadBefore}`);
   const rows: Row[] = [];

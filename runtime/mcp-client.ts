@@ -5,6 +5,7 @@ import type { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelc
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
+import { meshFetch } from './mesh-fetch.js';
 
 /**
  * Header a mesh agent sends when it opens a session to another agent. The provider then answers that session
@@ -155,7 +156,7 @@ export class McpClientPool {
     const client = new Client({ name: `mesh:${this.consumerId}`, version: this.version });
     const transport = new StreamableHTTPClientTransport(new URL(MCP_PATH, endpoint), {
       requestInit: { headers: { [MESH_CONSUMER_HEADER]: this.consumerId } },
-      fetch: fetchWithOwnSignal,
+      fetch: meshFetch,
       reconnectionOptions: { initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1, maxRetries: 0 },
     });
     client.onerror = (error) => this.log.debug(`session to ${endpoint}: ${describeError(error)}`);
@@ -177,25 +178,6 @@ export class McpClientPool {
     if (session.inFlight === 0) void closeSession(session);
   }
 }
-
-/**
- * The SDK passes its transport-wide abort signal to every fetch, and undici leaves a listener on it per request
- * until garbage collection: thousands of calls on one session mean MaxListenersExceeded warnings. Each request
- * gets its own signal here, linked to the transport's only until the answer is in (mesh sessions answer JSON).
- */
-const fetchWithOwnSignal: typeof fetch = async (input, init) => {
-  const outer = init?.signal;
-  if (!outer) return fetch(input, init);
-  const own = new AbortController();
-  const forward = () => own.abort(outer.reason);
-  if (outer.aborted) forward();
-  else outer.addEventListener('abort', forward, { once: true });
-  try {
-    return await fetch(input, { ...init, signal: own.signal });
-  } finally {
-    outer.removeEventListener('abort', forward);
-  }
-};
 
 async function closeSession(session: Session): Promise<void> {
   const client = await session.pending.catch(() => undefined);

@@ -1,0 +1,123 @@
+// The `fetch` mesh sessions hand to the SDK's client transport: node:http with kept-alive connections instead of
+// undici. A proxied call is one small JSON POST; undici's fetch streams even a string body through an async
+// iterator (a write for the headers, another for the body) and builds a Request, two streams and an AbortSignal
+// per call, which made it most of the consumer's CPU per call. Answers are plain Responses, read whole unless
+// they are event streams (only a non-mesh provider would answer one).
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+
+/**
+ * One pool of kept-alive connections per process: providers are few, calls to each are many. Idle connections close
+ * after 4 s (as undici's do; sooner if the server's Keep-Alive hint says so), before a server drops them under us.
+ */
+const agent = new Agent({ keepAlive: true, timeout: 4_000 });
+
+/** Requests under way per caller signal: one abort listener per signal, not one per request (10+ calls in flight). */
+const underWay = new WeakMap<AbortSignal, Set<ClientRequest>>();
+
+function track(signal: AbortSignal, req: ClientRequest): () => void {
+  let requests = underWay.get(signal);
+  const abort = () => {
+    const reason = signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+    for (const r of underWay.get(signal) ?? []) r.destroy(reason);
+  };
+  if (!requests) {
+    requests = new Set();
+    underWay.set(signal, requests);
+    listeners.set(signal, abort);
+    signal.addEventListener('abort', abort, { once: true });
+  }
+  requests.add(req);
+  const set = requests;
+  return () => {
+    set.delete(req);
+    // Gone with the last request: a listener left on a composite or timeout signal would keep it in memory.
+    if (set.size === 0 && underWay.get(signal) === set) {
+      underWay.delete(signal);
+      signal.removeEventListener('abort', listeners.get(signal)!);
+      listeners.delete(signal);
+    }
+  };
+}
+const listeners = new WeakMap<AbortSignal, () => void>();
+
+export const meshFetch: typeof fetch = async (input, init = {}) => {
+  const url = input instanceof URL ? input : new URL(typeof input === 'string' ? input : input.url);
+  if (url.protocol !== 'http:') return fetch(input, init);
+  const { signal } = init;
+  signal?.throwIfAborted();
+  const headers = headerObject(init.headers);
+  const body = bodyBuffer(init.body);
+  if (body) headers['content-length'] = String(body.length);
+  for (let stale = 0; ; stale++) {
+    try {
+      return await send(url, init.method ?? 'GET', headers, body, signal);
+    } catch (error) {
+      // The server closed a kept-alive connection just before we reused it (it restarted, or it was idle too long):
+      // the request never reached it, so it goes again, on another connection. Each stale one fails at once.
+      if (!(error instanceof StaleSocketError) || stale >= MAX_STALE_RETRIES) throw error instanceof StaleSocketError ? error.cause : error;
+    }
+  }
+};
+
+const MAX_STALE_RETRIES = 8;
+
+class StaleSocketError extends Error {}
+
+function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | null | undefined): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, agent });
+    const done = signal ? track(signal, req) : () => undefined;
+    req.once('error', (error: NodeJS.ErrnoException) => {
+      done();
+      if (signal?.aborted) return reject(signal.reason);
+      const stale = req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      reject(stale ? new StaleSocketError(error.message, { cause: error }) : error);
+    });
+    req.once('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const responseHeaders = new Headers();
+      for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+      const init = { status, statusText: res.statusMessage ?? '', headers: responseHeaders };
+      if (/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
+        // A stream stays open: the caller's signal keeps control of it until it ends.
+        res.once('close', done);
+        resolve(new Response(Readable.toWeb(res) as ReadableStream, init));
+        return;
+      }
+      readAll(res).then(
+        (buffer) => {
+          done();
+          resolve(new Response(status === 204 || status === 304 || buffer.length === 0 ? null : buffer, init));
+        },
+        (error) => (done(), reject(signal?.aborted ? signal.reason : error)),
+      );
+    });
+    req.end(body);
+  });
+}
+
+function headerObject(headers: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    for (const [k, v] of headers as Iterable<[string, string]>) out[k.toLowerCase()] = v;
+  } else {
+    for (const [k, v] of Object.entries(headers as Record<string, string>)) out[k.toLowerCase()] = v;
+  }
+  return out;
+}
+
+function bodyBuffer(body: RequestInit['body']): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  throw new TypeError('mesh fetch: only string and byte bodies are supported');
+}
+
+async function readAll(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}

@@ -20,7 +20,7 @@ import { Wiring, type LocalTool } from './inject.js';
 import { describeError, Logger } from './log.js';
 import { MCP_PATH, McpClientPool } from './mcp-client.js';
 import { errorResult, toCallToolResult } from './result.js';
-import { loadServerSide, preloadServerSide } from './sdk-server.js';
+import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
 import type { DependencySpec, MeshToolConfig, MeshToolHandler, ToolExtra } from './types.js';
 
@@ -155,9 +155,9 @@ export class MeshAgent {
       });
       this.heartbeat.start();
       // The first registration goes out before the SDK's server side is loaded; sessions wait for it if earlier.
-      void this.heartbeat.firstBeat.then(preloadServerSide);
+      void this.heartbeat.firstBeat.then(preloadMcpServer);
     } else {
-      setImmediate(preloadServerSide);
+      setImmediate(preloadMcpServer);
     }
     // Self-dependencies work without a registry; the registry's first answer replaces this wiring (whenever it comes).
     if (this.hasSelfDependency()) {
@@ -220,7 +220,7 @@ export class MeshAgent {
   }
 
   private async createMcpServer(): Promise<McpServer> {
-    const { McpServer } = await loadServerSide();
+    const McpServer = await loadMcpServer();
     const server = new McpServer({ name: this.config.name, version: this.config.version });
     for (const t of this.tools.values()) {
       const { title, description, inputSchema, outputSchema, annotations, _meta } = t.config;

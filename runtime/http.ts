@@ -4,12 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { releaseAnsweredRequests } from './json-sessions.js';
+import { JsonSessionTransport, type SessionTransport } from './json-transport.js';
 import { describeError, type Logger } from './log.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from './mcp-client.js';
-import { loadServerSide } from './sdk-server.js';
+import { loadSdkTransport } from './sdk-server.js';
 
 /** Largest JSON-RPC body accepted on /mcp. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -33,7 +32,7 @@ export interface HttpServerOptions {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: SessionTransport;
   server: McpServer;
   lastActive: number;
   consumer?: string;
@@ -162,18 +161,17 @@ export class AgentHttpServer {
 
   private async openSession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     const consumer = header(req, MESH_CONSUMER_HEADER);
-    const [{ StreamableHTTPServerTransport }, server] = await Promise.all([loadServerSide(), this.options.createMcpServer(consumer)]);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: consumer !== undefined,
-      onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, consumer, lastActive: Date.now() });
-        this.options.log.debug(`session ${id} opened${consumer ? ` by ${consumer}` : ''}`);
-      },
-    });
-    if (consumer !== undefined && !releaseAnsweredRequests(transport)) {
-      this.options.log.debug('SDK transport internals changed: JSON sessions keep their answered requests until they close');
-    }
+    const server = await this.options.createMcpServer(consumer);
+    const sessionIdGenerator = () => randomUUID();
+    const onsessioninitialized = (id: string) => {
+      this.sessions.set(id, { transport, server, consumer, lastActive: Date.now() });
+      this.options.log.debug(`session ${id} opened${consumer ? ` by ${consumer}` : ''}`);
+    };
+    // A mesh agent gets JSON answers from our own transport; any other client the SDK's (SSE answers).
+    const transport: SessionTransport =
+      consumer !== undefined
+        ? new JsonSessionTransport({ sessionIdGenerator, onsessioninitialized })
+        : new (await loadSdkTransport())({ sessionIdGenerator, onsessioninitialized });
     transport.onclose = () => {
       const id = transport.sessionId;
       if (id && this.sessions.get(id)?.transport === transport) {

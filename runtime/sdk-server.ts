@@ -1,25 +1,24 @@
-// The SDK's server side (McpServer and its Streamable HTTP transport, with ajv, zod-to-json-schema, hono and undici
-// behind them) is over half of an agent's import time, and nothing before the first MCP session needs it: it is
-// loaded then, or in the background once the agent has registered, whichever comes first.
+// The SDK's server side is over half of an agent's import time (McpServer brings ajv and zod-to-json-schema, its
+// Streamable HTTP transport hono and undici), and nothing before the first MCP session needs it. McpServer loads
+// then, or in the background once the agent has registered; the SDK's transport only with the first session of a
+// client that is not a mesh agent (mesh sessions have their own, json-transport.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
-export interface ServerSide {
-  McpServer: typeof McpServer;
-  StreamableHTTPServerTransport: typeof StreamableHTTPServerTransport;
+let mcpServer: Promise<typeof McpServer> | undefined;
+let sdkTransport: Promise<typeof StreamableHTTPServerTransport> | undefined;
+
+export function loadMcpServer(): Promise<typeof McpServer> {
+  mcpServer ??= import('@modelcontextprotocol/sdk/server/mcp.js').then((m) => m.McpServer);
+  return mcpServer;
 }
 
-let loading: Promise<ServerSide> | undefined;
-
-export function loadServerSide(): Promise<ServerSide> {
-  loading ??= Promise.all([
-    import('@modelcontextprotocol/sdk/server/mcp.js'),
-    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
-  ]).then(([mcp, http]) => ({ McpServer: mcp.McpServer, StreamableHTTPServerTransport: http.StreamableHTTPServerTransport }));
-  return loading;
+export function loadSdkTransport(): Promise<typeof StreamableHTTPServerTransport> {
+  sdkTransport ??= import('@modelcontextprotocol/sdk/server/streamableHttp.js').then((m) => m.StreamableHTTPServerTransport);
+  return sdkTransport;
 }
 
-/** Starts loading without waiting for it (a failure shows when a session needs it). */
-export function preloadServerSide(): void {
-  loadServerSide().catch(() => undefined);
+/** Starts loading McpServer without waiting for it (a failure shows when a session needs it). */
+export function preloadMcpServer(): void {
+  loadMcpServer().catch(() => undefined);
 }

@@ -99,8 +99,16 @@ function post(url: string, body: Buffer): Promise<Response> {
 /**
  * Registers agents [0, count) with POST /heartbeat under load, within `budgetS` seconds (a registry whose rate
  * collapses as it fills is measured at the count it reached). Refused ones are retried alone. Returns the ids held.
+ * `beforeListing` runs before the registry is asked for its list (a GET /agents of 10 000 agents allocates tens of
+ * MB, which would show in an RSS reading taken after it).
  */
-async function seed(registry: RegistryProcess, count: number, fleet: Fleet, sizes: RegistrySizes): Promise<{ result: LoadResult; ids: string[] }> {
+async function seed(
+  registry: RegistryProcess,
+  count: number,
+  fleet: Fleet,
+  sizes: RegistrySizes,
+  beforeListing: () => Promise<void> = async () => undefined,
+): Promise<{ result: LoadResult; ids: string[] }> {
   const bodies = registrationBodies(0, count, fleet);
   const nextBody = rotate(bodies);
   const result = await runLoad({
@@ -111,6 +119,7 @@ async function seed(registry: RegistryProcess, count: number, fleet: Fleet, size
     limitS: sizes.seedBudgetS,
     next: () => ({ path: '/heartbeat', body: nextBody() }),
   });
+  await beforeListing();
   let held = new Set((await listAgents(registry.url)).ids);
   if (!result.stopped && held.size < count) {
     for (let i = 0; i < count; i++) {
@@ -186,9 +195,12 @@ async function measure(launcher: RegistryLauncher, sizes: RegistrySizes, workDir
   let measured: Omit<Measured, 'stopMs' | 'restartMs' | 'reload'>;
   try {
     const startRss = (await settledRss(registry.pid)).low;
-    const seeded = await seed(registry, sizes.large, fleet, sizes);
+    let rss = { low: 0, high: 0 };
+    const seeded = await seed(registry, sizes.large, fleet, sizes, async () => {
+      rss = await settledRss(registry.pid);
+    });
     if (seeded.ids.length < sizes.large) log(`${launcher.label}: seeding stopped at ${seeded.ids.length} agents (budget)`);
-    const { low: largeRss, high: largeRssHigh } = await settledRss(registry.pid);
+    const { low: largeRss, high: largeRssHigh } = rss;
     const listing = await listAgents(registry.url);
     const held = { agents: listing.ids.length, capabilities: listing.capabilities };
     const large = await measureAt(registry, seeded.ids, fleet, sizes, seeded.result);

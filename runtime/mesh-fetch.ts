@@ -3,7 +3,7 @@
 // iterator (a write for the headers, another for the body) and builds a Request, two streams and an AbortSignal
 // per call, which made it most of the consumer's CPU per call. Answers are plain Responses, read whole unless
 // they are event streams (only a non-mesh provider would answer one).
-import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 
 /**
@@ -76,25 +76,127 @@ function send(url: URL, method: string, headers: Record<string, string>, body: B
     });
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
-      const responseHeaders = new Headers();
-      for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-      const init = { status, statusText: res.statusMessage ?? '', headers: responseHeaders };
       if (/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
         // A stream stays open: the caller's signal keeps control of it until it ends.
         res.once('close', done);
-        resolve(new Response(Readable.toWeb(res) as ReadableStream, init));
+        resolve(new Response(Readable.toWeb(res) as ReadableStream, { status, statusText: res.statusMessage ?? '', headers: webHeaders(res) }));
         return;
       }
       readAll(res).then(
         (buffer) => {
           done();
-          resolve(new Response(status === 204 || status === 304 || buffer.length === 0 ? null : buffer, init));
+          resolve(new BufferedResponse(status, res.statusMessage ?? '', res.headers, buffer) as unknown as Response);
         },
         (error) => (done(), reject(signal?.aborted ? signal.reason : error)),
       );
     });
     req.end(body);
   });
+}
+
+function webHeaders(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  return headers;
+}
+
+/**
+ * A whole answer already in memory, with what a Response offers to read it. A real Response wraps even a small
+ * buffer in a ReadableStream (a transferable object, expensive in Node 20): a fifth of the consumer's CPU per call.
+ */
+class BufferedResponse {
+  readonly ok: boolean;
+  readonly type = 'basic';
+  readonly url = '';
+  readonly redirected = false;
+  readonly headers: BufferedHeaders;
+  private used = false;
+  private stream?: ReadableStream<Uint8Array> | null;
+
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    headers: IncomingHttpHeaders,
+    private readonly buffer: Buffer,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = new BufferedHeaders(headers);
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  /** Made on demand (the SDK only ever cancels it, on an empty 202). */
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.stream === undefined) this.stream = this.buffer.length === 0 ? null : (new Response(this.buffer).body as ReadableStream<Uint8Array>);
+    return this.stream;
+  }
+
+  async text(): Promise<string> {
+    return this.take().toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = this.take();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(this.take());
+  }
+
+  clone(): BufferedResponse {
+    return new BufferedResponse(this.status, this.statusText, this.headers.raw, this.buffer);
+  }
+
+  private take(): Buffer {
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    return this.buffer;
+  }
+}
+
+/** Headers' reading side over node's parsed headers (names already lowercase). */
+class BufferedHeaders {
+  constructor(readonly raw: IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+
+  getSetCookie(): string[] {
+    return this.raw['set-cookie'] ?? [];
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.raw).sort()) yield [name, this.get(name)!];
+  }
+
+  keys(): IterableIterator<string> {
+    return [...this.entries()].map(([k]) => k)[Symbol.iterator]();
+  }
+
+  values(): IterableIterator<string> {
+    return [...this.entries()].map(([, v]) => v)[Symbol.iterator]();
+  }
+
+  forEach(callback: (value: string, name: string, parent: BufferedHeaders) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name, this);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
 }
 
 function headerObject(headers: RequestInit['headers']): Record<string, string> {

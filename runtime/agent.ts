@@ -19,7 +19,7 @@ import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring, type LocalTool } from './inject.js';
 import { describeError, Logger } from './log.js';
 import { MCP_PATH, McpClientPool } from './mcp-client.js';
-import { errorResult, toCallToolResult } from './result.js';
+import { errorResult, isCallToolResult, isPlainObject, toCallToolResult } from './result.js';
 import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
 import type { DependencySpec, MeshToolConfig, MeshToolHandler, ToolExtra } from './types.js';
@@ -33,6 +33,8 @@ interface ToolDefinition {
   input?: AnyObjectSchema;
   /** What the SDK validates arguments with: the object schema, or the schema as given (a union …). */
   validator?: AnySchema;
+  /** The output schema as the SDK checks results against it. */
+  output?: AnyObjectSchema;
   /** The validator needs an async parse (async refinements): found out on the first call. */
   asyncInput?: boolean;
   /** JSON Schemas sent to the registry, computed once at start. */
@@ -106,6 +108,7 @@ export class MeshAgent {
       input: normalizeObjectSchema(config.inputSchema as InputSchema),
     };
     if (config.inputSchema !== undefined) definition.validator = definition.input ?? (config.inputSchema as AnySchema);
+    if (config.outputSchema !== undefined) definition.output = normalizeObjectSchema(config.outputSchema as InputSchema);
     this.tools.set(name, definition);
     this.specs.set(name, config.dependencies ?? []);
     this.localTools.set(name, { invoke: (args, extra) => this.invokeLocal(definition, args, extra) });
@@ -181,8 +184,7 @@ export class MeshAgent {
   private async computeJsonSchemas(): Promise<void> {
     for (const t of this.tools.values()) {
       if (t.input) t.jsonInput = await toolJsonSchema(t.input, 'input');
-      const output = t.config.outputSchema ? normalizeObjectSchema(t.config.outputSchema) : undefined;
-      if (output) t.jsonOutput = await toolJsonSchema(output, 'output');
+      if (t.output) t.jsonOutput = await toolJsonSchema(t.output, 'output');
     }
   }
 
@@ -249,7 +251,9 @@ export class MeshAgent {
       input = parsed.data as Record<string, unknown>;
     }
     try {
-      return await t.handler(input, this.wiring.depsFor(t.name, extra), extra);
+      const value = await t.handler(input, this.wiring.depsFor(t.name, extra), extra);
+      const invalid = t.output ? await checkOutput(t, value) : undefined;
+      return invalid ? errorResult(invalid) : value;
     } catch (error) {
       return errorResult(error);
     }
@@ -317,4 +321,22 @@ function parseFirstSync(t: ToolDefinition, args: Record<string, unknown>): Retur
     t.asyncInput = true;
     return safeParseAsync(t.validator!, args);
   }
+}
+
+/** The SDK's check of a tool's result against its outputSchema (McpServer makes it for remote calls). */
+async function checkOutput(t: ToolDefinition, value: unknown): Promise<McpError | undefined> {
+  let structured: unknown;
+  if (isCallToolResult(value)) {
+    if (!('content' in value) || value.isError) return undefined;
+    structured = value.structuredContent;
+  } else {
+    // What toCallToolResult would make of the value: only a plain object becomes structured content.
+    structured = isPlainObject(value) ? value : undefined;
+  }
+  if (!structured) {
+    return new McpError(ErrorCode.InvalidParams, `Output validation error: Tool ${t.name} has an output schema but no structured content was provided`);
+  }
+  const parsed = await safeParseAsync(t.output!, structured);
+  if (parsed.success) return undefined;
+  return new McpError(ErrorCode.InvalidParams, `Output validation error: Invalid structured content for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`);
 }

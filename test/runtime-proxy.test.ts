@@ -26,6 +26,11 @@ function addTools(a: MeshAgent, prefix: string) {
     .tool(`${prefix}fail`, { capability: `${prefix}failing` }, () => {
       throw new Error('boom: bad input');
     })
+    .tool(
+      `${prefix}typed`,
+      { capability: `${prefix}typed`, inputSchema: { kind: z.enum(['good', 'wrong', 'text']) }, outputSchema: { n: z.number() } },
+      ({ kind }) => (kind === 'good' ? { n: 1 } : kind === 'wrong' ? ({ n: 'one' } as unknown as { n: number }) : ('one' as unknown as { n: number })),
+    )
     .tool(`${prefix}slow`, { capability: `${prefix}slow`, inputSchema: { ms: z.number(), tag: z.string() } }, async ({ ms, tag }, _deps, extra) => {
       sawAbort[tag] = false;
       await new Promise<void>((resolve) => {
@@ -60,7 +65,7 @@ test.before(async () => {
   consumer = addTools(agent({ name: 'consumer', ...common() }), 'local_').tool(
     'grab',
     {
-      dependencies: ['value_src', 'local_value_src', 'failing', 'local_failing', 'slow', 'local_slow', 'mood'],
+      dependencies: ['value_src', 'local_value_src', 'failing', 'local_failing', 'slow', 'local_slow', 'typed', 'local_typed', 'mood'],
     },
     (_args, d) => {
       deps = d;
@@ -120,6 +125,15 @@ test.serial('a tool error is the same isError result and the same thrown error, 
   const badLocal = await deps.local_value_src!.call({ kind: 'bogus' });
   t.true(badRemote.isError && badLocal.isError);
   t.is((badLocal.content[0] as any).text, (badRemote.content[0] as any).text.replace('tool value', 'tool local_value'));
+});
+
+test.serial('results are checked against the output schema the same way', async (t) => {
+  for (const kind of ['good', 'wrong', 'text']) {
+    const remote = await deps.typed!.call({ kind });
+    const local = await deps.local_typed!.call({ kind });
+    t.is(remote.isError, kind !== 'good' ? true : undefined, kind);
+    t.deepEqual(JSON.parse(JSON.stringify(local).replace(/local_typed/g, 'typed')), remote, kind);
+  }
 });
 
 test.serial('a call timeout fails the call and cancels the handler, local or remote', async (t) => {

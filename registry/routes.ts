@@ -8,7 +8,7 @@ import type { RegistryMetrics } from './metrics.js';
 import type { ChangeSink } from './records.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store.js';
-import { checkCount, checkHeartbeat } from './validate.js';
+import { checkCount } from './validate.js';
 import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from './wire.js';
 
 export interface RouteDeps {
@@ -23,6 +23,9 @@ export interface RouteDeps {
   journalBytes: () => number;
 }
 
+/** heartbeat-check.js (zod and the wire schemas), imported by the first POST. */
+let heartbeatCheck: typeof import('./heartbeat-check.js') | undefined;
+
 const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired']);
 
 export function registryRoutes(deps: RouteDeps): Router {
@@ -30,12 +33,15 @@ export function registryRoutes(deps: RouteDeps): Router {
   const router = new Router();
 
   router.post('/heartbeat', async (ctx) => {
-    const checked = checkHeartbeat(await readJsonBody(ctx.req, deps.bodyLimit));
+    const body = await readJsonBody(ctx.req, deps.bodyLimit);
+    const checked = (heartbeatCheck ??= await import('./heartbeat-check.js')).checkHeartbeat(body);
     if (!checked.ok) throw new HttpError(400, checked.error);
     refuseWhenUnavailable(deps);
-    const answer = store.register(checked.value);
+    const { value: request, warnings } = checked;
+    const answer = store.register(request);
+    // Only the answer waits for the fsync: the request (a few KB of objects per POST in flight) can go now.
     await durable(sink);
-    ctx.body = checked.warnings ? { ...answer, warnings: checked.warnings } : answer;
+    ctx.body = warnings ? { ...answer, warnings } : answer;
   });
 
   router.head('/heartbeat/:agent_id', (ctx) => {

@@ -74,11 +74,20 @@ export class RegistryMetrics {
     summary('mesh_registry_journal_flush_seconds', 'Group commits of the journal (write + fdatasync).', this.journalFlushSeconds, this.journalFlushes);
     metric('mesh_registry_journal_records_total', 'counter', 'Records written to the journal.', [['', this.journalRecords]]);
     metric('mesh_registry_journal_bytes', 'gauge', 'Size of the journal since the last snapshot.', [['', gauges.journalBytes]]);
-    summary('mesh_registry_snapshot_seconds', 'Snapshots of the sql.js database written to the data file.', this.snapshotSeconds, this.snapshots);
+    summary('mesh_registry_snapshot_seconds', 'Snapshots of the data file (sql.js, in a short-lived child process).', this.snapshotSeconds, this.snapshots);
     metric('mesh_registry_sse_clients', 'gauge', 'Open GET /events/stream connections.', [['', gauges.sseClients]]);
     metric('mesh_registry_topology_watchers', 'gauge', 'Pending GET /agents/:id/topology long-polls.', [['', gauges.topologyWatchers]]);
     metric('mesh_registry_http_responses_total', 'counter', 'HTTP answers, by status code.',
       [...this.responses].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]));
+    // Where the memory goes: the JS heap (the state lives there), memory outside it (buffers), and the whole process.
+    const memory = process.memoryUsage();
+    metric('mesh_registry_memory_bytes', 'gauge', 'Memory of the registry process, by kind (rss = resident set).', [
+      ['{kind="rss"}', memory.rss],
+      ['{kind="heap_total"}', memory.heapTotal],
+      ['{kind="heap_used"}', memory.heapUsed],
+      ['{kind="external"}', memory.external],
+      ['{kind="array_buffers"}', memory.arrayBuffers],
+    ]);
     metric('mesh_registry_uptime_seconds', 'gauge', 'Seconds since the registry started.', [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
     return lines.join('\n') + '\n';
   }

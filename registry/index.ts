@@ -46,8 +46,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     onDeadline: (deadline) => monitor?.expect(deadline),
   });
   if (opened) {
-    store.restore(opened.loaded.agents, opened.loaded.events, opened.loaded.nextEventId);
-    persistence!.setHotState(() => store.savedAgents());
+    store.restore(opened.loaded.agents, opened.loaded.events, opened.loaded.nextEventId, persistence!.file);
+    opened.loaded.agents.length = 0; // the rows' text is garbage once restored
   }
 
   const closing = new AbortController();

@@ -44,6 +44,10 @@ const MIGRATIONS: ((db: Database) => void)[] = [
       PRAGMA application_id = ${APPLICATION_ID};
     `);
   },
+  // The tools table was written and never read (registrations hold the tools): 20 % of the file, and of each snapshot's work.
+  (db) => {
+    db.run('DROP INDEX IF EXISTS tools_by_capability; DROP TABLE IF EXISTS tools;');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -67,16 +71,19 @@ function tableNames(db: Database): string[] {
  * Brings an opened database to SCHEMA_VERSION, or throws a message saying why the file is refused.
  * Runs before anything is written, so a refused file is left exactly as it was. Returns whether it migrated.
  */
-export function checkAndMigrate(db: Database, file: string): boolean {
+export function checkAndMigrate(db: Database, file: string, { scan = true }: { scan?: boolean } = {}): boolean {
   const refuse = (why: string) =>
     new Error(`refusing to use ${file} as the registry data file: ${why}. Nothing was changed; move it away or choose another --data-file.`);
-  let check: string;
-  try {
-    check = String(db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] ?? 'ok');
-  } catch (error) {
-    throw refuse(`the database is corrupt (${(error as Error).message})`);
+  // The page scan runs at start; a snapshot rereads the file this registry wrote itself and checks only the header.
+  if (scan) {
+    let check: string;
+    try {
+      check = String(db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] ?? 'ok');
+    } catch (error) {
+      throw refuse(`the database is corrupt (${(error as Error).message})`);
+    }
+    if (check !== 'ok') throw refuse(`the database is corrupt (${check})`);
   }
-  if (check !== 'ok') throw refuse(`the database is corrupt (${check})`);
   const applicationId = pragma(db, 'application_id');
   const version = pragma(db, 'user_version');
   const tables = tableNames(db);

@@ -1,9 +1,10 @@
 // The store re-resolves incrementally (shared rankings per spec, merges, partial rescans). This checks, over
 // thousands of random registrations, updates, departures, process exits and timeouts, that every agent's
-// answer equals a resolution from scratch of the same state (a fresh store restored from it).
+// answer equals a resolution from scratch of the same state: a fresh store restored from nothing but the
+// records the store journaled (so the journal is also checked to hold everything a restart needs).
 import test from 'ava';
 import { RegistryMetrics } from './metrics.js';
-import { memorySink } from './records.js';
+import type { ChangeSink, SavedAgent, SavedAgentRow } from './records.js';
 import { RegistryStore } from './store.js';
 import type { HeartbeatRequest } from './wire.js';
 
@@ -22,8 +23,23 @@ const TAGS = ['fast', 'slow', 'eu', 'us', 'beta'];
 const VERSIONS = ['1.0.0', '1.2.0', '2.0.0', '2.1.0-beta.1', 'latest', undefined];
 const RANGES = [undefined, '>=1.0.0', '^2', '1.x', '>=1.1.0 <2.0.0', '>=banana'];
 
-function newStore(now: () => number): RegistryStore {
-  return new RegistryStore({ timeoutMs: 1000, retentionMs: 1e9, maxEvents: 1000, sink: memorySink, metrics: new RegistryMetrics(), log: () => {}, now });
+/** Keeps what the journal would let a restart rebuild: each agent's saved state, from the records alone. */
+function ledgerSink(): ChangeSink & { agents: Map<string, SavedAgent | SavedAgentRow> } {
+  const agents = new Map<string, SavedAgent | SavedAgentRow>();
+  return {
+    agents,
+    healthy: true,
+    durable: () => Promise.resolve(),
+    write(record) {
+      if (record.op === 'agent') agents.set(record.agent.id, structuredClone(record.agent));
+      else if (record.op === 'state') Object.assign(agents.get(record.state.id)!, record.state);
+      else if (record.op === 'purge') agents.delete(record.id);
+    },
+  };
+}
+
+function newStore(now: () => number, sink: ChangeSink = ledgerSink()): RegistryStore {
+  return new RegistryStore({ timeoutMs: 1000, retentionMs: 1e9, maxEvents: 1000, sink, metrics: new RegistryMetrics(), log: () => {}, now });
 }
 
 function randomRegistration(rand: () => number, id: string): HeartbeatRequest {
@@ -56,7 +72,8 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`incremental resolution equals resolution from scratch (seed ${seed})`, (t) => {
     const rand = random(seed);
     let clock = 1_000_000;
-    const store = newStore(() => clock);
+    const ledger = ledgerSink();
+    const store = newStore(() => clock, ledger);
     const ids = Array.from({ length: 25 }, (_, i) => `agent${i}-${String(i).padStart(8, '0')}`);
     let checks = 0;
     for (let step = 0; step < 600; step++) {
@@ -72,7 +89,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
       }
       if (step % 3 !== 0) continue;
       const fresh = newStore(() => clock);
-      fresh.restore([...store.savedAgents()].map((a) => structuredClone(a)), [], 1);
+      fresh.restore([...ledger.agents.values()].map((a) => structuredClone(a)), [], 1);
       for (const agentId of ids) {
         const incremental = store.topology(agentId);
         const scratch = fresh.topology(agentId);

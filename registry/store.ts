@@ -1,11 +1,14 @@
-// The registry's state in memory: agents, the capability index, per-agent resolution and topology hash, health
-// and the event log. Every change goes to a ChangeSink (the journal) as a record; reads never touch SQL.
+// The registry's state in memory: agents, the capability index, per-agent topology hash, health and the event
+// log. Every change goes to a ChangeSink (the journal) as a record; reads never touch SQL. Per agent it keeps only
+// what resolution and views read (a few hundred bytes per tool), not the registration as sent.
 // Consumers that declare the same dependency (capability, tags, version) share one ranking: a change to a
 // capability updates each distinct spec of it once, and rebuilds only the consumers whose answer changed.
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { EventLog, type EventQuery } from './event-log.js';
 import type { RegistryMetrics } from './metrics.js';
-import type { AgentStateChange, ChangeSink, SavedAgent } from './records.js';
+import { unreadable } from './data-file.js';
+import type { AgentStateChange, ChangeSink, SavedAgent, SavedAgentRow } from './records.js';
 import {
   MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta, type Ranking,
 } from './ranking.js';
@@ -13,7 +16,7 @@ import { parseDependencySpec, type DependencySpec, type ProviderCandidate } from
 import { topologyHash } from './topology-hash.js';
 import type {
   AgentCapabilityView, AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
-  EventsResponse, EventType, HeartbeatRequest, HeartbeatResponse, RegistryEvent, ResolvedDependency, ToolRegistration,
+  EventsResponse, EventType, HeartbeatRequest, HeartbeatResponse, RegistryEvent, ResolvedDependency,
   TopologyResponse,
 } from './wire.js';
 
@@ -30,15 +33,26 @@ export interface StoreOptions {
   onDeadline?: (deadline: number) => void;
 }
 
+/**
+ * One tool of an agent. It is also the tool's resolution candidate (a ProviderCandidate when it has a
+ * capability): rankings and indexes hold these, never copies. Only what views and resolution read is kept.
+ */
 interface ToolEntry {
-  raw: ToolRegistration;
+  agent_id: string;
+  agent_name: string;
+  endpoint: string;
   function_name: string;
   capability: string | undefined;
+  /** MCP Mesh stores a tool without a version as 1.0.0, and resolves it as such. */
+  version: string;
   tags: string[];
-  specs: DependencySpec[];
+  description: string;
+  specs: readonly DependencySpec[];
   /** Per spec: the shared ranking of its providers. */
-  ranked: SharedRanking[];
+  ranked: readonly SharedRanking[];
 }
+
+type ProvidingTool = ToolEntry & ProviderCandidate;
 
 /** One distinct dependency spec of a capability and its ranking, shared by every consumer that declares it. */
 interface SharedRanking {
@@ -48,22 +62,44 @@ interface SharedRanking {
   users: Map<AgentEntry, number>;
 }
 
+/** The registration fields views show, as sent (absent ones left out). */
+type AgentInfo = Pick<HeartbeatRequest, 'agent_type' | 'runtime' | 'version' | 'description' | 'namespace' | 'metadata' | 'health'>;
+const INFO_FIELDS = ['agent_type', 'runtime', 'version', 'description', 'namespace', 'metadata', 'health'] as const;
 
+/**
+ * One agent. The registration itself is not kept (the journal and the data file hold it): its digest tells a
+ * repeated POST from an update, and the tools keep what resolution and views read.
+ */
 interface AgentEntry {
-  saved: SavedAgent;
-  name: string;
-  endpoint: string;
-  tools: ToolEntry[];
+  readonly id: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly info: AgentInfo;
+  readonly digest: string;
+  readonly tools: readonly ToolEntry[];
   /** Its own health check said unhealthy in its last POST: invisible to resolution. */
-  reportedUnhealthy: boolean;
+  readonly reportedUnhealthy: boolean;
+  status: AgentStatus;
+  status_reason: string | null;
+  status_changed_at: number;
+  registered: boolean;
+  created_at: number;
+  updated_at: number;
+  last_seen: number;
+  /** The topology hash answered to its last POST: HEAD compares against it (202 when it differs). */
+  posted_hash: string;
   /** Restored from disk and not heard from since: shown as `unknown`, still resolvable (grace). */
   restored: boolean;
-  /** This agent's tools as resolution candidates, by capability. */
-  provides: Map<string, ProviderCandidate[]>;
-  resolved: DependenciesResolved;
-  alternatives: DependencyAlternatives;
+  /** topologyHash of its current resolution (the resolution itself is built from the rankings when asked). */
   hash: string;
 }
+
+type AgentState = Omit<SavedAgent, 'id' | 'registration'>;
+
+/** Shared by every tool without tags, dependencies or rankings (most of them): never mutated. */
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_SPECS: readonly DependencySpec[] = Object.freeze([]);
+const NO_RANKINGS: readonly SharedRanking[] = Object.freeze([]);
 
 export type HeadAnswer = 200 | 202 | 410;
 
@@ -80,7 +116,7 @@ export class RegistryStore {
   /** capability → its distinct dependency specs (by shape) and their shared rankings. */
   private readonly shapes = new Map<string, Map<string, SharedRanking>>();
   /** capability → healthy candidates, built on demand, dropped when a provider of it changes. */
-  private readonly candidateCache = new Map<string, ProviderCandidate[]>();
+  private readonly candidateCache = new Map<string, ProvidingTool[]>();
   /** Capabilities whose healthy providers changed since the last recompute, and how. */
   private readonly changedCaps = new Map<string, CapabilityDelta>();
   private readonly watchers = new Map<string, Set<() => void>>();
@@ -94,16 +130,28 @@ export class RegistryStore {
 
   // ---- restore ----
 
-  /** Loads saved state at start. Healthy agents get one `timeout` of grace (last_seen = now) so a restart never flaps. */
-  restore(saved: readonly SavedAgent[], events: readonly RegistryEvent[], nextEventId: number): void {
+  /**
+   * Loads saved state at start (registrations as objects, or as the JSON text the data file holds). Healthy
+   * agents get one `timeout` of grace (last_seen = now) so a restart never flaps.
+   */
+  restore(saved: Iterable<SavedAgent | SavedAgentRow>, events: readonly RegistryEvent[], nextEventId: number, source = 'the data file'): void {
     const now = this.now();
     for (const agent of saved) {
-      const entry = this.buildEntry(agent);
+      const { id: _id, registration, ...state } = agent;
+      // JSON.stringify(JSON.parse(text)) === text for text JSON.stringify wrote: the digest is the one a repeat POST gets.
+      const json = typeof registration === 'string' ? registration : JSON.stringify(registration);
+      let request: HeartbeatRequest;
+      try {
+        request = typeof registration === 'string' ? (JSON.parse(registration) as HeartbeatRequest) : registration;
+      } catch (error) {
+        throw unreadable(source, error as Error);
+      }
+      const entry = this.buildEntry(request, digestOf(json), state);
       if (agent.status !== 'unhealthy') {
         entry.restored = true;
-        entry.saved.last_seen = now;
+        entry.last_seen = now;
       }
-      this.agents.set(agent.id, entry);
+      this.agents.set(entry.id, entry);
       this.index(entry);
     }
     for (const entry of this.agents.values()) this.resolveAll(entry, false);
@@ -120,39 +168,38 @@ export class RegistryStore {
     this.options.metrics.heartbeatPosts++;
     const existing = this.agents.get(request.agent_id);
     const statusBefore = existing ? this.statusOf(existing) : null;
-    const wasRegistered = existing?.saved.registered ?? false;
-    const registrationChanged = !existing || JSON.stringify(existing.saved.registration) !== JSON.stringify(request);
+    const wasRegistered = existing?.registered ?? false;
+    const json = JSON.stringify(request);
+    const digest = digestOf(json);
+    const registrationChanged = !existing || existing.digest !== digest;
     const reportedUnhealthy = request.health?.status === 'unhealthy';
-    const saved: SavedAgent = {
-      id: request.agent_id,
-      registration: request,
+    const entry = this.buildEntry(request, digest, {
       status: 'healthy',
-      status_reason: reportedUnhealthy ? healthCheckReason(request) : null,
-      status_changed_at: existing && existing.saved.status === 'healthy' ? existing.saved.status_changed_at : now,
+      status_reason: reportedUnhealthy ? healthCheckReason(request.health) : null,
+      status_changed_at: existing && existing.status === 'healthy' ? existing.status_changed_at : now,
       registered: true,
-      created_at: existing?.saved.created_at ?? now,
-      updated_at: registrationChanged ? now : existing!.saved.updated_at,
+      created_at: existing?.created_at ?? now,
+      updated_at: registrationChanged ? now : existing!.updated_at,
       last_seen: now,
-      posted_hash: existing?.saved.posted_hash ?? '',
-    };
-    const entry = this.buildEntry(saved);
+      posted_hash: existing?.posted_hash ?? '',
+    });
     if (existing) {
       this.unindex(existing);
       this.noteProviderChanges(existing, entry);
     } else {
       this.noteProviderChanges(null, entry);
     }
-    this.agents.set(entry.saved.id, entry);
+    this.agents.set(entry.id, entry);
     this.index(entry);
     this.recomputeChanged();
     this.resolveAll(entry, true);
     this.options.onDeadline?.(now + this.options.timeoutMs);
-    const hashChanged = entry.saved.posted_hash !== entry.hash;
-    entry.saved.posted_hash = entry.hash;
+    const hashChanged = entry.posted_hash !== entry.hash;
+    entry.posted_hash = entry.hash;
 
-    const stateChanged = !existing || existing.saved.status !== 'healthy' || !wasRegistered || existing.saved.status_reason !== saved.status_reason;
-    if (registrationChanged || stateChanged) this.options.sink.write({ op: 'agent', agent: { ...entry.saved } });
-    else if (hashChanged) this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
+    const stateChanged = !existing || existing.status !== 'healthy' || !wasRegistered || existing.status_reason !== entry.status_reason;
+    if (registrationChanged || stateChanged) this.options.sink.write({ op: 'agent', agent: savedOf(entry, json) });
+    else if (hashChanged) this.options.sink.write({ op: 'state', state: stateOf(entry) });
 
     const statusAfter = this.statusOf(entry);
     if (!existing || !wasRegistered) {
@@ -164,17 +211,18 @@ export class RegistryStore {
         this.emit('update', entry, registrationData(entry));
       }
       if (statusBefore !== statusAfter && statusAfter !== 'unknown' && statusBefore !== 'unknown') {
-        this.emit(statusAfter, entry, { reason: statusAfter === 'healthy' ? 'heartbeat' : saved.status_reason });
+        this.emit(statusAfter, entry, { reason: statusAfter === 'healthy' ? 'heartbeat' : entry.status_reason });
       }
     }
+    const { resolved, alternatives } = this.resolution(entry);
     return {
-      agent_id: entry.saved.id,
+      agent_id: entry.id,
       status: 'success',
       message: existing ? 'Agent updated via heartbeat' : 'Agent registered via heartbeat',
       timestamp: new Date(now).toISOString(),
       llm_tools: {},
-      dependencies_resolved: entry.resolved,
-      dependency_alternatives: entry.alternatives,
+      dependencies_resolved: resolved,
+      dependency_alternatives: alternatives,
       topology_hash: entry.hash,
     };
   }
@@ -185,29 +233,29 @@ export class RegistryStore {
    */
   touch(agentId: string): HeadAnswer {
     const entry = this.agents.get(agentId);
-    if (!entry || entry.saved.status === 'unhealthy') return 410;
-    entry.saved.last_seen = this.now();
+    if (!entry || entry.status === 'unhealthy') return 410;
+    entry.last_seen = this.now();
     if (entry.restored) entry.restored = false;
-    return entry.hash !== entry.saved.posted_hash ? 202 : 200;
+    return entry.hash !== entry.posted_hash ? 202 : 200;
   }
 
   /** DELETE /agents/:id: kept as unhealthy for audit, consumers re-resolve. false when unknown. */
   unregister(agentId: string): boolean {
     const entry = this.agents.get(agentId);
     if (!entry) return false;
-    if (!entry.saved.registered) return true;
+    if (!entry.registered) return true;
     const wasEligible = eligible(entry);
-    entry.saved.registered = false;
-    entry.saved.status = 'unhealthy';
-    entry.saved.status_reason = 'unregistered';
-    entry.saved.status_changed_at = this.now();
+    entry.registered = false;
+    entry.status = 'unhealthy';
+    entry.status_reason = 'unregistered';
+    entry.status_changed_at = this.now();
     entry.restored = false;
     if (wasEligible) this.providerLeft(entry);
-    this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
+    this.options.sink.write({ op: 'state', state: stateOf(entry) });
     this.options.metrics.unregistrations++;
     this.emit('unregister', entry, { ...identityData(entry), reason: 'graceful_shutdown', source: 'delete_endpoint' });
     this.recomputeChanged();
-    this.notifyWatchers(entry.saved.id);
+    this.notifyWatchers(entry.id);
     return true;
   }
 
@@ -215,10 +263,10 @@ export class RegistryStore {
   markProcessExited(pmId: number, reason = 'process exit'): string[] {
     const marked: string[] = [];
     for (const entry of this.agents.values()) {
-      if (entry.saved.registration.metadata?.pm_id !== pmId) continue;
-      if (!entry.saved.registered || entry.saved.status === 'unhealthy') continue;
+      if (entry.info.metadata?.pm_id !== pmId) continue;
+      if (!entry.registered || entry.status === 'unhealthy') continue;
       this.setStatus(entry, 'unhealthy', reason);
-      marked.push(entry.saved.id);
+      marked.push(entry.id);
     }
     this.recomputeChanged();
     return marked;
@@ -233,14 +281,13 @@ export class RegistryStore {
     const timeoutMs = this.options.timeoutMs;
     let next = Infinity;
     for (const entry of [...this.agents.values()]) {
-      const saved = entry.saved;
-      if (saved.status !== 'unhealthy') {
-        const deadline = saved.last_seen + timeoutMs;
+      if (entry.status !== 'unhealthy') {
+        const deadline = entry.last_seen + timeoutMs;
         if (now >= deadline) {
           this.options.metrics.timeouts++;
           this.setStatus(entry, 'unhealthy', 'heartbeat timeout');
         } else if (deadline < next) next = deadline;
-      } else if (now - saved.status_changed_at > this.options.retentionMs) {
+      } else if (now - entry.status_changed_at > this.options.retentionMs) {
         this.purge(entry);
       }
     }
@@ -255,13 +302,9 @@ export class RegistryStore {
 
   topology(agentId: string): TopologyResponse | null {
     const entry = this.agents.get(agentId);
-    if (!entry || !entry.saved.registered) return null;
-    return {
-      agent_id: entry.saved.id,
-      topology_hash: entry.hash,
-      dependencies_resolved: entry.resolved,
-      dependency_alternatives: entry.alternatives,
-    };
+    if (!entry || !entry.registered) return null;
+    const { resolved, alternatives } = this.resolution(entry);
+    return { agent_id: entry.id, topology_hash: entry.hash, dependencies_resolved: resolved, dependency_alternatives: alternatives };
   }
 
   /** Calls `onChange` when the agent's topology hash changes, or it is unregistered or purged. */
@@ -330,15 +373,14 @@ export class RegistryStore {
         for (const tool of entry.tools) {
           if (tool.capability !== capability) continue;
           if (!required.every((t) => tool.tags.includes(t)) || excluded.some((t) => tool.tags.includes(t))) continue;
-          const version = toolVersion(tool);
-          if (range && !(semver.valid(version) && range.test(version))) continue;
+          if (range && !(semver.valid(tool.version) && range.test(tool.version))) continue;
           found.push({
             name: capability,
             function_name: tool.function_name,
-            version,
+            version: tool.version,
             tags: tool.tags,
-            description: tool.raw.description ?? '',
-            agent_id: entry.saved.id,
+            description: tool.description,
+            agent_id: entry.id,
             agent_name: entry.name,
             endpoint: entry.endpoint,
             status: this.statusOf(entry),
@@ -363,32 +405,27 @@ export class RegistryStore {
     return this.providers.size;
   }
 
-  /** For snapshots: current state of every agent, heartbeat times included. */
-  *savedAgents(): IterableIterator<SavedAgent> {
-    for (const entry of this.agents.values()) yield entry.saved;
-  }
-
   // ---- internals ----
 
   private statusOf(entry: AgentEntry): AgentStatus {
-    if (entry.saved.status === 'unhealthy' || entry.reportedUnhealthy) return 'unhealthy';
-    return entry.restored ? 'unknown' : entry.saved.status;
+    if (entry.status === 'unhealthy' || entry.reportedUnhealthy) return 'unhealthy';
+    return entry.restored ? 'unknown' : entry.status;
   }
 
   private setStatus(entry: AgentEntry, status: 'healthy' | 'unhealthy', reason: string | null): void {
     const before = this.statusOf(entry);
     const wasEligible = eligible(entry);
-    entry.saved.status = status;
-    entry.saved.status_reason = status === 'healthy' && entry.reportedUnhealthy ? healthCheckReason(entry.saved.registration) : reason;
-    entry.saved.status_changed_at = this.now();
+    entry.status = status;
+    entry.status_reason = status === 'healthy' && entry.reportedUnhealthy ? healthCheckReason(entry.info.health) : reason;
+    entry.status_changed_at = this.now();
     entry.restored = false;
     if (wasEligible && !eligible(entry)) this.providerLeft(entry);
     else if (!wasEligible && eligible(entry)) this.providerJoined(entry);
-    this.options.sink.write({ op: 'state', state: stateOf(entry.saved) });
+    this.options.sink.write({ op: 'state', state: stateOf(entry) });
     const after = this.statusOf(entry);
     if (after !== before && after !== 'unknown') {
       this.emit(after, entry, after === 'unhealthy'
-        ? { reason, last_seen: new Date(entry.saved.last_seen).toISOString() }
+        ? { reason, last_seen: new Date(entry.last_seen).toISOString() }
         : { reason: 'heartbeat' });
     }
   }
@@ -396,50 +433,54 @@ export class RegistryStore {
   private purge(entry: AgentEntry): void {
     this.options.metrics.purges++;
     this.unindex(entry);
-    this.agents.delete(entry.saved.id);
-    this.options.sink.write({ op: 'purge', id: entry.saved.id });
-    this.emit('expired', entry, { reason: 'retention', unhealthy_since: new Date(entry.saved.status_changed_at).toISOString() });
-    this.notifyWatchers(entry.saved.id);
+    this.agents.delete(entry.id);
+    this.options.sink.write({ op: 'purge', id: entry.id });
+    this.emit('expired', entry, { reason: 'retention', unhealthy_since: new Date(entry.status_changed_at).toISOString() });
+    this.notifyWatchers(entry.id);
   }
 
-  private buildEntry(saved: SavedAgent): AgentEntry {
-    const reg = saved.registration;
+  private buildEntry(reg: HeartbeatRequest, digest: string, state: AgentState): AgentEntry {
+    const id = reg.agent_id;
     // Without a port the agent serves stdio only (MCP Mesh's form).
-    const endpoint = reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${saved.id}`;
-    const name = reg.name ?? saved.id;
+    const endpoint = reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`;
+    const name = reg.name ?? id;
     const tools: ToolEntry[] = (reg.tools ?? []).map((raw) => ({
-      raw,
+      agent_id: id,
+      agent_name: name,
+      endpoint,
       function_name: raw.function_name,
       capability: raw.capability,
-      tags: raw.tags ?? [],
-      specs: (raw.dependencies ?? []).map(parseDependencySpec),
-      ranked: [],
+      version: raw.version ?? '1.0.0',
+      tags: raw.tags && raw.tags.length > 0 ? raw.tags : NO_TAGS,
+      description: raw.description ?? '',
+      specs: raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
+      ranked: NO_RANKINGS,
     }));
-    const provides = new Map<string, ProviderCandidate[]>();
-    for (const tool of tools) {
-      if (tool.capability === undefined) continue;
-      const candidate: ProviderCandidate = {
-        agent_id: saved.id, agent_name: name, function_name: tool.function_name, capability: tool.capability,
-        tags: tool.tags, endpoint, version: toolVersion(tool),
-      };
-      let list = provides.get(tool.capability);
-      if (!list) provides.set(tool.capability, (list = []));
-      list.push(candidate);
-    }
+    const info: AgentInfo = {};
+    for (const field of INFO_FIELDS) if (reg[field] !== undefined) (info as Record<string, unknown>)[field] = reg[field];
     return {
-      saved, name, endpoint, tools, provides,
+      id, name, endpoint, info, digest, tools,
       reportedUnhealthy: reg.health?.status === 'unhealthy',
-      restored: false, resolved: {}, alternatives: {}, hash: '',
+      status: state.status,
+      status_reason: state.status_reason,
+      status_changed_at: state.status_changed_at,
+      registered: state.registered,
+      created_at: state.created_at,
+      updated_at: state.updated_at,
+      last_seen: state.last_seen,
+      posted_hash: state.posted_hash,
+      restored: false,
+      hash: '',
     };
   }
 
   private index(entry: AgentEntry): void {
-    for (const capability of entry.provides.keys()) addTo(this.providers, capability, entry);
+    for (const tool of entry.tools) if (tool.capability !== undefined) addTo(this.providers, tool.capability, entry);
   }
 
   /** Removes the agent as a provider and as a user of its shared rankings. */
   private unindex(entry: AgentEntry): void {
-    for (const capability of entry.provides.keys()) removeFrom(this.providers, capability, entry);
+    for (const tool of entry.tools) if (tool.capability !== undefined) removeFrom(this.providers, tool.capability, entry);
     for (const tool of entry.tools) {
       for (const shared of tool.ranked) {
         const uses = (shared.users.get(entry) ?? 0) - 1;
@@ -464,25 +505,26 @@ export class RegistryStore {
 
   /** Records how the healthy candidates differ between an agent's old and new registration. */
   private noteProviderChanges(before: AgentEntry | null, after: AgentEntry): void {
-    const oldProvides = before && eligible(before) ? before.provides : new Map<string, ProviderCandidate[]>();
-    const newProvides = eligible(after) ? after.provides : new Map<string, ProviderCandidate[]>();
-    for (const capability of new Set([...oldProvides.keys(), ...newProvides.keys()])) {
-      const oldByKey = new Map((oldProvides.get(capability) ?? []).map((c) => [candidateKey(c), JSON.stringify(c)]));
-      const newByKey = new Map((newProvides.get(capability) ?? []).map((c) => [candidateKey(c), JSON.stringify(c)]));
-      for (const [key, json] of oldByKey) if (newByKey.get(key) !== json) this.delta(capability).removed.add(key);
-      for (const candidate of newProvides.get(capability) ?? []) {
-        const key = candidateKey(candidate);
-        if (oldByKey.get(key) !== newByKey.get(key)) this.delta(capability).added.push(candidate);
-      }
+    const oldTools = before && eligible(before) ? providing(before) : [];
+    const newTools = eligible(after) ? providing(after) : [];
+    const oldByKey = new Map(oldTools.map((c) => [candidateKey(c), c]));
+    const newByKey = new Map(newTools.map((c) => [candidateKey(c), c]));
+    for (const [key, old] of oldByKey) {
+      const now = newByKey.get(key);
+      if (!now || !sameCandidate(old, now)) this.delta(old.capability).removed.add(key);
+    }
+    for (const [key, now] of newByKey) {
+      const old = oldByKey.get(key);
+      if (!old || !sameCandidate(old, now)) this.delta(now.capability).added.push(now);
     }
   }
 
   private providerLeft(entry: AgentEntry): void {
-    for (const [capability, list] of entry.provides) for (const candidate of list) this.delta(capability).removed.add(candidateKey(candidate));
+    for (const tool of providing(entry)) this.delta(tool.capability).removed.add(candidateKey(tool));
   }
 
   private providerJoined(entry: AgentEntry): void {
-    for (const [capability, list] of entry.provides) this.delta(capability).added.push(...list);
+    for (const tool of providing(entry)) this.delta(tool.capability).added.push(tool);
   }
 
   /**
@@ -513,17 +555,18 @@ export class RegistryStore {
     if (list) return list;
     list = [];
     for (const provider of this.providers.get(capability) ?? []) {
-      if (eligible(provider)) list.push(...provider.provides.get(capability)!);
+      if (!eligible(provider)) continue;
+      for (const tool of provider.tools) if (tool.capability === capability) list.push(tool as ProvidingTool);
     }
     this.candidateCache.set(capability, list);
     return list;
   }
 
-
   /** Attaches the agent to the shared ranking of each of its specs (ranking new ones in full), then rebuilds it. */
   private resolveAll(entry: AgentEntry, notify: boolean): void {
     const started = performance.now();
     for (const tool of entry.tools) {
+      if (tool.specs.length === 0) continue;
       tool.ranked = tool.specs.map((spec) => {
         let byShape = this.shapes.get(spec.capability);
         if (!byShape) this.shapes.set(spec.capability, (byShape = new Map()));
@@ -541,8 +584,8 @@ export class RegistryStore {
     this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
   }
 
-  /** dependencies_resolved, dependency_alternatives and the hash, from the ranked providers. */
-  private rebuild(entry: AgentEntry, notify: boolean): void {
+  /** dependencies_resolved and dependency_alternatives, from the shared rankings (built when asked, not kept). */
+  private resolution(entry: AgentEntry): { resolved: DependenciesResolved; alternatives: DependencyAlternatives } {
     const resolved: DependenciesResolved = {};
     const alternatives: DependencyAlternatives = {};
     for (const tool of entry.tools) {
@@ -553,12 +596,16 @@ export class RegistryStore {
       });
       alternatives[tool.function_name] = tool.ranked.map((shared) => shared.ranking.list.slice(0, MAX_ALTERNATIVES).map(toResolved));
     }
+    return { resolved, alternatives };
+  }
+
+  /** Re-hashes the agent's resolution; watchers hear when it changed. */
+  private rebuild(entry: AgentEntry, notify: boolean): void {
+    const { resolved, alternatives } = this.resolution(entry);
     const hash = topologyHash(resolved, alternatives);
     const changed = hash !== entry.hash;
-    entry.resolved = resolved;
-    entry.alternatives = alternatives;
     entry.hash = hash;
-    if (changed && notify) this.notifyWatchers(entry.saved.id);
+    if (changed && notify) this.notifyWatchers(entry.id);
   }
 
   private notifyWatchers(agentId: string): void {
@@ -568,24 +615,24 @@ export class RegistryStore {
   }
 
   private emit(type: EventType, entry: AgentEntry, data: Record<string, unknown>): void {
-    const event = this.log.append(entry.saved.id, entry.name, type, data, this.now());
+    const event = this.log.append(entry.id, entry.name, type, data, this.now());
     this.options.metrics.eventsEmitted++;
     this.options.sink.write({ op: 'event', event });
     this.options.log(describeEvent(event, entry));
   }
 
   private view(entry: AgentEntry): AgentView {
-    const reg = entry.saved.registration;
+    const info = entry.info;
     const available = eligible(entry);
     const resolvedViews: DependencyResolutionView[] = [];
     const unresolvedViews: DependencyResolutionView[] = [];
     for (const tool of entry.tools) {
       tool.specs.forEach((spec, i) => {
-        const chosen = entry.resolved[tool.function_name]?.[i];
+        const chosen = tool.ranked[i]?.ranking.list[0];
         const view: DependencyResolutionView = { function_name: tool.function_name, capability: spec.capability, status: 'unresolved' };
         const plainTags = spec.tags.filter((tag): tag is string => typeof tag === 'string');
         if (plainTags.length > 0) view.tags = plainTags;
-        if (chosen && chosen.status === 'available') {
+        if (chosen) {
           Object.assign(view, { mcp_tool: chosen.function_name, provider_agent_id: chosen.agent_id, endpoint: chosen.endpoint, status: 'available' });
           resolvedViews.push(view);
         } else unresolvedViews.push(view);
@@ -593,20 +640,20 @@ export class RegistryStore {
     }
     const total = resolvedViews.length + unresolvedViews.length;
     const capabilities: AgentCapabilityView[] = entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
-      name: t.capability!, function_name: t.function_name, version: toolVersion(t), tags: t.tags,
-      description: t.raw.description ?? '', available, ...(available ? {} : { unavailable_reason: 'agent unhealthy' }),
+      name: t.capability!, function_name: t.function_name, version: t.version, tags: t.tags,
+      description: t.description, available, ...(available ? {} : { unavailable_reason: 'agent unhealthy' }),
     }));
     return {
-      id: entry.saved.id,
+      id: entry.id,
       name: entry.name,
-      agent_type: reg.agent_type ?? 'mcp_agent',
-      runtime: reg.runtime ?? 'python', // MCP Mesh's default; our runtime sends "typescript"
+      agent_type: info.agent_type ?? 'mcp_agent',
+      runtime: info.runtime ?? 'python', // MCP Mesh's default; our runtime sends "typescript"
       status: this.statusOf(entry),
       endpoint: entry.endpoint,
-      version: reg.version ?? '',
-      description: reg.description ?? '',
-      created_at: new Date(entry.saved.created_at).toISOString(),
-      last_seen: new Date(entry.saved.last_seen).toISOString(),
+      version: info.version ?? '',
+      description: info.description ?? '',
+      created_at: new Date(entry.created_at).toISOString(),
+      last_seen: new Date(entry.last_seen).toISOString(),
       capabilities: capabilities.length > 0 ? capabilities : null,
       total_dependencies: total,
       dependencies_resolved: resolvedViews.length,
@@ -615,30 +662,58 @@ export class RegistryStore {
       a2a_producer: false,
       llm_tool_resolutions: null,
       llm_provider_resolutions: null,
-      namespace: reg.namespace ?? 'default',
-      updated_at: new Date(entry.saved.updated_at).toISOString(),
-      status_reason: entry.saved.status_reason,
-      registered: entry.saved.registered,
-      metadata: reg.metadata ?? {},
-      health: reg.health ? { status: reg.health.status, ...(reg.health.error !== undefined ? { error: reg.health.error } : {}) } : null,
+      namespace: info.namespace ?? 'default',
+      updated_at: new Date(entry.updated_at).toISOString(),
+      status_reason: entry.status_reason,
+      registered: entry.registered,
+      metadata: info.metadata ?? {},
+      health: info.health ? { status: info.health.status, ...(info.health.error !== undefined ? { error: info.health.error } : {}) } : null,
       topology_hash: entry.hash,
-      dependency_alternatives: entry.alternatives,
+      dependency_alternatives: this.resolution(entry).alternatives,
     };
   }
 }
 
 
 function eligible(entry: AgentEntry): boolean {
-  return entry.saved.status !== 'unhealthy' && !entry.reportedUnhealthy;
+  return entry.status !== 'unhealthy' && !entry.reportedUnhealthy;
 }
 
-function stateOf(saved: SavedAgent): AgentStateChange {
-  const { id, status, status_reason, status_changed_at, registered, posted_hash } = saved;
-  return { id, status, status_reason, status_changed_at, registered, posted_hash };
+/** The agent's tools that provide a capability (its resolution candidates). */
+function providing(entry: AgentEntry): ProvidingTool[] {
+  const tools: ProvidingTool[] = [];
+  for (const tool of entry.tools) if (tool.capability !== undefined) tools.push(tool as ProvidingTool);
+  return tools;
 }
 
-function healthCheckReason(request: HeartbeatRequest): string {
-  return `health check: ${request.health?.error ?? 'unhealthy'}`;
+/** Same candidate for resolution (agent_id and function_name are the key, compared by the caller). */
+function sameCandidate(a: ProvidingTool, b: ProvidingTool): boolean {
+  if (a.agent_name !== b.agent_name || a.capability !== b.capability || a.endpoint !== b.endpoint || a.version !== b.version) return false;
+  if (a.tags.length !== b.tags.length) return false;
+  for (let i = 0; i < a.tags.length; i++) if (a.tags[i] !== b.tags[i]) return false;
+  return true;
+}
+
+/** Tells a repeated registration from a changed one without keeping it. */
+function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
+
+/** The journal record of a registration: its JSON text as the store made it (for the digest) goes as is. */
+function savedOf(entry: AgentEntry, registration: string): SavedAgentRow {
+  return {
+    id: entry.id, name: entry.name, registration, status: entry.status, status_reason: entry.status_reason, status_changed_at: entry.status_changed_at,
+    registered: entry.registered, created_at: entry.created_at, updated_at: entry.updated_at, last_seen: entry.last_seen, posted_hash: entry.posted_hash,
+  };
+}
+
+function stateOf(entry: AgentEntry): AgentStateChange {
+  const { id, status, status_reason, status_changed_at, registered, posted_hash, last_seen } = entry;
+  return { id, status, status_reason, status_changed_at, registered, posted_hash, last_seen };
+}
+
+function healthCheckReason(health: HeartbeatRequest['health']): string {
+  return `health check: ${health?.error ?? 'unhealthy'}`;
 }
 
 function toResolved(candidate: ProviderCandidate): ResolvedDependency {
@@ -655,24 +730,20 @@ function unresolved(capability: string): ResolvedDependency {
   return { agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' };
 }
 
-/** MCP Mesh stores a tool without a version as 1.0.0, and resolves it as such. */
-function toolVersion(tool: ToolEntry): string {
-  return tool.raw.version ?? '1.0.0';
-}
-
 function identityData(entry: AgentEntry): Record<string, unknown> {
-  const reg = entry.saved.registration;
-  return { agent_type: reg.agent_type ?? 'mcp_agent', name: entry.name, version: reg.version ?? '' };
+  return { agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '' };
 }
 
 function registrationData(entry: AgentEntry): Record<string, unknown> {
-  const reg = entry.saved.registration;
+  const capabilities = new Set<string>();
+  for (const tool of entry.tools) if (tool.capability !== undefined) capabilities.add(tool.capability);
+  const pmId = entry.info.metadata?.pm_id;
   return {
     ...identityData(entry),
     endpoint: entry.endpoint,
     tools: entry.tools.length,
-    capabilities: [...entry.provides.keys()],
-    ...(reg.metadata?.pm_id !== undefined ? { pm_id: reg.metadata.pm_id } : {}),
+    capabilities: [...capabilities],
+    ...(pmId !== undefined ? { pm_id: pmId } : {}),
   };
 }
 

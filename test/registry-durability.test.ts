@@ -1,12 +1,31 @@
 // Durability with real processes and real files: every registration acknowledged with 200 survives kill -9
 // mid-storm; SIGTERM saves and exits 0; foreign, corrupt, newer or busy data files are refused and left untouched.
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { createRegistry } from '../registry/index.js';
-import { APPLICATION_ID } from '../registry/schema.js';
-import { agentPayload, getJson, postHeartbeat, runRegistryToExit, spawnRegistry, tempDir } from './support/registry.js';
+import { APPLICATION_ID, SCHEMA_VERSION } from '../registry/schema.js';
+import { agentPayload, eventually, getJson, postHeartbeat, REGISTRY_MAIN, spawnRegistry, tempDir } from './support/registry.js';
+
+/**
+ * Runs main.js to its end with all it printed. Waits for 'close', not 'exit': a process that ends at once
+ * can exit before its last output is read from the pipes.
+ */
+function runRegistryToExit(args: string[], waitMs = 20_000): Promise<{ code: number | string; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [REGISTRY_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal ?? -1, output });
+    });
+  });
+}
 
 test('kill -9 in the middle of a registration storm: every acknowledged agent is there after the restart', async (t) => {
   const { dir, remove } = tempDir();
@@ -63,6 +82,67 @@ test('kill -9 in the middle of a registration storm: every acknowledged agent is
   t.log(`after restart: ${present.size} agents (${present.size - acknowledged.size} more than acknowledged: written before the kill, answer lost)`);
   t.regex(second.output(), /replayed \d+ journal records/);
   t.is(await second.stop('SIGTERM'), 0);
+});
+
+/** Pids of the snapshot processes working on `dataFile` (they name the task and the file in their arguments). */
+function snapshotProcesses(dataFile: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.endsWith('snapshot-process.js')) && args.includes(dataFile)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+test('kill -9 while the snapshot process works: it gives up, and every acknowledged agent is there after the restart', async (t) => {
+  const { dir, remove } = tempDir();
+  t.teardown(remove);
+  const dataFile = join(dir, 'snap.db');
+  const first = await spawnRegistry(['--data-file', dataFile]);
+  t.teardown(() => void first.stop('SIGKILL'));
+  const acknowledged = new Set<string>();
+  let stop = false;
+  const description = 'a tool that does something useful, described at some length '.repeat(8);
+  const worker = async (w: number) => {
+    for (let i = 0; !stop; i++) {
+      const id = `snap-${w}-${String(i).padStart(6, '0')}`;
+      const tools = Array.from({ length: 8 }, (_, k) => ({ function_name: `f${k}`, capability: `cap-${(i + k) % 40}`, description }));
+      try {
+        if ((await postHeartbeat(first.url, agentPayload(id, { tools }))).status === 200) acknowledged.add(id);
+      } catch {
+        return;
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+  // The first snapshot starts ~2 s after the first change; kill the registry as soon as its process shows up.
+  let snapshotPids: number[] = [];
+  const deadline = Date.now() + 30_000;
+  while (snapshotPids.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    snapshotPids = snapshotProcesses(dataFile);
+  }
+  t.true(snapshotPids.length > 0, 'a snapshot process ran');
+  first.child.kill('SIGKILL');
+  stop = true;
+  await Promise.all(workers);
+  t.is(await first.exited, 'SIGKILL');
+  const killedAt = Date.now();
+  await eventually(() => snapshotPids.every((pid) => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))), 15_000, 20);
+  t.log(`${acknowledged.size} registrations acknowledged; the orphaned snapshot process ended ${Date.now() - killedAt} ms after the kill`);
+
+  const second = await spawnRegistry(['--data-file', dataFile]);
+  t.teardown(() => void second.stop('SIGKILL'));
+  const present = new Set<string>((await getJson(second.url, '/agents')).body.agents.map((a: any) => a.id));
+  const lost = [...acknowledged].filter((id) => !present.has(id));
+  t.deepEqual(lost, [], `acknowledged but lost: ${lost.length}`);
+  t.is(await second.stop('SIGTERM'), 0);
+  t.deepEqual(readdirSync(dir), ['snap.db'], 'no temp file or journal left after a clean stop');
 });
 
 test('SIGTERM saves and exits 0: the data file holds everything, no journal left behind', async (t) => {
@@ -138,7 +218,43 @@ test('a corrupt database and a newer schema are refused and left untouched', asy
   const newer = join(dir, 'newer.db');
   writeFileSync(newer, db.export());
   db.close();
-  await expectRefused(t, newer, /written by a newer pm2-mesh \(schema version 99, this one knows up to 1\)/);
+  await expectRefused(t, newer, new RegExp(`written by a newer pm2-mesh \\(schema version 99, this one knows up to ${SCHEMA_VERSION}\\)`));
+});
+
+test('a data file of schema version 1 (with the tools table) is migrated: agents kept, the table dropped', async (t) => {
+  const { dir, remove } = tempDir();
+  t.teardown(remove);
+  const dataFile = join(dir, 'v1.db');
+  const SQL = await initSqlJs();
+  const db = new SQL.Database();
+  // What pm2-mesh wrote before schema version 2.
+  db.run(`
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, status_reason TEXT,
+      status_changed_at INTEGER NOT NULL, registered INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL, posted_hash TEXT NOT NULL, registration TEXT NOT NULL);
+    CREATE TABLE tools (agent_id TEXT NOT NULL, position INTEGER NOT NULL, function_name TEXT NOT NULL, capability TEXT,
+      version TEXT, tags TEXT NOT NULL, PRIMARY KEY (agent_id, position));
+    CREATE INDEX tools_by_capability ON tools (capability);
+    CREATE TABLE events (id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, agent_name TEXT NOT NULL, event_type TEXT NOT NULL,
+      timestamp TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX events_by_agent ON events (agent_id, id);
+    PRAGMA application_id = ${APPLICATION_ID};
+    PRAGMA user_version = 1;
+  `);
+  const registration = agentPayload('old-00000001', { tools: [{ function_name: 'f', capability: 'legacy' }] });
+  db.run('INSERT INTO agents VALUES (?, ?, ?, NULL, 1, 1, 1, 1, 1, ?, ?)', ['old-00000001', 'old', 'healthy', '', JSON.stringify(registration)]);
+  db.run(`INSERT INTO tools VALUES ('old-00000001', 0, 'f', 'legacy', NULL, '[]')`);
+  writeFileSync(dataFile, db.export());
+  db.close();
+
+  const registry = await createRegistry({ port: 0, dataFile, log: () => {} });
+  t.is((await getJson(registry.url, '/agents/old-00000001')).body.capabilities[0].name, 'legacy');
+  await registry.close();
+  const migrated = new SQL.Database(readFileSync(dataFile));
+  t.is(migrated.exec('PRAGMA user_version')[0]!.values[0]![0], SCHEMA_VERSION);
+  t.deepEqual(migrated.exec(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)[0]!.values.map((row) => row[0]), ['agents', 'events', 'meta']);
+  migrated.close();
 });
 
 test('journals: a torn last line is dropped, a damaged line before good ones refuses the start', async (t) => {

@@ -93,8 +93,11 @@ test('restart from the data file: agents and events come back, restored agents g
   await postHeartbeat(first.url, agentPayload('prov-00000001', { tools: [{ function_name: 'f', capability: 'work', version: '1.2.0' }] }));
   const consumer = await postHeartbeat(first.url, agentPayload('cons-00000002', { tools: [{ function_name: 'u', dependencies: ['work'] }] }));
   await postHeartbeat(first.url, agentPayload('gone-00000003'));
+  await sleep(20);
+  t.is(await headHeartbeat(first.url, 'gone-00000003'), 200); // a heartbeat time newer than its registration
   await fetch(`${first.url}/agents/gone-00000003`, { method: 'DELETE' });
   const before = (await getJson(first.url, '/events?since=0')).body.events;
+  const goneLastSeen = (await getJson(first.url, '/agents/gone-00000003')).body.last_seen;
   await first.close();
 
   // Longer than the timeout passes while the registry is down: without grace, everything would time out at once.
@@ -113,6 +116,7 @@ test('restart from the data file: agents and events come back, restored agents g
   const topology = (await getJson(url, '/agents/cons-00000002/topology')).body;
   t.is(topology.topology_hash, consumer.body.topology_hash, 'the resolution is the same after the restart');
   t.is(await headHeartbeat(url, 'gone-00000003'), 410);
+  t.is((await getJson(url, '/agents/gone-00000003')).body.last_seen, goneLastSeen, 'an unhealthy agent keeps its last heartbeat time');
 
   // The provider never comes back: after its grace it times out like any silent agent.
   const answers = new Set<number>();

@@ -131,7 +131,7 @@ export async function discoveryRows(
       '< 20 s (issue)',
       (s) => s.detectedMs,
       20_000,
-      'both registries with their default 20 s heartbeat timeout (MCP Mesh checks every 10 s; ours at each agent's own deadline)',
+      'both registries with their default 20 s heartbeat timeout (MCP Mesh checks every 10 s; ours at each agent\'s own deadline)',
     ),
     row(
       'failure detection, standalone: kill -9 → consumer rewired',

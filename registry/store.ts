@@ -35,21 +35,35 @@ export interface StoreOptions {
 
 /**
  * One tool of an agent. It is also the tool's resolution candidate (a ProviderCandidate when it has a
- * capability): rankings and indexes hold these, never copies. Only what views and resolution read is kept.
+ * capability): rankings and indexes hold these, never copies. Only what views and resolution read is kept;
+ * the agent's id, name and endpoint are read through it (10 000 agents × 10 tools: every field counts).
  */
-interface ToolEntry {
-  agent_id: string;
-  agent_name: string;
-  endpoint: string;
-  function_name: string;
-  capability: string | undefined;
-  /** MCP Mesh stores a tool without a version as 1.0.0, and resolves it as such. */
-  version: string;
-  tags: string[];
-  description: string;
-  specs: readonly DependencySpec[];
+class ToolEntry {
   /** Per spec: the shared ranking of its providers. */
-  ranked: readonly SharedRanking[];
+  ranked: readonly SharedRanking[] = NO_RANKINGS;
+
+  constructor(
+    readonly agent: AgentEntry,
+    readonly function_name: string,
+    readonly capability: string | undefined,
+    /** MCP Mesh stores a tool without a version as 1.0.0, and resolves it as such. */
+    readonly version: string,
+    readonly tags: string[],
+    readonly description: string,
+    readonly specs: readonly DependencySpec[],
+  ) {}
+
+  get agent_id(): string {
+    return this.agent.id;
+  }
+
+  get agent_name(): string {
+    return this.agent.name;
+  }
+
+  get endpoint(): string {
+    return this.agent.endpoint;
+  }
 }
 
 type ProvidingTool = ToolEntry & ProviderCandidate;
@@ -64,7 +78,6 @@ interface SharedRanking {
 
 /** The registration fields views show, as sent (absent ones left out). */
 type AgentInfo = Pick<HeartbeatRequest, 'agent_type' | 'runtime' | 'version' | 'description' | 'namespace' | 'metadata' | 'health'>;
-const INFO_FIELDS = ['agent_type', 'runtime', 'version', 'description', 'namespace', 'metadata', 'health'] as const;
 
 /**
  * One agent. The registration itself is not kept (the journal and the data file hold it): its digest tells a
@@ -76,7 +89,8 @@ interface AgentEntry {
   readonly endpoint: string;
   readonly info: AgentInfo;
   readonly digest: string;
-  readonly tools: readonly ToolEntry[];
+  /** Set once, right after the entry is made (the tools point back at it). */
+  tools: readonly ToolEntry[];
   /** Its own health check said unhealthy in its last POST: invisible to resolution. */
   readonly reportedUnhealthy: boolean;
   status: AgentStatus;
@@ -100,6 +114,9 @@ type AgentState = Omit<SavedAgent, 'id' | 'registration'>;
 const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 const NO_SPECS: readonly DependencySpec[] = Object.freeze([]);
 const NO_RANKINGS: readonly SharedRanking[] = Object.freeze([]);
+const NO_TOOLS: readonly ToolEntry[] = Object.freeze([]);
+/** Distinct tag lists kept for sharing (replicas declare the same tags); past this many, lists are not pooled. */
+const MAX_POOLED_TAG_LISTS = 10_000;
 
 export type HeadAnswer = 200 | 202 | 410;
 
@@ -115,11 +132,12 @@ export class RegistryStore {
   private readonly providers = new Map<string, Set<AgentEntry>>();
   /** capability → its distinct dependency specs (by shape) and their shared rankings. */
   private readonly shapes = new Map<string, Map<string, SharedRanking>>();
-  /** capability → healthy candidates, built on demand, dropped when a provider of it changes. */
+  /** capability → healthy candidates, built on demand within one change and dropped after it (not kept per agent). */
   private readonly candidateCache = new Map<string, ProvidingTool[]>();
   /** Capabilities whose healthy providers changed since the last recompute, and how. */
   private readonly changedCaps = new Map<string, CapabilityDelta>();
   private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly tagLists = new Map<string, string[]>();
   private readonly log: EventLog;
   private readonly now: () => number;
 
@@ -253,7 +271,10 @@ export class RegistryStore {
     if (wasEligible) this.providerLeft(entry);
     this.options.sink.write({ op: 'state', state: stateOf(entry) });
     this.options.metrics.unregistrations++;
-    this.emit('unregister', entry, { ...identityData(entry), reason: 'graceful_shutdown', source: 'delete_endpoint' });
+    this.emit('unregister', entry, {
+      agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
+      reason: 'graceful_shutdown', source: 'delete_endpoint',
+    });
     this.recomputeChanged();
     this.notifyWatchers(entry.id);
     return true;
@@ -442,24 +463,13 @@ export class RegistryStore {
   private buildEntry(reg: HeartbeatRequest, digest: string, state: AgentState): AgentEntry {
     const id = reg.agent_id;
     // Without a port the agent serves stdio only (MCP Mesh's form).
-    const endpoint = reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`;
-    const name = reg.name ?? id;
-    const tools: ToolEntry[] = (reg.tools ?? []).map((raw) => ({
-      agent_id: id,
-      agent_name: name,
-      endpoint,
-      function_name: raw.function_name,
-      capability: raw.capability,
-      version: raw.version ?? '1.0.0',
-      tags: raw.tags && raw.tags.length > 0 ? raw.tags : NO_TAGS,
-      description: raw.description ?? '',
-      specs: raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
-      ranked: NO_RANKINGS,
-    }));
-    const info: AgentInfo = {};
-    for (const field of INFO_FIELDS) if (reg[field] !== undefined) (info as Record<string, unknown>)[field] = reg[field];
-    return {
-      id, name, endpoint, info, digest, tools,
+    const endpoint = flat(reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`);
+    const info: AgentInfo = {
+      agent_type: reg.agent_type, runtime: reg.runtime, version: reg.version, description: reg.description,
+      namespace: reg.namespace, metadata: reg.metadata, health: reg.health,
+    };
+    const entry: AgentEntry = {
+      id, name: reg.name ?? id, endpoint, info, digest, tools: NO_TOOLS,
       reportedUnhealthy: reg.health?.status === 'unhealthy',
       status: state.status,
       status_reason: state.status_reason,
@@ -472,6 +482,23 @@ export class RegistryStore {
       restored: false,
       hash: '',
     };
+    entry.tools = (reg.tools ?? []).map((raw) => new ToolEntry(
+      entry, raw.function_name, raw.capability, raw.version ?? '1.0.0', this.pooledTags(raw.tags), raw.description ?? '',
+      raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
+    ));
+    return entry;
+  }
+
+  /** One shared (frozen) array per distinct tag list. */
+  private pooledTags(tags: string[] | undefined): string[] {
+    if (!tags || tags.length === 0) return NO_TAGS;
+    const key = tags.join('\u0000');
+    const pooled = this.tagLists.get(key);
+    if (pooled) return pooled;
+    if (this.tagLists.size >= MAX_POOLED_TAG_LISTS) return tags;
+    const list = Object.freeze([...tags]) as string[];
+    this.tagLists.set(key, list);
+    return list;
   }
 
   private index(entry: AgentEntry): void {
@@ -534,7 +561,7 @@ export class RegistryStore {
   private recomputeChanged(): void {
     if (this.changedCaps.size === 0) return;
     const started = performance.now();
-    for (const capability of this.changedCaps.keys()) this.candidateCache.delete(capability);
+    this.candidateCache.clear();
     const changedConsumers = new Set<AgentEntry>();
     for (const [capability, delta] of this.changedCaps) {
       for (const shared of this.shapes.get(capability)?.values() ?? []) {
@@ -546,6 +573,7 @@ export class RegistryStore {
       }
     }
     this.changedCaps.clear();
+    this.candidateCache.clear();
     for (const consumer of changedConsumers) this.rebuild(consumer, true);
     this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
   }
@@ -580,6 +608,7 @@ export class RegistryStore {
         return shared;
       });
     }
+    this.candidateCache.clear();
     this.rebuild(entry, notify);
     this.options.metrics.resolutionSeconds += (performance.now() - started) / 1000;
   }
@@ -730,21 +759,22 @@ function unresolved(capability: string): ResolvedDependency {
   return { agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' };
 }
 
-function identityData(entry: AgentEntry): Record<string, unknown> {
-  return { agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '' };
-}
-
 function registrationData(entry: AgentEntry): Record<string, unknown> {
   const capabilities = new Set<string>();
   for (const tool of entry.tools) if (tool.capability !== undefined) capabilities.add(tool.capability);
-  const pmId = entry.info.metadata?.pm_id;
-  return {
-    ...identityData(entry),
-    endpoint: entry.endpoint,
-    tools: entry.tools.length,
-    capabilities: [...capabilities],
-    ...(pmId !== undefined ? { pm_id: pmId } : {}),
+  // One literal, not spreads: the event log keeps these, and spread results got a hidden class each.
+  const data: Record<string, unknown> = {
+    agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
+    endpoint: entry.endpoint, tools: entry.tools.length, capabilities: [...capabilities],
   };
+  const pmId = entry.info.metadata?.pm_id;
+  if (pmId !== undefined) data.pm_id = pmId;
+  return data;
+}
+
+/** A flat copy of a string built by concatenation (a chain of cons cells costs ~3× the text). */
+function flat(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 function describeEvent(event: RegistryEvent, entry: AgentEntry): string {

@@ -301,7 +301,8 @@ export class RegistryStore {
     const now = this.now();
     const timeoutMs = this.options.timeoutMs;
     let next = Infinity;
-    for (const entry of [...this.agents.values()]) {
+    // Deleting the current entry (purge) while iterating a Map is safe: no copy of 10 000 entries per sweep.
+    for (const entry of this.agents.values()) {
       if (entry.status !== 'unhealthy') {
         const deadline = entry.last_seen + timeoutMs;
         if (now >= deadline) {

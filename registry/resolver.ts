@@ -1,7 +1,7 @@
 // Dependency resolution: which healthy provider serves a consumer's dependency spec. Pure and deterministic,
 // so the same topology always yields the same choice (and the same topology hash).
 import semver from 'semver';
-import type { DependencySpecInput, TagFilter } from './wire.js';
+import type { DependencySpecInput, ResolvedDependency, TagFilter } from './wire.js';
 
 /** A dependency spec after parsing: what the resolver matches providers against. */
 export interface DependencySpec {
@@ -276,4 +276,15 @@ function versionOf(text: string | undefined): semver.SemVer | null {
       return null;
     }
   });
+}
+
+/** A chosen provider as the wire carries it (an entry of dependencies_resolved / dependency_alternatives). */
+export function toResolved(candidate: ProviderCandidate): ResolvedDependency {
+  return {
+    agent_id: candidate.agent_id,
+    capability: candidate.capability,
+    endpoint: candidate.endpoint,
+    function_name: candidate.function_name,
+    status: 'available',
+  };
 }

@@ -12,14 +12,13 @@ import type { AgentStateChange, ChangeSink, SavedAgent, SavedAgentRow } from './
 import {
   MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta, type Ranking,
 } from './ranking.js';
-import { parseDependencySpec, type DependencySpec, type ProviderCandidate } from './resolver.js';
+import { parseDependencySpec, toResolved, type DependencySpec, type ProviderCandidate } from './resolver.js';
 import { topologyHash } from './topology-hash.js';
 import type {
   AgentCapabilityView, AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
   EventsResponse, EventType, HeartbeatRequest, HeartbeatResponse, RegistryEvent, ResolvedDependency,
   TopologyResponse,
 } from './wire.js';
-
 
 export interface StoreOptions {
   timeoutMs: number;
@@ -704,7 +703,6 @@ export class RegistryStore {
   }
 }
 
-
 function eligible(entry: AgentEntry): boolean {
   return entry.status !== 'unhealthy' && !entry.reportedUnhealthy;
 }
@@ -744,16 +742,6 @@ function stateOf(entry: AgentEntry): AgentStateChange {
 
 function healthCheckReason(health: HeartbeatRequest['health']): string {
   return `health check: ${health?.error ?? 'unhealthy'}`;
-}
-
-function toResolved(candidate: ProviderCandidate): ResolvedDependency {
-  return {
-    agent_id: candidate.agent_id,
-    capability: candidate.capability,
-    endpoint: candidate.endpoint,
-    function_name: candidate.function_name,
-    status: 'available',
-  };
 }
 
 function unresolved(capability: string): ResolvedDependency {

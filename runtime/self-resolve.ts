@@ -1,7 +1,7 @@
 // Self-dependencies without a registry: the registry's own resolver, run over this agent's tools as the only
 // candidates, so that a standalone (or not yet registered) agent still wires the capabilities it provides itself.
 import { MAX_ALTERNATIVES } from '../registry/ranking.js';
-import { parseDependencySpec, resolveDependency, type ProviderCandidate } from '../registry/resolver.js';
+import { parseDependencySpec, resolveDependency, toResolved, type ProviderCandidate } from '../registry/resolver.js';
 import type { DependenciesResolved, DependencyAlternatives, HeartbeatRequest, ResolvedDependency } from '../registry/wire.js';
 import { unresolvedEntry, type Topology } from './inject.js';
 
@@ -39,12 +39,3 @@ export function selfTopology(registration: HeartbeatRequest, endpoint: string): 
   return wired > 0 ? { resolved, alternatives } : undefined;
 }
 
-function toResolved(candidate: ProviderCandidate): ResolvedDependency {
-  return {
-    agent_id: candidate.agent_id,
-    capability: candidate.capability,
-    endpoint: candidate.endpoint,
-    function_name: candidate.function_name,
-    status: 'available',
-  };
-}

@@ -1,5 +1,5 @@
-// Resolution rows: registry/resolver.ts's resolveDependency called in process over 10 000 capabilities, timed per call.
-import { parseDependencySpec, resolveDependency, type DependencySpec, type ProviderCandidate } from '../registry/resolver.js';
+// Resolution rows: registry/core/resolver.ts's resolveDependency called in process over 10 000 capabilities, timed per call.
+import { parseDependencySpec, resolveDependency, type DependencySpec, type ProviderCandidate } from '../core/resolver.js';
 import { capabilityName } from './payloads.js';
 import { ms, p50p99, percentile } from './stats.js';
 import { check, type Row } from './table.js';

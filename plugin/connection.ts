@@ -1,6 +1,6 @@
 // Which registry the CLI talks to: --registry/--token, else MCP_MESH_REGISTRY_URL/TOKEN, else the PM2
 // module's own `pm2 set mesh:*` values (so `pm2 set mesh:port 8123` needs no flag), else the default.
-import { DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT } from '../registry/defaults.js';
+import { DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT } from '../core/defaults.js';
 import type { Options, Values } from './args.js';
 import { moduleName } from './package-info.js';
 import { readModuleSettings, resolvePm2Home } from './pm2-home.js';

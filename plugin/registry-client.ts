@@ -1,6 +1,6 @@
 // The CLI's view of the registry HTTP API: typed reads, one-line errors, and the SSE event stream.
 import { CliError, UsageError } from './errors.js';
-import { SseParser, type SseMessage } from '../registry/sse-parser.js';
+import { SseParser, type SseMessage } from '../core/sse-parser.js';
 import type {
   AgentsResponse,
   AgentView,
@@ -8,9 +8,9 @@ import type {
   EventsResponse,
   HealthResponse,
   RegistryEvent,
-} from '../registry/wire.js';
+} from '../core/wire.js';
 
-export type { AgentsResponse, AgentView, CapabilitiesResponse, CapabilityView, EventsResponse, HealthResponse } from '../registry/wire.js';
+export type { AgentsResponse, AgentView, CapabilitiesResponse, CapabilityView, EventsResponse, HealthResponse } from '../core/wire.js';
 
 type Query = Record<string, string | number | undefined>;
 

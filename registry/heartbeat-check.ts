@@ -1,8 +1,8 @@
 // The check of a POST /heartbeat body: the zod schema, then what the schema cannot say. Loaded on the first
 // POST (routes.ts), so that a registry with no agents yet does not hold zod and its schemas.
-import { checkDependencySpec, parseDependencySpec } from './resolver.js';
+import { checkDependencySpec, parseDependencySpec } from '../core/resolver.js';
 import type { Checked } from './validate.js';
-import { describeValidationError, heartbeatRequestSchema, type HeartbeatRequest } from './wire.js';
+import { describeValidationError, heartbeatRequestSchema, type HeartbeatRequest } from '../core/wire.js';
 
 /**
  * Validates a parsed POST /heartbeat body; the error names the field (MCP Mesh: "agent_id is required").

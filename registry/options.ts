@@ -3,7 +3,7 @@
 import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEALTH_CHECK_INTERVAL_S, DEFAULT_MAX_EVENTS, DEFAULT_REGISTRY_HOST,
   DEFAULT_REGISTRY_PORT, DEFAULT_RETENTION_S, DEFAULT_TIMEOUT_S,
-} from './defaults.js';
+} from '../core/defaults.js';
 
 export interface RegistryOptions {
   host?: string;

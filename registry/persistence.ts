@@ -9,7 +9,7 @@ import type { RegistryMetrics } from './metrics.js';
 import type { ChangeSink, JournalRecord, SavedAgentRow } from './records.js';
 import { removeQuietly, snapshotTempPrefix, unreadable } from './data-file.js';
 import { runSnapshotTask, type LoadInfo, type SnapshotResult, type TaskOptions } from './snapshot-runner.js';
-import type { RegistryEvent } from './wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 
 export interface LoadedState {
   /** Registrations as their JSON text: the store parses each one as it restores it. */

@@ -3,13 +3,13 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import semver from 'semver';
 import { HttpError, readJsonBody } from './body.js';
-import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from './defaults.js';
+import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js';
 import type { RegistryMetrics } from './metrics.js';
 import type { ChangeSink } from './records.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store.js';
 import { checkCount } from './validate.js';
-import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from './wire.js';
+import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from '../core/wire.js';
 
 export interface RouteDeps {
   store: RegistryStore;

@@ -9,7 +9,7 @@ import { journalPath, readJournal, syncDirectory } from './journal.js';
 import type { JournalRecord, SavedAgentRow, SavedEventRow } from './records.js';
 import { removeQuietly, snapshotTempPrefix } from './data-file.js';
 import { checkAndMigrate, looksLikeSqlite } from './schema.js';
-import type { RegistryEvent } from './wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 
 export class SqliteImage {
   /** Highest journal sequence number the image holds. */

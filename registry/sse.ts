@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import type { RegistryStore } from './store.js';
-import type { RegistryEvent } from './wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 
 export const SSE_PING_MS = 15_000;
 /** A client this far behind is cut off: it reconnects with Last-Event-ID and misses nothing. */

@@ -6,7 +6,7 @@ import test from 'ava';
 import { RegistryMetrics } from './metrics.js';
 import type { ChangeSink, SavedAgent, SavedAgentRow } from './records.js';
 import { RegistryStore } from './store.js';
-import type { HeartbeatRequest } from './wire.js';
+import type { HeartbeatRequest } from '../core/wire.js';
 
 /** Small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function random(seed: number): () => number {

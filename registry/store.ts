@@ -11,14 +11,14 @@ import { unreadable } from './data-file.js';
 import type { AgentStateChange, ChangeSink, SavedAgent, SavedAgentRow } from './records.js';
 import {
   MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta, type Ranking,
-} from './ranking.js';
-import { parseDependencySpec, toResolved, type DependencySpec, type ProviderCandidate } from './resolver.js';
-import { topologyHash } from './topology-hash.js';
+} from '../core/ranking.js';
+import { parseDependencySpec, toResolved, type DependencySpec, type ProviderCandidate } from '../core/resolver.js';
+import { topologyHash } from '../core/topology-hash.js';
 import type {
   AgentCapabilityView, AgentStatus, AgentView, CapabilityView, DependenciesResolved, DependencyAlternatives, DependencyResolutionView,
   EventsResponse, EventType, HeartbeatRequest, HeartbeatResponse, RegistryEvent, ResolvedDependency,
   TopologyResponse,
-} from './wire.js';
+} from '../core/wire.js';
 
 export interface StoreOptions {
   timeoutMs: number;

@@ -6,8 +6,8 @@ import {
   DEFAULT_AGENT_HEARTBEAT_INTERVAL_S,
   DEFAULT_CALL_TIMEOUT_S,
   DEFAULT_REGISTRY_URL,
-} from '../registry/defaults.js';
-import { AGENT_ID_PATTERN } from '../registry/wire.js';
+} from '../core/defaults.js';
+import { AGENT_ID_PATTERN } from '../core/wire.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 /** Where the agent serves unless told otherwise: loopback only. */

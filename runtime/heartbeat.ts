@@ -1,7 +1,7 @@
 // Talking to the registry (agents always call it, it never calls them): POST /heartbeat to register, HEAD every
 // interval, POST again on 202/410, back off while it is unreachable, and hold one topology long-poll open so a
 // change reaches this agent in well under a second.
-import type { HeartbeatRequest, HeartbeatResponse, TopologyResponse } from '../registry/wire.js';
+import type { HeartbeatRequest, HeartbeatResponse, TopologyResponse } from '../core/wire.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
 import type { Topology } from './inject.js';
 import { describeError, type Logger } from './log.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ResolvedDependency } from '../registry/wire.js';
+import type { ResolvedDependency } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { Wiring, type LocalTool } from './inject.js';
 import { Logger } from './log.js';

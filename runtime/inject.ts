@@ -2,8 +2,8 @@
 // when the topology hash changes. Self proxies call a local handler in-process; MCP proxies call another agent,
 // failing over along the registry's ranked alternatives, with a circuit breaker per provider.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { topologyHash } from '../registry/topology-hash.js';
-import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../registry/wire.js';
+import { topologyHash } from '../core/topology-hash.js';
+import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import { describeError, type Logger } from './log.js';
 import { isUnreachable, type McpClientPool } from './mcp-client.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { HeartbeatRequest, ToolRegistration } from '../registry/wire.js';
+import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { Wiring, type LocalTool, type Topology } from './inject.js';
 import { Logger } from './log.js';

@@ -1,8 +1,8 @@
 // Follows GET /events/stream (SSE) and keeps following it: reconnects with Last-Event-ID after any loss.
-import type { RegistryEvent } from '../registry/wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 import { RegistryHttpError, type RegistryClient } from './registry-client.js';
 import { decodeEvent } from './registry-model.js';
-import { SseParser } from '../registry/sse-parser.js';
+import { SseParser } from '../core/sse-parser.js';
 
 export type EventStreamStatus = 'connecting' | 'live' | 'down' | 'unsupported';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Standalone entry: `node dist/tui/main.js [--registry URL] [--token T]` (what `pm2-mesh dash` runs too).
 import { parseArgs } from 'node:util';
-import { DEFAULT_REGISTRY_URL } from '../registry/defaults.js';
+import { DEFAULT_REGISTRY_URL } from '../core/defaults.js';
 import { runDashboard } from './index.js';
 
 const USAGE = `usage: main.js [--registry URL] [--token TOKEN] [--interval MS]

@@ -1,6 +1,6 @@
 // What the dashboard knows about the registry, decoded leniently from its JSON answers.
 // Lenient on purpose: the dashboard must also show MCP Mesh's own registry, which lacks our extra fields.
-import type { RegistryEvent } from '../registry/wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 
 export interface AgentCapability {
   name: string;

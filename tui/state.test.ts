@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { RegistryEvent } from '../registry/wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 import { decodeAgents } from './registry-model.js';
 import { SAMPLE_AGENTS } from './sample-registry.js';
 import { MAX_EVENTS, MAX_RATE_SAMPLES, addReading, lastEventId, lastSeenRate, mergeEvents, pushRate, windowRate } from './state.js';

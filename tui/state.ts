@@ -1,5 +1,5 @@
 // The dashboard's picture of the registry (what the data source knows) and its pure transitions.
-import type { RegistryEvent } from '../registry/wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 import type { DashboardAgent, RegistryHealth } from './registry-model.js';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'unreachable' | 'refused';

@@ -1,5 +1,5 @@
 // Registry state + what the user chose → the exact text of every pane. Pure: no I/O, no clock, no widgets.
-import type { RegistryEvent } from '../registry/wire.js';
+import type { RegistryEvent } from '../core/wire.js';
 import {
   clip,
   contentWidths,

@@ -1,7 +1,7 @@
 // pm2-mesh call: an MCP tools/call through the mesh. The registry says who provides the capability (or
 // where the named agent is); the call itself goes straight to that agent's /mcp, like an agent's own proxy.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { DEFAULT_CALL_TIMEOUT_S } from '../../registry/defaults.js';
+import { DEFAULT_CALL_TIMEOUT_S } from '../../core/defaults.js';
 import { listOption, numberOption, stringOption, type Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { CliError, UsageError } from '../errors.js';

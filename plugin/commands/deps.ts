@@ -5,7 +5,7 @@ import { paintStatus } from '../format.js';
 import { printJson } from '../output.js';
 import type { AgentView } from '../registry-client.js';
 import { renderTable } from '../table.js';
-import type { DependencyResolutionView } from '../../registry/wire.js';
+import type { DependencyResolutionView } from '../../core/wire.js';
 
 export function filterLabel(dependency: DependencyResolutionView): string {
   const tags = (dependency.tags ?? []).map((tag) => (Array.isArray(tag) ? `(${tag.join('|')})` : tag));

@@ -4,7 +4,7 @@ import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { clock, paintStatus } from '../format.js';
 import { printJson, printJsonLine } from '../output.js';
 import type { RegistryClient } from '../registry-client.js';
-import type { RegistryEvent } from '../../registry/wire.js';
+import type { RegistryEvent } from '../../core/wire.js';
 import { outputWidth, truncate } from '../table.js';
 
 export function describeEventData(data: Record<string, unknown> | undefined): string {

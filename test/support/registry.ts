@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRegistry, type Registry, type RegistryOptions } from '../../registry/index.js';
-import type { HeartbeatRequest, HeartbeatResponse } from '../../registry/wire.js';
+import type { HeartbeatRequest, HeartbeatResponse } from '../../core/wire.js';
 
 /** dist/registry/main.js, next to this compiled file's dist/test/support/. */
 export const REGISTRY_MAIN = fileURLToPath(new URL('../../registry/main.js', import.meta.url));

@@ -5,7 +5,7 @@ import semver from 'semver';
 import { HttpError, readJsonBody } from './body.js';
 import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js';
 import type { RegistryMetrics } from './metrics.js';
-import type { ChangeSink } from './records.js';
+import type { ChangeSink } from './storage/index.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store.js';
 import { checkCount } from './validate.js';

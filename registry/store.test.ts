@@ -4,7 +4,7 @@
 // records the store journaled (so the journal is also checked to hold everything a restart needs).
 import test from 'ava';
 import { RegistryMetrics } from './metrics.js';
-import type { ChangeSink, SavedAgent, SavedAgentRow } from './records.js';
+import type { ChangeSink, SavedAgent, SavedAgentRow } from './storage/index.js';
 import { RegistryStore } from './store.js';
 import type { HeartbeatRequest } from '../core/wire.js';
 

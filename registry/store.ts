@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { EventLog, type EventQuery } from './event-log.js';
 import type { RegistryMetrics } from './metrics.js';
-import { unreadable } from './data-file.js';
-import type { AgentStateChange, ChangeSink, SavedAgent, SavedAgentRow } from './records.js';
+import { unreadable } from './storage/sqlite/data-file.js';
+import type { AgentStateChange, ChangeSink, SavedAgent, SavedAgentRow } from './storage/index.js';
 import {
   MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta, type Ranking,
 } from '../core/ranking.js';

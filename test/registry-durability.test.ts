@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { createRegistry } from '../registry/index.js';
-import { APPLICATION_ID, SCHEMA_VERSION } from '../registry/schema.js';
+import { APPLICATION_ID, SCHEMA_VERSION } from '../registry/storage/sqlite/schema.js';
 import { agentPayload, eventually, getJson, postHeartbeat, REGISTRY_MAIN, spawnRegistry, tempDir } from './support/registry.js';
 
 /**

@@ -3,9 +3,9 @@
 // first streams the state back. Its memory (the whole database, twice during an export) goes back to the
 // system when it exits, so the registry keeps only its maps. Started by snapshot-runner.ts with fork().
 import { journalPath } from './journal.js';
-import type { SavedAgentRow, SavedEventRow } from './records.js';
+import type { SavedAgentRow, SavedEventRow } from '../index.js';
 import { removeQuietly, unreadable } from './data-file.js';
-import { SqliteImage } from './sqlite-image.js';
+import { SqliteImage } from './image.js';
 
 export type SnapshotTask =
   /** Read the state (after replaying `generations`); fold them into a new snapshot when there were any. */

@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { SavedAgentRow, SavedEventRow } from './records.js';
+import type { SavedAgentRow, SavedEventRow } from '../index.js';
 import type { SnapshotReply, SnapshotTask } from './snapshot-process.js';
 
 const PROCESS_PATH = fileURLToPath(new URL('./snapshot-process.js', import.meta.url));

@@ -5,11 +5,11 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { journalGenerations, journalPath, JournalWriter } from './journal.js';
-import type { RegistryMetrics } from './metrics.js';
-import type { ChangeSink, JournalRecord, SavedAgentRow } from './records.js';
+import type { RegistryMetrics } from '../../metrics.js';
+import type { ChangeSink, JournalRecord, SavedAgentRow } from '../index.js';
 import { removeQuietly, snapshotTempPrefix, unreadable } from './data-file.js';
 import { runSnapshotTask, type LoadInfo, type SnapshotResult, type TaskOptions } from './snapshot-runner.js';
-import type { RegistryEvent } from '../core/wire.js';
+import type { RegistryEvent } from '../../../core/wire.js';
 
 export interface LoadedState {
   /** Registrations as their JSON text: the store parses each one as it restores it. */

@@ -1,6 +1,6 @@
 // What the registry keeps durably: one agent's saved state and the journal records that change it.
 // The store emits these records; persistence journals them, and snapshots replay them into the sql.js data file.
-import type { AgentStatus, HeartbeatRequest, RegistryEvent } from '../core/wire.js';
+import type { AgentStatus, HeartbeatRequest, RegistryEvent } from '../../core/wire.js';
 
 /**
  * Everything about an agent that survives a restart. Heartbeat times are hot state, never journaled per HEAD:

@@ -6,10 +6,10 @@ import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import initSqlJs, { type Database, type Statement } from 'sql.js';
 import { journalPath, readJournal, syncDirectory } from './journal.js';
-import type { JournalRecord, SavedAgentRow, SavedEventRow } from './records.js';
+import type { JournalRecord, SavedAgentRow, SavedEventRow } from '../index.js';
 import { removeQuietly, snapshotTempPrefix } from './data-file.js';
 import { checkAndMigrate, looksLikeSqlite } from './schema.js';
-import type { RegistryEvent } from '../core/wire.js';
+import type { RegistryEvent } from '../../../core/wire.js';
 
 export class SqliteImage {
   /** Highest journal sequence number the image holds. */

@@ -1,4 +1,4 @@
-// The registry as a function: createRegistry(options) wires the store, its persistence, the health monitor
+// The registry as a function: createRegistry(options) wires the store, its storage, the health monitor
 // and the HTTP server, and hands back { url, close, markProcessExited }. Used by main.js, the CLI and the PM2 module.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { answerMalformedRequests, createHttpApp } from './http.js';
 import { RegistryMetrics } from './metrics.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
-import { Persistence } from './storage/sqlite/storage.js';
-import { memorySink } from './storage/index.js';
+import { openMemoryStorage } from './storage/memory.js';
+import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
 import { RegistryStore } from './store.js';
@@ -33,31 +33,27 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const config = resolveOptions(options);
   const metrics = new RegistryMetrics();
   let monitor: HealthMonitor | null = null;
-  const opened = config.dataFile ? await Persistence.open(config.dataFile, { metrics, log: config.log }) : null;
-  const persistence = opened?.persistence ?? null;
-  const sink = persistence ?? memorySink;
+  const storage = config.dataFile ? await openSqliteStorage(config.dataFile, { metrics, log: config.log }) : openMemoryStorage();
   const store = new RegistryStore({
     timeoutMs: config.timeout * 1000,
     retentionMs: config.retention * 1000,
     maxEvents: config.maxEvents,
-    sink,
+    storage,
     metrics,
     log: config.log,
     onDeadline: (deadline) => monitor?.expect(deadline),
   });
-  if (opened) {
-    store.restore(opened.loaded.agents, opened.loaded.events, opened.loaded.nextEventId, persistence!.file);
-    opened.loaded.agents.length = 0; // the rows' text is garbage once restored
-  }
+  const restored = await storage.restore();
+  store.restore(restored, storage.location);
+  restored.agents.length = 0; // the registrations' text is garbage once restored
 
   const closing = new AbortController();
   const streams = new EventStreams(store);
   const app = createHttpApp({
-    store, sink, metrics, streams,
+    store, storage, metrics, streams,
     bodyLimit: config.bodyLimit,
     version: REGISTRY_VERSION,
     closing: closing.signal,
-    journalBytes: () => persistence?.journalBytes ?? 0,
     token: config.token,
     publicRead: config.publicRead,
     log: config.log,
@@ -67,7 +63,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
-    await persistence?.close();
+    await storage.close();
     throw error;
   }
   monitor = new HealthMonitor(() => store.sweep(), config.healthInterval * 1000);
@@ -98,7 +94,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
           });
           server.closeIdleConnections();
         });
-        await persistence?.close();
+        await storage.close();
       })()),
   };
 }

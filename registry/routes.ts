@@ -5,7 +5,7 @@ import semver from 'semver';
 import { HttpError, readJsonBody } from './body.js';
 import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js';
 import type { RegistryMetrics } from './metrics.js';
-import type { ChangeSink } from './storage/index.js';
+import type { Storage } from './storage/index.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store.js';
 import { checkCount } from './validate.js';
@@ -13,14 +13,13 @@ import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from '../co
 
 export interface RouteDeps {
   store: RegistryStore;
-  sink: ChangeSink;
+  storage: Storage;
   metrics: RegistryMetrics;
   streams: EventStreams;
   bodyLimit: number;
   version: string;
   /** Aborted when the registry closes: pending long-polls answer at once. */
   closing: AbortSignal;
-  journalBytes: () => number;
 }
 
 /** heartbeat-check.js (zod and the wire schemas), imported by the first POST. */
@@ -29,7 +28,7 @@ let heartbeatCheck: typeof import('./heartbeat-check.js') | undefined;
 const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired']);
 
 export function registryRoutes(deps: RouteDeps): Router {
-  const { store, sink, metrics } = deps;
+  const { store, storage, metrics } = deps;
   const router = new Router();
 
   router.post('/heartbeat', async (ctx) => {
@@ -40,12 +39,12 @@ export function registryRoutes(deps: RouteDeps): Router {
     const { value: request, warnings } = checked;
     const answer = store.register(request);
     // Only the answer waits for the fsync: the request (a few KB of objects per POST in flight) can go now.
-    await durable(sink);
+    await durable(storage);
     ctx.body = warnings ? { ...answer, warnings } : answer;
   });
 
   router.head('/heartbeat/:agent_id', (ctx) => {
-    if (deps.closing.aborted || !sink.healthy) ctx.status = 503;
+    if (deps.closing.aborted || !storage.healthy) ctx.status = 503;
     else ctx.status = store.touch(ctx.params.agent_id!);
     metrics.countHead(ctx.status);
   });
@@ -54,7 +53,7 @@ export function registryRoutes(deps: RouteDeps): Router {
     refuseWhenUnavailable(deps);
     // An unknown id is 204 too, as in MCP Mesh: the agent is gone either way.
     store.unregister(ctx.params.agent_id!);
-    await durable(sink);
+    await durable(storage);
     ctx.status = 204;
   });
 
@@ -120,7 +119,7 @@ export function registryRoutes(deps: RouteDeps): Router {
   router.get('/health', (ctx) => {
     const body: HealthResponse = {
       service: REGISTRY_SERVICE_NAME,
-      status: sink.healthy ? 'healthy' : 'degraded',
+      status: storage.healthy ? 'healthy' : 'degraded',
       timestamp: new Date().toISOString(),
       uptime_seconds: Math.floor((Date.now() - metrics.startedAt) / 1000),
       version: deps.version,
@@ -139,7 +138,7 @@ export function registryRoutes(deps: RouteDeps): Router {
       events: store.eventCount,
       sseClients: deps.streams.clientCount,
       topologyWatchers: store.watcherCount,
-      journalBytes: deps.journalBytes(),
+      journalBytes: storage.pendingBytes,
     });
   });
 
@@ -165,12 +164,12 @@ function topologyChange(deps: RouteDeps, agentId: string, waitMs: number, ctx: C
 
 function refuseWhenUnavailable(deps: RouteDeps): void {
   if (deps.closing.aborted) throw new HttpError(503, 'registry is shutting down: retry shortly');
-  if (!deps.sink.healthy) throw new HttpError(503, 'registry cannot save changes (data file unwritable): see its log');
+  if (!deps.storage.healthy) throw new HttpError(503, 'registry cannot save changes (data file unwritable): see its log');
 }
 
-async function durable(sink: ChangeSink): Promise<void> {
+async function durable(storage: Storage): Promise<void> {
   try {
-    await sink.durable();
+    await storage.durable();
   } catch (error) {
     throw new HttpError(503, `registry could not save the change: ${(error as Error).message}`);
   }

@@ -4,7 +4,8 @@
 // records the store journaled (so the journal is also checked to hold everything a restart needs).
 import test from 'ava';
 import { RegistryMetrics } from './metrics.js';
-import type { ChangeSink, SavedAgent, SavedAgentRow } from './storage/index.js';
+import { openMemoryStorage } from './storage/memory.js';
+import type { SavedAgent, Storage } from './storage/index.js';
 import { RegistryStore } from './store.js';
 import type { HeartbeatRequest } from '../core/wire.js';
 
@@ -24,22 +25,21 @@ const VERSIONS = ['1.0.0', '1.2.0', '2.0.0', '2.1.0-beta.1', 'latest', undefined
 const RANGES = [undefined, '>=1.0.0', '^2', '1.x', '>=1.1.0 <2.0.0', '>=banana'];
 
 /** Keeps what the journal would let a restart rebuild: each agent's saved state, from the records alone. */
-function ledgerSink(): ChangeSink & { agents: Map<string, SavedAgent | SavedAgentRow> } {
-  const agents = new Map<string, SavedAgent | SavedAgentRow>();
+function ledgerStorage(): Storage & { agents: Map<string, SavedAgent> } {
+  const agents = new Map<string, SavedAgent>();
   return {
+    ...openMemoryStorage(),
     agents,
-    healthy: true,
-    durable: () => Promise.resolve(),
-    write(record) {
-      if (record.op === 'agent') agents.set(record.agent.id, structuredClone(record.agent));
-      else if (record.op === 'state') Object.assign(agents.get(record.state.id)!, record.state);
-      else if (record.op === 'purge') agents.delete(record.id);
+    write(change) {
+      if (change.op === 'agent') agents.set(change.agent.id, structuredClone(change.agent));
+      else if (change.op === 'state') Object.assign(agents.get(change.id)!, change.state);
+      else if (change.op === 'purge') agents.delete(change.id);
     },
   };
 }
 
-function newStore(now: () => number, sink: ChangeSink = ledgerSink()): RegistryStore {
-  return new RegistryStore({ timeoutMs: 1000, retentionMs: 1e9, maxEvents: 1000, sink, metrics: new RegistryMetrics(), log: () => {}, now });
+function newStore(now: () => number, storage: Storage = ledgerStorage()): RegistryStore {
+  return new RegistryStore({ timeoutMs: 1000, retentionMs: 1e9, maxEvents: 1000, storage, metrics: new RegistryMetrics(), log: () => {}, now });
 }
 
 function randomRegistration(rand: () => number, id: string): HeartbeatRequest {
@@ -72,7 +72,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`incremental resolution equals resolution from scratch (seed ${seed})`, (t) => {
     const rand = random(seed);
     let clock = 1_000_000;
-    const ledger = ledgerSink();
+    const ledger = ledgerStorage();
     const store = newStore(() => clock, ledger);
     const ids = Array.from({ length: 25 }, (_, i) => `agent${i}-${String(i).padStart(8, '0')}`);
     let checks = 0;
@@ -89,7 +89,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
       }
       if (step % 3 !== 0) continue;
       const fresh = newStore(() => clock);
-      fresh.restore([...ledger.agents.values()].map((a) => structuredClone(a)), [], 1);
+      fresh.restore({ agents: [...ledger.agents.values()].map((a) => structuredClone(a)), events: [], nextEventId: 1 }, 'the ledger');
       for (const agentId of ids) {
         const incremental = store.topology(agentId);
         const scratch = fresh.topology(agentId);

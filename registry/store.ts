@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { EventLog, type EventQuery } from './event-log.js';
 import type { RegistryMetrics } from './metrics.js';
-import { unreadable } from './storage/sqlite/data-file.js';
-import type { AgentStateChange, ChangeSink, SavedAgent, SavedAgentRow } from './storage/index.js';
+import { unreadable, type AgentState, type RestoredState, type SavedAgent, type Storage } from './storage/index.js';
 import {
   MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta, type Ranking,
 } from '../core/ranking.js';
@@ -24,7 +23,7 @@ export interface StoreOptions {
   timeoutMs: number;
   retentionMs: number;
   maxEvents: number;
-  sink: ChangeSink;
+  storage: Storage;
   metrics: RegistryMetrics;
   log: (line: string) => void;
   now?: () => number;
@@ -82,7 +81,7 @@ type AgentInfo = Pick<HeartbeatRequest, 'agent_type' | 'runtime' | 'version' | '
  * One agent. The registration itself is not kept (the journal and the data file hold it): its digest tells a
  * repeated POST from an update, and the tools keep what resolution and views read.
  */
-interface AgentEntry {
+interface AgentEntry extends AgentState {
   readonly id: string;
   readonly name: string;
   readonly endpoint: string;
@@ -92,22 +91,11 @@ interface AgentEntry {
   tools: readonly ToolEntry[];
   /** Its own health check said unhealthy in its last POST: invisible to resolution. */
   readonly reportedUnhealthy: boolean;
-  status: AgentStatus;
-  status_reason: string | null;
-  status_changed_at: number;
-  registered: boolean;
-  created_at: number;
-  updated_at: number;
-  last_seen: number;
-  /** The topology hash answered to its last POST: HEAD compares against it (202 when it differs). */
-  posted_hash: string;
   /** Restored from disk and not heard from since: shown as `unknown`, still resolvable (grace). */
   restored: boolean;
   /** topologyHash of its current resolution (the resolution itself is built from the rankings when asked). */
   hash: string;
 }
-
-type AgentState = Omit<SavedAgent, 'id' | 'registration'>;
 
 /** Shared by every tool without tags, dependencies or rankings (most of them): never mutated. */
 const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
@@ -148,23 +136,21 @@ export class RegistryStore {
   // ---- restore ----
 
   /**
-   * Loads saved state at start (registrations as objects, or as the JSON text the data file holds). Healthy
-   * agents get one `timeout` of grace (last_seen = now) so a restart never flaps.
+   * Loads the state a storage restored at start (`source` names it in messages). Healthy agents get one
+   * `timeout` of grace (last_seen = now) so a restart never flaps.
    */
-  restore(saved: Iterable<SavedAgent | SavedAgentRow>, events: readonly RegistryEvent[], nextEventId: number, source = 'the data file'): void {
+  restore(state: RestoredState, source: string): void {
     const now = this.now();
-    for (const agent of saved) {
-      const { id: _id, registration, ...state } = agent;
-      // JSON.stringify(JSON.parse(text)) === text for text JSON.stringify wrote: the digest is the one a repeat POST gets.
-      const json = typeof registration === 'string' ? registration : JSON.stringify(registration);
+    for (const saved of state.agents) {
       let request: HeartbeatRequest;
       try {
-        request = typeof registration === 'string' ? (JSON.parse(registration) as HeartbeatRequest) : registration;
+        request = JSON.parse(saved.registration) as HeartbeatRequest;
       } catch (error) {
         throw unreadable(source, error as Error);
       }
-      const entry = this.buildEntry(request, digestOf(json), state);
-      if (agent.status !== 'unhealthy') {
+      // JSON.stringify(JSON.parse(text)) === text for text JSON.stringify wrote: the digest is the one a repeat POST gets.
+      const entry = this.buildEntry(request, digestOf(saved.registration), saved);
+      if (saved.status !== 'unhealthy') {
         entry.restored = true;
         entry.last_seen = now;
       }
@@ -174,7 +160,7 @@ export class RegistryStore {
     for (const entry of this.agents.values()) this.resolveAll(entry, false);
     this.changedCaps.clear();
     this.candidateCache.clear();
-    this.log.restore(events, nextEventId);
+    this.log.restore(state.events, state.nextEventId);
   }
 
   // ---- heartbeats ----
@@ -215,8 +201,8 @@ export class RegistryStore {
     entry.posted_hash = entry.hash;
 
     const stateChanged = !existing || existing.status !== 'healthy' || !wasRegistered || existing.status_reason !== entry.status_reason;
-    if (registrationChanged || stateChanged) this.options.sink.write({ op: 'agent', agent: savedOf(entry, json) });
-    else if (hashChanged) this.options.sink.write({ op: 'state', state: stateOf(entry) });
+    if (registrationChanged || stateChanged) this.options.storage.write({ op: 'agent', agent: savedOf(entry, json) });
+    else if (hashChanged) this.options.storage.write({ op: 'state', id: entry.id, state: stateOf(entry) });
 
     const statusAfter = this.statusOf(entry);
     if (!existing || !wasRegistered) {
@@ -268,7 +254,7 @@ export class RegistryStore {
     entry.status_changed_at = this.now();
     entry.restored = false;
     if (wasEligible) this.providerLeft(entry);
-    this.options.sink.write({ op: 'state', state: stateOf(entry) });
+    this.options.storage.write({ op: 'state', id: entry.id, state: stateOf(entry) });
     this.options.metrics.unregistrations++;
     this.emit('unregister', entry, {
       agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
@@ -315,7 +301,7 @@ export class RegistryStore {
     this.recomputeChanged();
     // The journal hears about the cap once per sweep, not per event.
     const below = this.log.takeTrimPoint();
-    if (below !== null) this.options.sink.write({ op: 'trim', below });
+    if (below !== null) this.options.storage.write({ op: 'trim', below });
     return next === Infinity ? null : next;
   }
 
@@ -442,7 +428,7 @@ export class RegistryStore {
     entry.restored = false;
     if (wasEligible && !eligible(entry)) this.providerLeft(entry);
     else if (!wasEligible && eligible(entry)) this.providerJoined(entry);
-    this.options.sink.write({ op: 'state', state: stateOf(entry) });
+    this.options.storage.write({ op: 'state', id: entry.id, state: stateOf(entry) });
     const after = this.statusOf(entry);
     if (after !== before && after !== 'unknown') {
       this.emit(after, entry, after === 'unhealthy'
@@ -455,7 +441,7 @@ export class RegistryStore {
     this.options.metrics.purges++;
     this.unindex(entry);
     this.agents.delete(entry.id);
-    this.options.sink.write({ op: 'purge', id: entry.id });
+    this.options.storage.write({ op: 'purge', id: entry.id });
     this.emit('expired', entry, { reason: 'retention', unhealthy_since: new Date(entry.status_changed_at).toISOString() });
     this.notifyWatchers(entry.id);
   }
@@ -471,16 +457,9 @@ export class RegistryStore {
     const entry: AgentEntry = {
       id, name: reg.name ?? id, endpoint, info, digest, tools: NO_TOOLS,
       reportedUnhealthy: reg.health?.status === 'unhealthy',
-      status: state.status,
-      status_reason: state.status_reason,
-      status_changed_at: state.status_changed_at,
-      registered: state.registered,
-      created_at: state.created_at,
-      updated_at: state.updated_at,
-      last_seen: state.last_seen,
-      posted_hash: state.posted_hash,
       restored: false,
       hash: '',
+      ...stateOf(state),
     };
     entry.tools = (reg.tools ?? []).map((raw) => new ToolEntry(
       entry, raw.function_name, raw.capability, raw.version ?? '1.0.0', this.pooledTags(raw.tags), raw.description ?? '',
@@ -646,7 +625,7 @@ export class RegistryStore {
   private emit(type: EventType, entry: AgentEntry, data: Record<string, unknown>): void {
     const event = this.log.append(entry.id, entry.name, type, data, this.now());
     this.options.metrics.eventsEmitted++;
-    this.options.sink.write({ op: 'event', event });
+    this.options.storage.write({ op: 'event', event });
     this.options.log(describeEvent(event, entry));
   }
 
@@ -727,17 +706,15 @@ function digestOf(json: string): string {
   return createHash('sha1').update(json).digest('base64');
 }
 
-/** The journal record of a registration: its JSON text as the store made it (for the digest) goes as is. */
-function savedOf(entry: AgentEntry, registration: string): SavedAgentRow {
-  return {
-    id: entry.id, name: entry.name, registration, status: entry.status, status_reason: entry.status_reason, status_changed_at: entry.status_changed_at,
-    registered: entry.registered, created_at: entry.created_at, updated_at: entry.updated_at, last_seen: entry.last_seen, posted_hash: entry.posted_hash,
-  };
+/** The saved form of a registration: its JSON text as the store made it (for the digest) goes as is. */
+function savedOf(entry: AgentEntry, registration: string): SavedAgent {
+  return { id: entry.id, name: entry.name, registration, ...stateOf(entry) };
 }
 
-function stateOf(entry: AgentEntry): AgentStateChange {
-  const { id, status, status_reason, status_changed_at, registered, posted_hash, last_seen } = entry;
-  return { id, status, status_reason, status_changed_at, registered, posted_hash, last_seen };
+/** The AgentState fields of an entry (or of a saved agent): the one place that lists them. */
+function stateOf(from: AgentState): AgentState {
+  const { status, status_reason, status_changed_at, registered, created_at, updated_at, last_seen, posted_hash } = from;
+  return { status, status_reason, status_changed_at, registered, created_at, updated_at, last_seen, posted_hash };
 }
 
 function healthCheckReason(health: HeartbeatRequest['health']): string {

@@ -221,40 +221,23 @@ test('a corrupt database and a newer schema are refused and left untouched', asy
   await expectRefused(t, newer, new RegExp(`written by a newer pm2-mesh \\(schema version 99, this one knows up to ${SCHEMA_VERSION}\\)`));
 });
 
-test('a data file of schema version 1 (with the tools table) is migrated: agents kept, the table dropped', async (t) => {
+test('a pre-release data file (schema version 1) or journal (v1) is refused and left untouched', async (t) => {
   const { dir, remove } = tempDir();
   t.teardown(remove);
   const dataFile = join(dir, 'v1.db');
   const SQL = await initSqlJs();
   const db = new SQL.Database();
-  // What pm2-mesh wrote before schema version 2.
-  db.run(`
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, status_reason TEXT,
-      status_changed_at INTEGER NOT NULL, registered INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-      last_seen INTEGER NOT NULL, posted_hash TEXT NOT NULL, registration TEXT NOT NULL);
-    CREATE TABLE tools (agent_id TEXT NOT NULL, position INTEGER NOT NULL, function_name TEXT NOT NULL, capability TEXT,
-      version TEXT, tags TEXT NOT NULL, PRIMARY KEY (agent_id, position));
-    CREATE INDEX tools_by_capability ON tools (capability);
-    CREATE TABLE events (id INTEGER PRIMARY KEY, agent_id TEXT NOT NULL, agent_name TEXT NOT NULL, event_type TEXT NOT NULL,
-      timestamp TEXT NOT NULL, data TEXT NOT NULL);
-    CREATE INDEX events_by_agent ON events (agent_id, id);
-    PRAGMA application_id = ${APPLICATION_ID};
-    PRAGMA user_version = 1;
-  `);
-  const registration = agentPayload('old-00000001', { tools: [{ function_name: 'f', capability: 'legacy' }] });
-  db.run('INSERT INTO agents VALUES (?, ?, ?, NULL, 1, 1, 1, 1, 1, ?, ?)', ['old-00000001', 'old', 'healthy', '', JSON.stringify(registration)]);
-  db.run(`INSERT INTO tools VALUES ('old-00000001', 0, 'f', 'legacy', NULL, '[]')`);
+  db.run(`CREATE TABLE agents (id TEXT PRIMARY KEY); PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = 1;`);
   writeFileSync(dataFile, db.export());
   db.close();
+  await expectRefused(t, dataFile, new RegExp(`written by a pre-release pm2-mesh \\(schema version 1, this one reads ${SCHEMA_VERSION}\\)`));
 
-  const registry = await createRegistry({ port: 0, dataFile, log: () => {} });
-  t.is((await getJson(registry.url, '/agents/old-00000001')).body.capabilities[0].name, 'legacy');
-  await registry.close();
-  const migrated = new SQL.Database(readFileSync(dataFile));
-  t.is(migrated.exec('PRAGMA user_version')[0]!.values[0]![0], SCHEMA_VERSION);
-  t.deepEqual(migrated.exec(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)[0]!.values.map((row) => row[0]), ['agents', 'events', 'meta']);
-  migrated.close();
+  const journaled = join(dir, 'journaled.db');
+  writeFileSync(`${journaled}.mesh-journal.1`, 'pm2-mesh-registry journal v1\n');
+  const { code, output } = await runRegistryToExit(['--port', '0', '--data-file', journaled]);
+  t.is(code, 1, output);
+  t.regex(output, /not a pm2-mesh registry journal \(unknown header\)\. Nothing was changed/);
+  t.is(readFileSync(`${journaled}.mesh-journal.1`, 'utf8'), 'pm2-mesh-registry journal v1\n');
 });
 
 test('journals: a torn last line is dropped, a damaged line before good ones refuses the start', async (t) => {

@@ -1,16 +1,16 @@
-// What the registry keeps durably: one agent's saved state and the journal records that change it.
-// The store emits these records; persistence journals them, and snapshots replay them into the sql.js data file.
-import type { AgentStatus, HeartbeatRequest, RegistryEvent } from '../../core/wire.js';
+// Where the registry's state reaches the disk: the one interface every storage backend implements, and the
+// records it stores. The store writes a change record for each change it makes and serves from memory; a
+// backend only makes those records durable and hands the state back at the next start. Backends: sql.js
+// (./sqlite/, a journal folded into an SQLite file) and none (./memory.ts, for registries without a data file).
+import type { AgentStatus, RegistryEvent } from '../../core/wire.js';
 
 /**
- * Everything about an agent that survives a restart. Heartbeat times are hot state, never journaled per HEAD:
- * the journal records last_seen with each registration and status change (a restart gives the agents that
- * were not unhealthy a fresh timeout of grace, so theirs need nothing more).
+ * The part of an agent's saved state that changes without a new registration. The store's agent entries carry
+ * these same fields (they extend this type), so a record is read off an entry, never assembled by hand.
+ * Heartbeat times are hot state, never saved per HEAD: last_seen is saved with each registration and status
+ * change (a restart gives the agents that were not unhealthy a fresh timeout of grace anyway).
  */
-export interface SavedAgent {
-  id: string;
-  /** The validated POST /heartbeat payload, as sent. */
-  registration: HeartbeatRequest;
+export interface AgentState {
   status: AgentStatus;
   status_reason: string | null;
   /** ms since epoch of the last status change (retention counts from here). */
@@ -24,42 +24,79 @@ export interface SavedAgent {
   posted_hash: string;
 }
 
-/** A SavedAgent with the registration as its JSON text (as the data file, and journals since v2, hold it). */
-export type SavedAgentRow = Omit<SavedAgent, 'registration'> & {
+/** Everything about an agent that survives a restart. */
+export interface SavedAgent extends AgentState {
+  id: string;
+  /** registration.name, else the id. */
+  name: string;
+  /** The validated POST /heartbeat payload as JSON text, exactly as the store serialized it (its digest tells a repeat POST). */
   registration: string;
-  /** The agent's name (registration.name, else its id), for the data file's name column. */
-  name?: string;
-};
+}
 
-/** An event as the data file holds it: `data` as its JSON text. */
-export type SavedEventRow = Omit<RegistryEvent, 'data'> & { data: string };
-
-/** The part of a SavedAgent that changes without a new registration (status, hash answered, last heard). */
-export type AgentStateChange = Pick<SavedAgent, 'id' | 'status' | 'status_reason' | 'status_changed_at' | 'registered' | 'posted_hash'> & {
-  /** Absent in journals of earlier versions. */
-  last_seen?: number;
-};
-
-export type JournalRecord =
-  /** The registration as JSON text (the store has it already); journals of earlier versions hold the object. */
-  | { op: 'agent'; agent: SavedAgentRow | SavedAgent }
-  | { op: 'state'; state: AgentStateChange }
+/** One change, in the order the store made it. A backend applies them in that order (a replica too). */
+export type StorageChange =
+  | { op: 'agent'; agent: SavedAgent }
+  | { op: 'state'; id: string; state: AgentState }
   | { op: 'purge'; id: string }
   | { op: 'event'; event: RegistryEvent }
   /** Events with an id below `below` are dropped (the cap). */
   | { op: 'trim'; below: number };
 
-/** Where the store sends its changes. In-memory registries use a sink that drops them. */
-export interface ChangeSink {
-  write(record: JournalRecord): void;
-  /** Resolves once every record written so far is durable (fsynced). */
-  durable(): Promise<void>;
-  /** Whether the sink can still make records durable (false after a disk error). */
-  readonly healthy: boolean;
+/** What a backend hands back at start. */
+export interface RestoredState {
+  agents: SavedAgent[];
+  /** Oldest first. */
+  events: RegistryEvent[];
+  /** The next event id to hand out (kept across trims of the event log). */
+  nextEventId: number;
 }
 
-export const memorySink: ChangeSink = {
-  write() {},
-  durable: () => Promise.resolve(),
-  healthy: true,
-};
+/**
+ * A storage backend. Open it with the backend's own `open…Storage(location, options)`, which refuses (throws
+ * a message naming the location and what to do) a store that is not the registry's, is damaged, or is in use.
+ */
+export interface Storage {
+  /** Where the state lives (a file path, a database URL without its password): named in messages. */
+  readonly location: string;
+  /**
+   * The saved state, read at open. Called once, before the first write; the backend drops its copy then
+   * (the caller owns the arrays, and may empty them once applied).
+   */
+  restore(): Promise<RestoredState>;
+  /** Queues a change. Never throws and never waits: durable() tells when it is safe. Ignored after close(). */
+  write(change: StorageChange): void;
+  /**
+   * Resolves once every change written so far is durable (fsynced, committed); an acknowledged POST or DELETE
+   * waits for it before its answer. Rejects after a storage failure: the change may be lost, say so (503).
+   */
+  durable(): Promise<void>;
+  /** false once the backend cannot make changes durable (a disk error): writes are refused until a restart. */
+  readonly healthy: boolean;
+  /** Bytes of changes written but not yet folded into a snapshot (GET /metrics), 0 when it has no such notion. */
+  readonly pendingBytes: number;
+  /** Folds the changes written so far into the backend's compact form now (backends also do it on their own). */
+  snapshot(): Promise<void>;
+  /** Makes every change durable (and compacts when that is quick), then releases the location. */
+  close(): Promise<void>;
+}
+
+/** The options every backend's open function takes. */
+export interface StorageOptions {
+  log: (line: string) => void;
+  /** Told about each durable write and snapshot (GET /metrics). */
+  metrics: StorageMetrics;
+}
+
+/** The counters a backend keeps up to date (RegistryMetrics has them). */
+export interface StorageMetrics {
+  journalFlushes: number;
+  journalFlushSeconds: number;
+  journalRecords: number;
+  snapshots: number;
+  snapshotSeconds: number;
+}
+
+/** The message for saved state that cannot be read (the same for every backend). */
+export function unreadable(location: string, error: Error): Error {
+  return new Error(`refusing to use ${location} as the registry data file: its content cannot be read (${error.message}). Nothing was changed; move it away or choose another --data-file.`);
+}

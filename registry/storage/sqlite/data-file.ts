@@ -14,7 +14,3 @@ export function removeQuietly(path: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
-
-export function unreadable(file: string, error: Error): Error {
-  return new Error(`refusing to use ${file} as the registry data file: its content cannot be read (${error.message}). Nothing was changed; move it away or choose another --data-file.`);
-}

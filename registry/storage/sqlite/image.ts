@@ -6,10 +6,13 @@ import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import initSqlJs, { type Database, type Statement } from 'sql.js';
 import { journalPath, readJournal, syncDirectory } from './journal.js';
-import type { JournalRecord, SavedAgentRow, SavedEventRow } from '../index.js';
+import type { SavedAgent, StorageChange } from '../index.js';
 import { removeQuietly, snapshotTempPrefix } from './data-file.js';
-import { checkAndMigrate, looksLikeSqlite } from './schema.js';
+import { checkOrCreate, looksLikeSqlite } from './schema.js';
 import type { RegistryEvent } from '../../../core/wire.js';
+
+/** An event as the data file holds it: `data` as its JSON text. */
+export type SavedEventRow = Omit<RegistryEvent, 'data'> & { data: string };
 
 export class SqliteImage {
   /** Highest journal sequence number the image holds. */
@@ -18,7 +21,7 @@ export class SqliteImage {
   nextEventId = 1;
   private statements: Record<string, Statement> = {};
 
-  private constructor(private readonly db: Database, readonly migrated: boolean) {
+  private constructor(private readonly db: Database) {
     this.seq = Number(this.getMeta('journal_seq') ?? 0);
     this.nextEventId = Number(this.getMeta('next_event_id') ?? 1);
   }
@@ -39,11 +42,11 @@ export class SqliteImage {
     } catch (error) {
       throw new Error(`refusing to use ${file} as the registry data file: it cannot be opened (${(error as Error).message}). Nothing was changed.`);
     }
-    const migrated = checkAndMigrate(db, file, { scan });
+    checkOrCreate(db, file, { scan });
     // The journal makes changes durable: the in-memory database needs no rollback journal nor syncs. A large
     // page cache writes each changed page once, at the commit (this process is short-lived).
     db.run('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;');
-    return new SqliteImage(db, migrated);
+    return new SqliteImage(db);
   }
 
   /** Applies the records of these journal generations that the image does not hold yet; returns how many. */
@@ -54,7 +57,7 @@ export class SqliteImage {
       for (const generation of generations) {
         const path = journalPath(file, generation);
         if (!existsSync(path)) continue;
-        const { lines, tornTail } = readJournal<JournalRecord>(path);
+        const { lines, tornTail } = readJournal<StorageChange>(path);
         if (tornTail) log(`registry: ignoring the torn last line of ${path} (a write cut off by a crash, never acknowledged)`);
         for (const line of lines) {
           if (line.seq <= this.seq) continue; // already in the image (or written twice across a rotation)
@@ -71,15 +74,16 @@ export class SqliteImage {
     return replayed;
   }
 
-  *agents(): IterableIterator<SavedAgentRow> {
-    const rows = this.db.prepare('SELECT id, status, status_reason, status_changed_at, registered, created_at, updated_at, last_seen, posted_hash, registration FROM agents');
+  *agents(): IterableIterator<SavedAgent> {
+    const rows = this.db.prepare('SELECT id, name, status, status_reason, status_changed_at, registered, created_at, updated_at, last_seen, posted_hash, registration FROM agents');
     try {
       while (rows.step()) {
-        const [id, status, reason, changedAt, registered, createdAt, updatedAt, lastSeen, postedHash, registration] = rows.get();
+        const [id, name, status, reason, changedAt, registered, createdAt, updatedAt, lastSeen, postedHash, registration] = rows.get();
         yield {
           id: String(id),
+          name: String(name),
           registration: String(registration),
-          status: status as SavedAgentRow['status'],
+          status: status as SavedAgent['status'],
           status_reason: reason === null ? null : String(reason),
           status_changed_at: Number(changedAt),
           registered: registered === 1,
@@ -130,38 +134,37 @@ export class SqliteImage {
     this.db.close();
   }
 
-  private apply(record: JournalRecord): void {
-    switch (record.op) {
+  private apply(change: StorageChange): void {
+    switch (change.op) {
       case 'agent': {
-        const a = record.agent;
-        const text = typeof a.registration === 'string' ? a.registration : JSON.stringify(a.registration);
-        const name = 'name' in a && a.name !== undefined ? a.name : typeof a.registration === 'string' ? a.id : a.registration.name ?? a.id;
+        const a = change.agent;
         this.statement('upsertAgent', `INSERT OR REPLACE INTO agents (id, name, status, status_reason, status_changed_at, registered,
           created_at, updated_at, last_seen, posted_hash, registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run([
-          a.id, name, a.status, a.status_reason, a.status_changed_at, a.registered ? 1 : 0,
-          a.created_at, a.updated_at, a.last_seen, a.posted_hash, text,
+          a.id, a.name, a.status, a.status_reason, a.status_changed_at, a.registered ? 1 : 0,
+          a.created_at, a.updated_at, a.last_seen, a.posted_hash, a.registration,
         ]);
         return;
       }
       case 'state': {
-        const s = record.state;
-        // Journals written before state records carried last_seen leave it as it was.
-        this.statement('state', 'UPDATE agents SET status = ?, status_reason = ?, status_changed_at = ?, registered = ?, posted_hash = ?, last_seen = COALESCE(?, last_seen) WHERE id = ?')
-          .run([s.status, s.status_reason, s.status_changed_at, s.registered ? 1 : 0, s.posted_hash, s.last_seen ?? null, s.id]);
+        const s = change.state;
+        this.statement('state', `UPDATE agents SET status = ?, status_reason = ?, status_changed_at = ?, registered = ?, created_at = ?,
+          updated_at = ?, last_seen = ?, posted_hash = ? WHERE id = ?`).run([
+          s.status, s.status_reason, s.status_changed_at, s.registered ? 1 : 0, s.created_at, s.updated_at, s.last_seen, s.posted_hash, change.id,
+        ]);
         return;
       }
       case 'purge':
-        this.statement('purgeAgent', 'DELETE FROM agents WHERE id = ?').run([record.id]);
+        this.statement('purgeAgent', 'DELETE FROM agents WHERE id = ?').run([change.id]);
         return;
       case 'event': {
-        const e = record.event;
+        const e = change.event;
         this.statement('insertEvent', 'INSERT OR REPLACE INTO events (id, agent_id, agent_name, event_type, timestamp, data) VALUES (?, ?, ?, ?, ?, ?)')
           .run([e.id, e.agent_id, e.agent_name, e.event_type, e.timestamp, JSON.stringify(e.data)]);
         if (e.id >= this.nextEventId) this.nextEventId = e.id + 1;
         return;
       }
       case 'trim':
-        this.statement('trimEvents', 'DELETE FROM events WHERE id < ?').run([record.below]);
+        this.statement('trimEvents', 'DELETE FROM events WHERE id < ?').run([change.below]);
         return;
     }
   }

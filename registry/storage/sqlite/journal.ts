@@ -6,7 +6,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 
-export const JOURNAL_HEADER = 'pm2-mesh-registry journal v1\n';
+/** v2: state records carry the whole AgentState (v1 journals were pre-release, and are refused). */
+export const JOURNAL_HEADER = 'pm2-mesh-registry journal v2\n';
 
 export interface JournalLine<T> {
   seq: number;

@@ -3,9 +3,9 @@
 // first streams the state back. Its memory (the whole database, twice during an export) goes back to the
 // system when it exits, so the registry keeps only its maps. Started by snapshot-runner.ts with fork().
 import { journalPath } from './journal.js';
-import type { SavedAgentRow, SavedEventRow } from '../index.js';
-import { removeQuietly, unreadable } from './data-file.js';
-import { SqliteImage } from './image.js';
+import { unreadable, type SavedAgent } from '../index.js';
+import { removeQuietly } from './data-file.js';
+import { SqliteImage, type SavedEventRow } from './image.js';
 
 export type SnapshotTask =
   /** Read the state (after replaying `generations`); fold them into a new snapshot when there were any. */
@@ -15,7 +15,7 @@ export type SnapshotTask =
 
 export type SnapshotReply =
   | { type: 'log'; line: string }
-  | { type: 'agents'; rows: SavedAgentRow[] }
+  | { type: 'agents'; rows: SavedAgent[] }
   | { type: 'events'; rows: SavedEventRow[] }
   /** The load task's state is all sent; the fold (if any) follows. */
   | { type: 'loaded'; seq: number; nextEventId: number; replayed: number }
@@ -45,7 +45,7 @@ async function run(task: SnapshotTask): Promise<void> {
     let saved = false;
     if (task.task === 'load') {
       try {
-        const rows: SavedAgentRow[] = [];
+        const rows: SavedAgent[] = [];
         for (const row of image.agents()) {
           rows.push(row);
           if (rows.length >= BATCH) await send({ type: 'agents', rows: rows.splice(0) });
@@ -62,8 +62,8 @@ async function run(task: SnapshotTask): Promise<void> {
         throw unreadable(task.file, error as Error);
       }
       await send({ type: 'loaded', seq: image.seq, nextEventId: image.nextEventId, replayed });
-      // Fold old journals (and a migration) into a fresh snapshot, while the registry already serves.
-      if (task.generations.length > 0 || image.migrated) {
+      // Fold old journals into a fresh snapshot, while the registry already serves.
+      if (task.generations.length > 0) {
         await image.save(task.file, registryStillThere);
         saved = true;
       }

@@ -2,7 +2,8 @@
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { SavedAgentRow, SavedEventRow } from '../index.js';
+import type { SavedAgent } from '../index.js';
+import type { SavedEventRow } from './image.js';
 import type { SnapshotReply, SnapshotTask } from './snapshot-process.js';
 
 const PROCESS_PATH = fileURLToPath(new URL('./snapshot-process.js', import.meta.url));
@@ -24,7 +25,7 @@ export interface TaskHandlers {
   log: (line: string) => void;
   /** The load task sent all the state (its fold into a new snapshot may still run). */
   loaded?: (info: LoadInfo) => void;
-  agents?: (rows: SavedAgentRow[]) => void;
+  agents?: (rows: SavedAgent[]) => void;
   events?: (rows: SavedEventRow[]) => void;
 }
 

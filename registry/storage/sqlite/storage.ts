@@ -1,27 +1,14 @@
-// Durable storage. Every change the store makes is appended to the fsynced journal before its reply (group
-// commit). Snapshots fold closed journal generations into the sql.js data file; they run in a short-lived
-// child process (snapshot-process.ts), which also reads the file at start. The registry process never loads
-// sql.js: its database (a full copy of the state, in memory that never shrinks) would double the footprint.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// The sql.js storage backend. Every change is appended to the fsynced journal before its reply (group commit).
+// Snapshots fold closed journal generations into the sql.js data file; they run in a short-lived child process
+// (snapshot-process.ts), which also reads the file at start. The registry process never loads sql.js: its
+// database (a full copy of the state, in memory that never shrinks) would double the footprint.
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { journalGenerations, journalPath, JournalWriter } from './journal.js';
-import type { RegistryMetrics } from '../../metrics.js';
-import type { ChangeSink, JournalRecord, SavedAgentRow } from '../index.js';
-import { removeQuietly, snapshotTempPrefix, unreadable } from './data-file.js';
+import { unreadable, type RestoredState, type Storage, type StorageChange, type StorageOptions } from '../index.js';
+import { removeQuietly, snapshotTempPrefix } from './data-file.js';
+import { releaseLock, takeLock } from './lock.js';
 import { runSnapshotTask, type LoadInfo, type SnapshotResult, type TaskOptions } from './snapshot-runner.js';
-import type { RegistryEvent } from '../../../core/wire.js';
-
-export interface LoadedState {
-  /** Registrations as their JSON text: the store parses each one as it restores it. */
-  agents: SavedAgentRow[];
-  events: RegistryEvent[];
-  nextEventId: number;
-}
-
-export interface PersistenceOptions {
-  metrics: RegistryMetrics;
-  log: (line: string) => void;
-}
 
 /** Snapshots take at most ~1/SNAPSHOT_DUTY of the time: the pause after one is this many times its duration (the journal, not the snapshot, makes changes durable). */
 const SNAPSHOT_DUTY = 50;
@@ -40,7 +27,12 @@ const JOURNAL_SOON_BYTES = 1024 * 1024;
  */
 const FINAL_SNAPSHOT_MAX_JOURNAL_BYTES = 4 * 1024 * 1024;
 
-export class Persistence implements ChangeSink {
+/** Opens (or creates) the sql.js data file `dataFile` as the registry's storage: see SqliteStorage.open. */
+export function openSqliteStorage(dataFile: string, options: StorageOptions): Promise<Storage> {
+  return SqliteStorage.open(dataFile, options);
+}
+
+export class SqliteStorage implements Storage {
   private snapshotTimer: NodeJS.Timeout | null = null;
   /** When the pending snapshot timer fires (ms since epoch). */
   private snapshotDue = Infinity;
@@ -55,25 +47,29 @@ export class Persistence implements ChangeSink {
   /** Their bytes. */
   private unsavedBytes: number;
   private closed = false;
+  /** The state read at open, until restore() hands it over. */
+  private restored: RestoredState | null;
 
   private constructor(
-    readonly file: string,
+    readonly location: string,
     private readonly journal: JournalWriter,
     private readonly lockFile: string,
-    private readonly options: PersistenceOptions,
+    private readonly options: StorageOptions,
     private seq: number,
     replayedGenerations: number[],
+    restored: RestoredState,
   ) {
-    this.fileBytes = sizeOf(file);
+    this.restored = restored;
+    this.fileBytes = sizeOf(location);
     this.unsaved = [...replayedGenerations];
-    this.unsavedBytes = replayedGenerations.reduce((sum, generation) => sum + sizeOf(journalPath(file, generation)), 0);
+    this.unsavedBytes = replayedGenerations.reduce((sum, generation) => sum + sizeOf(journalPath(location, generation)), 0);
   }
 
   /**
    * Opens (or creates) the data file; throws a clear message for a foreign, corrupt or busy file. Journals
    * left by a kill are replayed, then folded into a new snapshot in the background while the registry serves.
    */
-  static async open(dataFile: string, options: PersistenceOptions): Promise<{ persistence: Persistence; loaded: LoadedState }> {
+  static async open(dataFile: string, options: StorageOptions): Promise<SqliteStorage> {
     const file = resolve(dataFile);
     mkdirSync(dirname(file), { recursive: true });
     const lockFile = takeLock(file);
@@ -82,7 +78,7 @@ export class Persistence implements ChangeSink {
     try {
       removeStaleTemps(file);
       const generations = journalGenerations(file);
-      const loaded: LoadedState = { agents: [], events: [], nextEventId: 1 };
+      const loaded: RestoredState = { agents: [], events: [], nextEventId: 1 };
       let seq = 0;
       // A missing (or empty) file without journals is a fresh start: nothing to read, the first snapshot writes it.
       if (generations.length > 0 || sizeOf(file) > 0) {
@@ -113,9 +109,9 @@ export class Persistence implements ChangeSink {
         (error) => options.log(`registry: cannot write the journal of ${file}: ${error.message}; refusing changes until restarted`),
       );
       await journal.open();
-      const persistence = new Persistence(file, journal, lockFile, options, seq, generations);
-      if (fold !== null) persistence.track(fold as Promise<SnapshotResult>, generations, abort, performance.now(), 'folding the replayed journals into');
-      return { persistence, loaded };
+      const storage = new SqliteStorage(file, journal, lockFile, options, seq, generations, loaded);
+      if (fold !== null) storage.track(fold as Promise<SnapshotResult>, generations, abort, performance.now(), 'folding the replayed journals into');
+      return storage;
     } catch (error) {
       abort.abort();
       await (fold as Promise<SnapshotResult> | null)?.catch(() => {});
@@ -128,13 +124,19 @@ export class Persistence implements ChangeSink {
     return this.journal.healthy && !this.closed;
   }
 
-  get journalBytes(): number {
+  get pendingBytes(): number {
     return this.journal.bytes;
   }
 
-  write(record: JournalRecord): void {
+  restore(): Promise<RestoredState> {
+    const state = this.restored ?? { agents: [], events: [], nextEventId: 1 };
+    this.restored = null;
+    return Promise.resolve(state);
+  }
+
+  write(change: StorageChange): void {
     if (this.closed) return;
-    this.journal.append(++this.seq, record);
+    this.journal.append(++this.seq, change);
     this.scheduleSnapshot();
   }
 
@@ -151,20 +153,27 @@ export class Persistence implements ChangeSink {
     // A snapshot in flight would only delay the stop: the final one covers its generations too.
     this.snapshotAbort?.abort();
     await this.snapshotting;
-    removeStaleTemps(this.file);
+    removeStaleTemps(this.location);
     try {
       await this.journal.durable();
       const pending = this.unsavedBytes + this.journal.bytes;
-      if (pending <= FINAL_SNAPSHOT_MAX_JOURNAL_BYTES) await this.snapshot();
-      else this.options.log(`registry: leaving ${(pending / 1048576).toFixed(1)} MiB of journal next to ${this.file}, replayed at the next start`);
+      if (pending <= FINAL_SNAPSHOT_MAX_JOURNAL_BYTES) await this.fold();
+      else this.options.log(`registry: leaving ${(pending / 1048576).toFixed(1)} MiB of journal next to ${this.location}, replayed at the next start`);
       await this.journal.durable();
     } finally {
       this.closed = true;
       await this.journal.close();
       // Writes that raced the final snapshot stay in the journal, to be replayed at the next start.
-      if (this.journal.healthy && !this.journal.hasUnsnapshotted) removeQuietly(journalPath(this.file, this.journal.generation));
+      if (this.journal.healthy && !this.journal.hasUnsnapshotted) removeQuietly(journalPath(this.location, this.journal.generation));
       releaseLock(this.lockFile);
     }
+  }
+
+  /** A snapshot now (after the one in flight, if any). */
+  async snapshot(): Promise<void> {
+    await this.snapshotting;
+    if (this.closed) return;
+    await this.fold();
   }
 
   // ---- snapshots ----
@@ -192,7 +201,7 @@ export class Persistence implements ChangeSink {
       if (!this.journal.healthy) return; // changes are refused until a restart: nothing new to save
       if (this.snapshotting) return this.scheduleSnapshot();
       const abort = new AbortController();
-      this.track(this.snapshot({ abort: abort.signal, background: true }), null, abort, performance.now(), 'snapshot of');
+      this.track(this.fold({ abort: abort.signal, background: true }), null, abort, performance.now(), 'snapshot of');
     }, Math.max(0, due - Date.now()));
     this.snapshotTimer.unref();
   }
@@ -204,13 +213,13 @@ export class Persistence implements ChangeSink {
       (result) => {
         if (!generations || !result?.saved) return;
         this.forget(generations);
-        this.fileBytes = sizeOf(this.file);
+        this.fileBytes = sizeOf(this.location);
         this.options.metrics.snapshots++;
         this.options.metrics.snapshotSeconds += (performance.now() - started) / 1000;
       },
       (error: Error) => {
         if (abort.signal.aborted) return;
-        this.options.log(`registry: ${what} ${this.file} failed: ${error.message} (the journal still holds every change)`);
+        this.options.log(`registry: ${what} ${this.location} failed: ${error.message} (the journal still holds every change)`);
       },
     ).finally(() => {
       this.snapshotting = null;
@@ -222,7 +231,7 @@ export class Persistence implements ChangeSink {
    * Closes the current journal generation (no flush in progress, so it holds a prefix of the sequence), then
    * has the snapshot process replay every closed generation into the data file and delete them.
    */
-  private async snapshot(options: TaskOptions = {}): Promise<void> {
+  private async fold(options: TaskOptions = {}): Promise<void> {
     const started = performance.now();
     await this.journal.exclusive(async () => {
       if (!this.journal.hasUnsnapshotted) return;
@@ -231,10 +240,10 @@ export class Persistence implements ChangeSink {
       this.unsavedBytes += bytes;
     });
     const generations = [...this.unsaved];
-    if (generations.length === 0 && sizeOf(this.file) > 0) return; // the file holds everything already
-    await runSnapshotTask({ task: 'snapshot', file: this.file, generations }, { log: this.options.log }, options);
+    if (generations.length === 0 && sizeOf(this.location) > 0) return; // the file holds everything already
+    await runSnapshotTask({ task: 'snapshot', file: this.location, generations }, { log: this.options.log }, options);
     this.forget(generations);
-    this.fileBytes = sizeOf(this.file);
+    this.fileBytes = sizeOf(this.location);
     const ms = performance.now() - started;
     this.lastSnapshotMs = ms;
     this.options.metrics.snapshots++;
@@ -244,7 +253,7 @@ export class Persistence implements ChangeSink {
   /** These generations are in the data file now (and deleted). */
   private forget(generations: readonly number[]): void {
     this.unsaved = this.unsaved.filter((generation) => !generations.includes(generation));
-    this.unsavedBytes = this.unsaved.reduce((sum, generation) => sum + sizeOf(journalPath(this.file, generation)), 0);
+    this.unsavedBytes = this.unsaved.reduce((sum, generation) => sum + sizeOf(journalPath(this.location, generation)), 0);
   }
 }
 
@@ -268,52 +277,4 @@ function parseSaved<T>(file: string, json: string): T {
 function removeStaleTemps(file: string): void {
   const prefix = basename(snapshotTempPrefix(file));
   for (const name of readdirSync(dirname(file))) if (name.startsWith(prefix)) removeQuietly(join(dirname(file), name));
-}
-
-/** Lock files this process holds (two registries of one process must not share a file either). */
-const heldLocks = new Set<string>();
-
-/** One registry per data file: a lock file holding the owner's pid; a dead owner's lock (kill -9) is taken over. */
-function takeLock(file: string): string {
-  const lockFile = `${file}.lock`;
-  if (heldLocks.has(lockFile)) throw new Error(`the data file ${file} is in use by another registry of this process; close it first or choose another --data-file`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
-      heldLocks.add(lockFile);
-      return lockFile;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number.parseInt(readFileSafe(lockFile), 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-      throw new Error(`the data file ${file} is in use by another registry (pid ${owner}); stop it or choose another --data-file`);
-    }
-    removeQuietly(lockFile);
-  }
-  throw new Error(`cannot take the lock ${lockFile}`);
-}
-
-function releaseLock(lockFile: string): void {
-  heldLocks.delete(lockFile);
-  if (readFileSafe(lockFile).trim() === String(process.pid)) removeQuietly(lockFile);
-}
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed process not yet reaped by its parent (a zombie) still answers signal 0: it holds nothing.
-  const stat = readFileSafe(`/proc/${pid}/stat`);
-  return !/^\d+ \(.*\) Z /s.test(stat);
 }

@@ -1,8 +1,11 @@
 import test from 'ava';
 import {
   checkDependencySpec,
+  compareText,
   parseDependencySpec,
   resolveDependency,
+  toResolved,
+  unresolvedEntry,
   type DependencySpec,
   type ProviderCandidate,
 } from './resolver.js';
@@ -358,4 +361,16 @@ test('timing: resolution per dependency among 10 000 capabilities', (t) => {
   const { ranked } = resolveDependency(spec, crowd);
   t.log(`one capability with ${crowd.length} providers: ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(2)} ms, ${ranked.length} ranked`);
   t.is(ranked.length, 10_000);
+});
+
+// ---- wire entries and order ----
+
+test('a chosen provider and an unresolved dependency as the wire carries them', (t) => {
+  t.deepEqual(toResolved(provider('a-1')), { agent_id: 'a-1', capability: 'weather', endpoint: 'http://127.0.0.1:9000/a-1', function_name: 'fn', status: 'available' });
+  t.deepEqual(unresolvedEntry('weather'), { agent_id: '', capability: 'weather', endpoint: '', function_name: '', status: 'unresolved' });
+});
+
+test('text order is code-unit order, whatever the locale', (t) => {
+  t.deepEqual(['b', 'B', 'a', 'é', 'e'].sort(compareText), ['B', 'a', 'b', 'e', 'é']);
+  t.is(compareText('x', 'x'), 0);
 });

@@ -147,8 +147,8 @@ function compareIdentity(a: ProviderCandidate, b: ProviderCandidate): number {
   return compareText(a.agent_id, b.agent_id) || compareText(a.function_name, b.function_name) || compareText(a.endpoint, b.endpoint);
 }
 
-// Code-unit order, not localeCompare: the same on every machine and locale.
-function compareText(a: string, b: string): number {
+/** Code-unit order, not localeCompare: the same on every machine and locale. */
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -287,4 +287,9 @@ export function toResolved(candidate: ProviderCandidate): ResolvedDependency {
     function_name: candidate.function_name,
     status: 'available',
   };
+}
+
+/** The wire entry of a dependency no provider serves: empty strings, as MCP Mesh answers it. */
+export function unresolvedEntry(capability: string): ResolvedDependency {
+  return { agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' };
 }

@@ -98,6 +98,12 @@ export type DependenciesResolved = Record<string, ResolvedDependency[]>;
  */
 export type DependencyAlternatives = Record<string, ResolvedDependency[][]>;
 
+/** An agent's resolution as its runtime wires it (from POST /heartbeat, the topology long-poll, or itself). */
+export interface Topology {
+  resolved: DependenciesResolved;
+  alternatives?: DependencyAlternatives;
+}
+
 /** 200 answer of POST /heartbeat. */
 export interface HeartbeatResponse {
   agent_id: string;

@@ -1,9 +1,8 @@
 // Talking to the registry (agents always call it, it never calls them): POST /heartbeat to register, HEAD every
 // interval, POST again on 202/410, back off while it is unreachable, and hold one topology long-poll open so a
 // change reaches this agent in well under a second.
-import type { HeartbeatRequest, HeartbeatResponse, TopologyResponse } from '../core/wire.js';
+import type { HeartbeatRequest, HeartbeatResponse, Topology, TopologyResponse } from '../core/wire.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
-import type { Topology } from './inject.js';
 import { describeError, type Logger } from './log.js';
 import { registryRequest, type RegistryAnswer } from './registry-http.js';
 

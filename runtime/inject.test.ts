@@ -1,4 +1,5 @@
 import test from 'ava';
+import { unresolvedEntry } from '../core/resolver.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedDependency } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
@@ -14,7 +15,6 @@ const entry = (agent_id: string, function_name = 'forecast', capability = 'weath
   function_name,
   status: 'available',
 });
-const unresolved = (capability: string): ResolvedDependency => ({ agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' });
 
 /** A client pool where each endpoint answers as scripted, recording the calls. */
 function fakePool(behaviour: Record<string, () => CallToolResult | Error>) {
@@ -53,7 +53,7 @@ function setup(behaviour: Record<string, () => CallToolResult | Error>, local: R
 const ok = (text: string) => (): CallToolResult => ({ content: [{ type: 'text', text }] });
 const refused = () => new ProviderUnreachableError('connect ECONNREFUSED');
 const topology = (weather: ResolvedDependency[], packing: ResolvedDependency[] = []) => ({
-  resolved: { plan: [weather[0] ?? unresolved('weather'), packing[0] ?? unresolved('packing_list')] },
+  resolved: { plan: [weather[0] ?? unresolvedEntry('weather'), packing[0] ?? unresolvedEntry('packing_list')] },
   alternatives: { plan: [weather, packing] },
 });
 

@@ -3,7 +3,8 @@
 // failing over along the registry's ranked alternatives, with a circuit breaker per provider.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { topologyHash } from '../core/topology-hash.js';
-import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../core/wire.js';
+import { unresolvedEntry } from '../core/resolver.js';
+import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency, Topology } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import { describeError, type Logger } from './log.js';
 import { isUnreachable, type McpClientPool } from './mcp-client.js';
@@ -19,12 +20,6 @@ import {
   type ProviderRef,
 } from './result.js';
 import type { CallOptions, DependencySpec, MeshProxy, ToolExtra } from './types.js';
-
-/** What the registry answered about this agent's dependencies (POST /heartbeat or the topology long-poll). */
-export interface Topology {
-  resolved: DependenciesResolved;
-  alternatives?: DependencyAlternatives;
-}
 
 /** A tool of this agent as a self proxy sees it: validated input, deps injected, errors as isError results. */
 export interface LocalTool {
@@ -86,14 +81,6 @@ function rankedProviders(topology: Topology, fn: string, i: number): ResolvedDep
   const ranked = (topology.alternatives?.[fn]?.[i] ?? []).filter(isAvailable);
   return isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
 }
-
-export const unresolvedEntry = (capability: string): ResolvedDependency => ({
-  agent_id: '',
-  capability,
-  endpoint: '',
-  function_name: '',
-  status: 'unresolved',
-});
 
 export class Wiring {
   private slots = new Map<string, Route[]>();

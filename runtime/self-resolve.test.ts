@@ -1,7 +1,8 @@
 import test from 'ava';
-import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
+import { unresolvedEntry } from '../core/resolver.js';
+import type { HeartbeatRequest, ToolRegistration, Topology } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
-import { Wiring, type LocalTool, type Topology } from './inject.js';
+import { Wiring, type LocalTool } from './inject.js';
 import { Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
 import { selfTopology } from './self-resolve.js';
@@ -87,7 +88,6 @@ const available = (agent_id: string, function_name: string, capability: string) 
   function_name,
   status: 'available' as const,
 });
-const unresolved = (capability: string) => ({ agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' as const });
 
 test('local wiring: self proxies, logged as local; the registry\'s first answer replaces it even when identical', async (t) => {
   const specs = { plan: [{ capability: 'packing_list', as: 'packing' }, 'weather'] as const };
@@ -118,14 +118,14 @@ test('local wiring: self proxies, logged as local; the registry\'s first answer 
 test('the registry replaces a local wiring entirely, even while recovering (no local providers kept)', (t) => {
   const { wiring, lines } = wiringWith({ plan: ['packing_list', 'weather'] }, ['packing_list', 'plan']);
   const local: Topology = {
-    resolved: { plan: [available(ME, 'packing_list', 'packing_list'), unresolved('weather')] },
+    resolved: { plan: [available(ME, 'packing_list', 'packing_list'), unresolvedEntry('weather')] },
     alternatives: { plan: [[available(ME, 'packing_list', 'packing_list')], []] },
   };
   t.true(wiring.applyLocal(local, 'until the registry answers'));
   const fromRegistry: Topology = {
     resolved: {
       plan: [
-        unresolved('packing_list'),
+        unresolvedEntry('packing_list'),
         available('weather-1', 'forecast', 'weather'),
       ],
     },

@@ -1,9 +1,8 @@
 // Self-dependencies without a registry: the registry's own resolver, run over this agent's tools as the only
 // candidates, so that a standalone (or not yet registered) agent still wires the capabilities it provides itself.
 import { MAX_ALTERNATIVES } from '../core/ranking.js';
-import { parseDependencySpec, resolveDependency, toResolved, type ProviderCandidate } from '../core/resolver.js';
-import type { DependenciesResolved, DependencyAlternatives, HeartbeatRequest, ResolvedDependency } from '../core/wire.js';
-import { unresolvedEntry, type Topology } from './inject.js';
+import { parseDependencySpec, resolveDependency, toResolved, unresolvedEntry, type ProviderCandidate } from '../core/resolver.js';
+import type { DependenciesResolved, DependencyAlternatives, HeartbeatRequest, Topology } from '../core/wire.js';
 
 /**
  * What the registry would answer this agent if it were alone in the mesh, from the registration it would send

@@ -11,6 +11,7 @@ import {
   type ZodRawShapeCompat,
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { MCP_PATH } from '../core/mesh-session.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { DRAIN_TIMEOUT_MS, loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
@@ -18,7 +19,7 @@ import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring, type LocalTool } from './inject.js';
 import { describeError, Logger } from './log.js';
-import { MCP_PATH, McpClientPool } from './mcp-client.js';
+import { McpClientPool } from './mcp-client.js';
 import { errorResult, isCallToolResult, isPlainObject, toCallToolResult } from './result.js';
 import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';

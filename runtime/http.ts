@@ -5,9 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { JsonSessionTransport, type SessionTransport } from './json-transport.js';
 import { describeError, type Logger } from './log.js';
-import { MCP_PATH, MESH_CONSUMER_HEADER } from './mcp-client.js';
 import { loadSdkTransport } from './sdk-server.js';
 
 /** Largest JSON-RPC body accepted on /mcp. */

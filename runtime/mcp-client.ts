@@ -3,19 +3,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
 import { meshFetch } from './mesh-fetch.js';
-
-/**
- * Header a mesh agent sends when it opens a session to another agent. The provider then answers that session
- * with plain JSON instead of SSE: cheaper, and a provider dying mid-call fails the call at once (so it can fail
- * over) instead of leaving it to the timeout.
- */
-export const MESH_CONSUMER_HEADER = 'mcp-mesh-consumer';
-
-/** Path of the MCP endpoint on every agent. */
-export const MCP_PATH = '/mcp';
 
 export interface CallToolOptions {
   signal?: AbortSignal;

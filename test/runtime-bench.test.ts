@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { agent, type MeshAgent, type MeshProxy } from 'mesh/runtime';
-import { MESH_CONSUMER_HEADER } from '../runtime/mcp-client.js';
+import { MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { callTool, connectClient, startAgent, startRegistry, stopAll, waitFor, type AgentProc, type RegistryProc } from './support/agents.js';
 
 const CALLS = 600;

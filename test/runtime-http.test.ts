@@ -5,8 +5,9 @@ import { createServer } from 'node:net';
 import test from 'ava';
 import { z } from 'zod';
 import { agent, type MeshAgent } from 'mesh/runtime';
+import { MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { Logger } from '../runtime/log.js';
-import { McpClientPool, MESH_CONSUMER_HEADER } from '../runtime/mcp-client.js';
+import { McpClientPool } from '../runtime/mcp-client.js';
 import { callTool, connectClient } from './support/agents.js';
 
 const quiet = { standalone: true, handleSignals: false, logLevel: 'error' as const };

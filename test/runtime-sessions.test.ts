@@ -3,7 +3,7 @@
 import test from 'ava';
 import { z } from 'zod';
 import { agent, type MeshAgent } from 'mesh/runtime';
-import { MESH_CONSUMER_HEADER } from '../runtime/mcp-client.js';
+import { MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 
 const PROTOCOL = '2025-06-18';
 const jsonHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
-import { JsonSessionTransport, type SessionTransport } from './json-transport.js';
 import { describeError, type Logger } from './log.js';
 import { loadSdkTransport } from './sdk-server.js';
+import { JsonSessionTransport, type SessionTransport } from './transport/json-session.js';
 
 /** Largest JSON-RPC body accepted on /mcp. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;

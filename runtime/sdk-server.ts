@@ -1,7 +1,7 @@
 // The SDK's server side is over half of an agent's import time (McpServer brings ajv and zod-to-json-schema, its
 // Streamable HTTP transport hono and undici), and nothing before the first MCP session needs it. McpServer loads
 // then, or in the background once the agent has registered; the SDK's transport only with the first session of a
-// client that is not a mesh agent (mesh sessions have their own, json-transport.ts).
+// client that is not a mesh agent (mesh sessions have their own, transport/json-session.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 

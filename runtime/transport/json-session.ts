@@ -1,9 +1,16 @@
 // The server transport of mesh sessions (a mesh agent calling this one): Streamable HTTP answered with plain JSON,
-// straight on node:http. The SDK's transport does the same through Web Request/Response objects (hono), which cost
-// a quarter of a provider's CPU per call, and in JSON mode it keeps every answered request in a map
-// (typescript-sdk#2559) and never ends the HTTP exchange of a cancelled one. Same checks, statuses and messages
-// as the SDK's transport for everything a client can send.
+// straight on node:http. Same checks, statuses and messages as the SDK's transport for everything a client can send.
+//
+// Why not the SDK's StreamableHTTPServerTransport with enableJsonResponse: in JSON mode its v1.x line keeps an
+// entry per answered POST for the life of the session (typescript-sdk#2559, "JSON-response-mode stream mappings
+// never complete their lifecycle": 5.5 KB per call here) and never ends the HTTP exchange of a cancelled request;
+// and its Web Request/Response layer (hono) cost a quarter of a provider's CPU per call.
+// This folder goes away when an SDK release fixes #2559 and ends a cancelled request's exchange: http.ts then hands
+// mesh sessions to the SDK's transport with enableJsonResponse, provided test/runtime-memory and
+// test/runtime-sessions pass and `npm run bench` shows proxy calls/s within noise of this transport.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+// SDK internals, deep-imported through its wildcard export (so package.json pins the SDK exactly):
+// MAX_BATCH_SIZE (server/requestBody.js), mediaTypeEssence (shared/mediaType.js), the Transport types (shared/transport.js).
 import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';

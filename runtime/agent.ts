@@ -1,6 +1,8 @@
 // The public API: `agent({ name }).tool(name, config, handler)` then `.start()`. Ties together serving (http),
 // the registry link (heartbeat) and dependency injection (inject).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+// SDK internals, deep-imported through its wildcard export (so package.json pins the SDK exactly): McpServer's own
+// argument and result checks (server/zod-compat.js), so that a self-proxy call validates exactly as a remote one.
 import {
   getParseErrorMessage,
   normalizeObjectSchema,

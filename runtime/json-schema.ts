@@ -1,5 +1,7 @@
 // JSON Schema of a tool's input/output for the registry: exactly what the SDK lists for the tool, without loading
 // the SDK's converter module (it drags in zod-to-json-schema for zod 3 schemas) unless a zod 3 schema needs it.
+// SDK internals, deep-imported through its wildcard export (so package.json pins the SDK exactly): isZ4Schema
+// (server/zod-compat.js) and toJsonSchemaCompat (server/zod-json-schema-compat.js), the SDK's own conversion.
 import { isZ4Schema, type AnyObjectSchema } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { toJSONSchema } from 'zod/v4/core';
 

@@ -1,4 +1,6 @@
 // Public types of the runtime API: tool config, typed handler arguments, injected dependency proxies.
+// SDK internals, deep-imported through its wildcard export (so package.json pins the SDK exactly): the schema types
+// registerTool infers arguments with (server/zod-compat.js) and the handler context type (shared/protocol.js).
 import type { AnySchema, SchemaOutput, ShapeOutput, ZodRawShapeCompat } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pm2-mesh: runs a command and turns any failure into one line on stderr and an exit code. When PM2 starts
 // this file as the module (it launches a package's `bin` rather than its `main`), it is the module instead.
-import { CliError } from './errors.js';
+import { CliError, toCliError } from './errors.js';
 import { moduleName } from './package-info.js';
 
 function startedAsPm2Module(): boolean {
@@ -18,7 +18,8 @@ if (startedAsPm2Module()) {
     const { main } = await import('./dispatch.js');
     const code = await main(process.argv.slice(2));
     if (code !== null) process.exitCode = code;
-  } catch (error) {
+  } catch (thrown) {
+    const error = toCliError(thrown);
     if (error instanceof CliError) {
       process.stderr.write(`pm2-mesh: ${error.message}\n`);
       process.exitCode = error.exitCode;

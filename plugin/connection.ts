@@ -1,10 +1,12 @@
 // Which registry the CLI talks to: --registry/--token, else MCP_MESH_REGISTRY_URL/TOKEN, else the PM2
 // module's own `pm2 set mesh:*` values (so `pm2 set mesh:port 8123` needs no flag), else the default.
 import { DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT } from '../core/defaults.js';
+import { RegistryClient, RegistryError } from '../core/registry-client.js';
+import type { AgentView } from '../core/wire.js';
 import type { Options, Values } from './args.js';
+import { UsageError } from './errors.js';
 import { moduleName } from './package-info.js';
 import { readModuleSettings, resolvePm2Home } from './pm2-home.js';
-import { RegistryClient } from './registry-client.js';
 
 export const registryOptions: Options = {
   registry: {
@@ -44,5 +46,26 @@ export function resolveConnection(values: Values, env: NodeJS.ProcessEnv = proce
 
 export function registryClient(values: Values, timeoutMs?: number): RegistryClient {
   const { url, token } = resolveConnection(values);
-  return new RegistryClient(url, token, timeoutMs);
+  return new RegistryClient({ url, token, timeoutMs });
+}
+
+/**
+ * An agent by id, else by name (a healthy one first). Names are not unique: several instances of one
+ * agent share it, so an ambiguous name among healthy agents is an error that lists the ids.
+ */
+export async function findAgent(client: RegistryClient, ref: string): Promise<AgentView> {
+  const byId = await client.agent(ref).catch((error: unknown) => {
+    if (error instanceof RegistryError && (error.status === 400 || error.status === 410)) return undefined;
+    throw error;
+  });
+  if (byId) return byId;
+  const { agents } = await client.agents();
+  const named = agents.filter((agent) => agent.name === ref);
+  const healthy = named.filter((agent) => agent.status === 'healthy');
+  const candidates = healthy.length ? healthy : named;
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length > 1) {
+    throw new UsageError(`"${ref}" names ${candidates.length} agents: ${candidates.map((agent) => agent.id).join(', ')} (pass an id)`);
+  }
+  throw new UsageError(`no agent "${ref}" at ${client.baseUrl} (see pm2-mesh list)`);
 }

@@ -4,7 +4,7 @@
 import type { HeartbeatRequest, HeartbeatResponse, Topology, TopologyResponse } from '../core/wire.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
 import { describeError, type Logger } from './log.js';
-import { registryRequest, type RegistryAnswer } from './registry-http.js';
+import { RegistryClient, RegistryError, type RegistryAnswer } from '../core/registry-client.js';
 
 /** Per request, besides the long-poll's own wait. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -26,15 +26,6 @@ export interface HeartbeatOptions {
   /** A topology from the registry; `recovering`: the registry lost this agent (410), others may not be back yet. */
   onTopology: (topology: Topology, recovering: boolean) => void;
   log: Logger;
-}
-
-class RegistryError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class HeartbeatLoop {
@@ -60,7 +51,11 @@ export class HeartbeatLoop {
   /** Settles once the first heartbeat has been answered or has failed (or the loop stopped before). */
   readonly firstBeat = new Promise<void>((resolve) => (this.firstBeatDone = resolve));
 
-  constructor(private readonly options: HeartbeatOptions) {}
+  private readonly client: RegistryClient;
+
+  constructor(private readonly options: HeartbeatOptions) {
+    this.client = new RegistryClient({ url: options.registryUrl, token: options.token });
+  }
 
   start(): void {
     void this.run();
@@ -127,7 +122,7 @@ export class HeartbeatLoop {
         this.startRecovery();
         this.watchSupported = true;
       } else {
-        throw new RegistryError(res.status, `HEAD answered ${res.status}`);
+        throw this.answerError('HEAD', '/heartbeat', res);
       }
       this.needPost = true;
     }
@@ -138,7 +133,7 @@ export class HeartbeatLoop {
     const payload = { ...this.options.payload(), ...(health ? { health } : {}) };
     const res = await this.request('POST', '/heartbeat', payload);
     const body = res.json<HeartbeatResponse & { error?: string }>();
-    if (!res.ok || !body) throw new RegistryError(res.status, `POST answered ${res.status}${body?.error ? `: ${body.error}` : ''}`);
+    if (!res.ok || !body) throw this.answerError('POST', '/heartbeat', res);
     this.needPost = false;
     this.reportedHealth = health ? JSON.stringify(health) : undefined;
     const first = this.firstRegisteredAt === undefined;
@@ -248,20 +243,19 @@ export class HeartbeatLoop {
   }
 
   private async request(method: string, path: string, body?: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RegistryAnswer> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     const own = signal ? undefined : this.requestSignal(timeoutMs);
     try {
-      return await registryRequest(this.options.registryUrl + path, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: signal ?? own!.signal,
-      });
+      // The signal carries the timeout, so the client adds none of its own.
+      return await this.client.send(method, path, { body, signal: signal ?? own!.signal, timeoutMs: 0 });
     } finally {
       own?.release();
     }
+  }
+
+  /** A heartbeat answer that is neither news nor success, in the log's words: `HEAD answered 503`. */
+  private answerError(method: string, path: string, res: RegistryAnswer): RegistryError {
+    const { url, detail } = this.client.statusError(path, res);
+    return new RegistryError({ failure: 'status', url, path, status: res.status, detail }, `${method} answered ${res.status}${detail ? `: ${detail}` : ''}`);
   }
 
   /**

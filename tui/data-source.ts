@@ -1,9 +1,9 @@
 // The dashboard's one data source: polls the registry, follows its event stream, and publishes a DashboardState.
 // Every change of the registry that produces an event triggers an immediate re-read of the agents.
-import { EventStream, type EventStreamStatus } from './event-stream.js';
+import { EventFollower, type EventStreamStatus } from '../core/event-follower.js';
+import { RegistryClient, RegistryError } from '../core/registry-client.js';
 import { heartbeatCounter, parsePrometheusText } from './prometheus.js';
-import { RegistryClient, RegistryHttpError } from './registry-client.js';
-import { decodeAgents, decodeEvents, decodeHealth } from './registry-model.js';
+import { decodeAgents, decodeEvent, decodeEvents, decodeHealth } from './registry-model.js';
 import {
   addReading,
   initialState,
@@ -30,7 +30,7 @@ export interface DataSourceOptions {
 export class DashboardDataSource {
   private current: DashboardState;
   private readonly client: RegistryClient;
-  private readonly stream: EventStream;
+  private readonly stream: EventFollower;
   private readonly listeners = new Set<(state: DashboardState) => void>();
   private readonly pollIntervalMs: number;
   private readonly backfill: number;
@@ -45,18 +45,23 @@ export class DashboardDataSource {
   private needBackfill = true;
 
   constructor(options: DataSourceOptions) {
-    this.client = new RegistryClient({ registryUrl: options.registryUrl, token: options.token, timeoutMs: options.requestTimeoutMs });
+    this.client = new RegistryClient({ url: options.registryUrl, token: options.token, timeoutMs: options.requestTimeoutMs ?? 2000 });
     this.current = initialState(this.client.baseUrl, Date.now());
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.backfill = options.backfill ?? 100;
-    this.stream = new EventStream({
+    this.stream = new EventFollower({
       client: this.client,
       lastEventId: () => lastEventId(this.current.events),
+      decode: (message) => {
+        const event = decodeEvent(parseJson(message.data));
+        if (event && !Number.isFinite(event.id) && message.id !== undefined) event.id = Number(message.id);
+        return event;
+      },
       onEvent: (event) => {
         this.update({ events: mergeEvents(this.current.events, [event]) });
         void this.refreshAgents();
       },
-      onStatus: (status, error) => this.onStreamStatus(status, error),
+      onStatus: (status) => this.onStreamStatus(status),
     });
   }
 
@@ -72,7 +77,7 @@ export class DashboardDataSource {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.stream.start();
+    void this.stream.start();
     void this.tick();
   }
 
@@ -114,7 +119,7 @@ export class DashboardDataSource {
       const [agentsBody, healthBody] = await Promise.all([
         this.client.getJson('/agents'),
         this.client.getJson('/health').catch((err: unknown) => {
-          if (err instanceof RegistryHttpError && err.status !== 401) return null; // optional
+          if (err instanceof RegistryError && err.failure === 'status' && err.status !== 401) return null; // optional
           throw err;
         }),
       ]);
@@ -132,7 +137,7 @@ export class DashboardDataSource {
         if (this.current.stream === 'down') this.stream.reconnect();
       }
     } catch (err) {
-      const refused = err instanceof RegistryHttpError && (err.status === 401 || err.status === 403);
+      const refused = err instanceof RegistryError && (err.status === 401 || err.status === 403);
       this.update(this.connection(refused ? 'refused' : 'unreachable', describe(err)));
       this.readings = [];
       this.rateBase = null;
@@ -181,7 +186,7 @@ export class DashboardDataSource {
     }
   }
 
-  private onStreamStatus(status: EventStreamStatus, _error?: string): void {
+  private onStreamStatus(status: EventStreamStatus): void {
     if (status === 'unsupported') {
       this.pollEvents = true;
       this.update({ stream: 'polling' });
@@ -202,11 +207,19 @@ export class DashboardDataSource {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof RegistryHttpError) return err.message;
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-    if (err.name === 'TimeoutError') return 'no answer within the timeout';
-    return cause?.code ?? cause?.message ?? err.message;
+  if (err instanceof RegistryError) {
+    if (err.failure === 'status') return err.status === 401 ? `registry refused the token (401) on ${err.path}` : `registry answered ${err.status} on ${err.path}`;
+    if (err.failure === 'timeout') return 'no answer within the timeout';
+    if (err.failure === 'unreachable') return err.reason ?? err.message;
+    return err.message;
   }
-  return String(err);
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null; // not JSON: not an event of ours
+  }
 }

@@ -3,11 +3,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_CALL_TIMEOUT_S } from '../../core/defaults.js';
 import { listOption, numberOption, stringOption, type Command } from '../args.js';
-import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
 import { CliError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import { readPackageJson } from '../package-info.js';
-import type { RegistryClient } from '../registry-client.js';
+import type { RegistryClient } from '../../core/registry-client.js';
 
 export interface CallTarget {
   agent_id: string;
@@ -32,7 +32,7 @@ export function parseJsonArgs(text: string | undefined): Record<string, unknown>
 async function findTarget(client: RegistryClient, target: string, tags: string[], agent?: string): Promise<CallTarget> {
   const slash = target.indexOf('/');
   if (slash > 0) {
-    const found = await client.findAgent(target.slice(0, slash));
+    const found = await findAgent(client, target.slice(0, slash));
     if (found.status !== 'healthy') process.stderr.write(`call: warning: ${found.id} is ${found.status}\n`);
     return { agent_id: found.id, endpoint: found.endpoint, tool: target.slice(slash + 1) };
   }

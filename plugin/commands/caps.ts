@@ -3,7 +3,7 @@ import { listOption, stringOption, type Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { paintStatus } from '../format.js';
 import { printJson } from '../output.js';
-import type { CapabilityView } from '../registry-client.js';
+import type { CapabilityView } from '../../core/wire.js';
 import { renderTable } from '../table.js';
 
 export const caps: Command = {

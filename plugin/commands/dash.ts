@@ -2,7 +2,7 @@
 import type { Command } from '../args.js';
 import { registryOptions, resolveConnection } from '../connection.js';
 import { CliError } from '../errors.js';
-import { RegistryClient } from '../registry-client.js';
+import { registryBaseUrl } from '../../core/registry-client.js';
 
 export const dash: Command = {
   name: 'dash',
@@ -11,7 +11,7 @@ export const dash: Command = {
   positionals: { min: 0, max: 0 },
   async run({ values }) {
     const { url, token } = resolveConnection(values);
-    const registryUrl = new RegistryClient(url, token).baseUrl;
+    const registryUrl = registryBaseUrl(url);
     if (!process.stdout.isTTY) throw new CliError('dash needs a terminal (stdout is not a TTY); use pm2-mesh list or events -f');
     const { runDashboard } = await import('../../tui/index.js');
     // SIGTERM/SIGHUP (terminal closed, `kill`) quit like `q`, so the terminal is restored.

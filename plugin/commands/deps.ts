@@ -1,9 +1,9 @@
 // pm2-mesh deps <agent>: how the agent's declared dependencies are wired right now (and the fallbacks).
 import type { Command } from '../args.js';
-import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
 import { paintStatus } from '../format.js';
 import { printJson } from '../output.js';
-import type { AgentView } from '../registry-client.js';
+import type { AgentView } from '../../core/wire.js';
 import { renderTable } from '../table.js';
 import type { DependencyResolutionView } from '../../core/wire.js';
 
@@ -60,7 +60,7 @@ export const deps: Command = {
   options: { ...registryOptions, ...jsonOption },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
-    const agent = await registryClient(values).findAgent(positionals[0]!);
+    const agent = await findAgent(registryClient(values), positionals[0]!);
     if (values.json) {
       printJson({
         agent_id: agent.id,

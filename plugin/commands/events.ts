@@ -3,7 +3,9 @@ import { numberOption, stringOption, type Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { clock, paintStatus } from '../format.js';
 import { printJson, printJsonLine } from '../output.js';
-import type { RegistryClient } from '../registry-client.js';
+import { EventFollower } from '../../core/event-follower.js';
+import type { RegistryClient } from '../../core/registry-client.js';
+import { CliError, toCliError } from '../errors.js';
 import type { RegistryEvent } from '../../core/wire.js';
 import { outputWidth, truncate } from '../table.js';
 
@@ -25,39 +27,39 @@ function matches(event: RegistryEvent, agent?: string, type?: string): boolean {
   return (!agent || event.agent_id === agent || event.agent_name === agent) && (!type || event.event_type === type);
 }
 
+/** Prints new events until SIGINT/SIGTERM; a lost stream is said once on stderr and followed again. */
 async function follow(client: RegistryClient, lastId: number | undefined, filter: { agent?: string; type?: string }, json: boolean) {
-  const abort = new AbortController();
-  const stop = () => abort.abort();
+  let warned = false;
+  let unsupported: Error | undefined;
+  const follower = new EventFollower({
+    client,
+    lastEventId: () => lastId,
+    backoffMs: 1000,
+    maxBackoffMs: 5000,
+    onEvent: (event) => {
+      lastId = event.id;
+      if (!matches(event, filter.agent, filter.type)) return;
+      if (json) printJsonLine(event);
+      else process.stdout.write(`${eventLine(event)}\n`);
+    },
+    onStatus: (status, error) => {
+      if (status === 'live' && warned) process.stderr.write('events: stream back\n');
+      if (status === 'live') warned = false;
+      if (status === 'down' && !warned) process.stderr.write(`events: ${(toCliError(error) as Error).message}; reconnecting\n`);
+      if (status === 'down') warned = true;
+      if (status === 'unsupported') unsupported = error;
+    },
+  });
+  const stop = () => follower.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let delay = 1000;
-  let warned = false;
-  while (!abort.signal.aborted) {
-    try {
-      for await (const event of client.stream(lastId, abort.signal)) {
-        if (warned) process.stderr.write('events: stream back\n');
-        warned = false;
-        delay = 1000;
-        lastId = event.id;
-        if (!matches(event, filter.agent, filter.type)) continue;
-        if (json) printJsonLine(event);
-        else process.stdout.write(`${eventLine(event)}\n`);
-      }
-    } catch (error) {
-      if (abort.signal.aborted) break;
-      if (!warned) process.stderr.write(`events: ${(error as Error).message}; reconnecting\n`);
-      warned = true;
-    }
-    if (abort.signal.aborted) break;
-    // A referenced timer: while the registry is away it is all that keeps the process waiting.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-    delay = Math.min(delay * 2, 5000);
+  try {
+    await follower.start();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  if (unsupported) throw new CliError(`the registry at ${client.baseUrl} has no event stream (${unsupported.message}); use events without -f`);
 }
 
 export const events: Command = {

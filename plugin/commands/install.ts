@@ -5,14 +5,14 @@ import { CliError } from '../errors.js';
 import { installModule, setModuleSettings, uninstallModule } from '../module-install.js';
 import { moduleName, packageRoot } from '../package-info.js';
 import { pm2HomeOption, readModuleSettings, resolvePm2Home } from '../pm2-home.js';
-import { RegistryClient } from '../registry-client.js';
+import { RegistryClient } from '../../core/registry-client.js';
 import { waitFor } from '../wait.js';
 import { installForm, moduleOptions, wantedSettings } from './module-options.js';
 
 /** Waits until the module's registry answers /health; its URL comes from the module's settings. */
 export async function waitForModuleRegistry(home: string, timeoutMs: number): Promise<string> {
   const settings = readModuleSettings(home, moduleName());
-  const client = new RegistryClient(moduleRegistryUrl(settings), settings.token || undefined, 2000);
+  const client = new RegistryClient({ url: moduleRegistryUrl(settings), token: settings.token, timeoutMs: 2000 });
   const ok = await waitFor(async () => ((await client.health()).status ? true : undefined), { timeoutMs });
   if (!ok) {
     throw new CliError(`the module's registry did not answer at ${client.baseUrl} within ${timeoutMs / 1000} s; see \`pm2 logs ${moduleName()}\``);

@@ -2,7 +2,7 @@
 import type { Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { ago, paintStatus } from '../format.js';
-import type { AgentView } from '../registry-client.js';
+import type { AgentView } from '../../core/wire.js';
 import { renderTable } from '../table.js';
 import { printJson } from '../output.js';
 

@@ -1,6 +1,6 @@
 // pm2-mesh show <agent>: one agent in full: identity, health, PM2 app, tools, dependency wiring.
 import type { Command } from '../args.js';
-import { jsonOption, registryClient, registryOptions } from '../connection.js';
+import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
 import { ago, paint, paintStatus } from '../format.js';
 import { printJson } from '../output.js';
 import { renderTable } from '../table.js';
@@ -16,7 +16,7 @@ export const show: Command = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
     const client = registryClient(values);
-    const agent = await client.findAgent(positionals[0]!);
+    const agent = await findAgent(client, positionals[0]!);
     if (values.json) {
       printJson(agent);
       return 0;

@@ -1,13 +1,13 @@
 // pm2-mesh status: the registry's health, its agents by status, and the PM2 state of each agent's app.
 import type { Command, Values } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
-import { CliError } from '../errors.js';
+import { CliError, toCliError } from '../errors.js';
 import { duration, paint, paintStatus } from '../format.js';
 import { printJson } from '../output.js';
 import { moduleName } from '../package-info.js';
 import { listPm2Processes, type Pm2Process } from '../pm2.js';
 import { pm2HomeOption, resolvePm2Home } from '../pm2-home.js';
-import type { AgentView, HealthResponse } from '../registry-client.js';
+import type { AgentView, HealthResponse } from '../../core/wire.js';
 import { renderTable } from '../table.js';
 
 export interface AgentState {
@@ -39,7 +39,7 @@ export async function collectStatus(values: Values): Promise<MeshStatus> {
     status.registry.reachable = true;
     agents = (await client.agents()).agents;
   } catch (error) {
-    status.registry.error = (error as Error).message;
+    status.registry.error = (toCliError(error) as Error).message;
   }
   let processes: Pm2Process[] | undefined;
   try {

@@ -10,7 +10,7 @@ import { printJson } from '../output.js';
 import { moduleName, packageRoot } from '../package-info.js';
 import { listPm2Processes, pm2 } from '../pm2.js';
 import { isModuleInstalled, pm2HomeOption, readModuleSettings, resolvePm2Home } from '../pm2-home.js';
-import { RegistryClient } from '../registry-client.js';
+import { RegistryClient } from '../../core/registry-client.js';
 import { waitFor } from '../wait.js';
 import { cliInvocation } from '../which.js';
 import { waitForModuleRegistry } from './install.js';
@@ -65,7 +65,7 @@ export const up: Command = {
     progress(`registry listening at ${url}`);
 
     const settings = readModuleSettings(home, name);
-    const client = new RegistryClient(url, settings.token || undefined, 5000);
+    const client = new RegistryClient({ url, token: settings.token, timeoutMs: 5000 });
     const apps = await ecosystemAppNames();
     progress(`starting ${apps.join(', ')} (${ecosystemPath})`);
     await pm2(home, ['start', ecosystemPath, '--update-env'], {

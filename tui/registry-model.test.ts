@@ -1,6 +1,6 @@
 import test from 'ava';
 import { countStatuses, decodeAgents, decodeEvent, decodeEvents, decodeHealth } from './registry-model.js';
-import { SAMPLE_AGENTS, SAMPLE_EVENTS } from './sample-registry.js';
+import { SAMPLE_AGENTS, SAMPLE_EVENTS } from '../test/fixtures/sample-registry.js';
 
 test('GET /agents decodes into agents sorted by name, with wiring, PM2 metadata and timestamps', (t) => {
   const agents = decodeAgents(SAMPLE_AGENTS);

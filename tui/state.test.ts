@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { RegistryEvent } from '../core/wire.js';
 import { decodeAgents } from './registry-model.js';
-import { SAMPLE_AGENTS } from './sample-registry.js';
+import { SAMPLE_AGENTS } from '../test/fixtures/sample-registry.js';
 import { MAX_EVENTS, MAX_RATE_SAMPLES, addReading, lastEventId, lastSeenRate, mergeEvents, pushRate, windowRate } from './state.js';
 
 const ev = (id: number): RegistryEvent => ({ id, agent_id: 'a', agent_name: 'a', event_type: 'register', timestamp: '', data: {} });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { painter } from './format.js';
 import { decodeAgents, decodeEvents } from './registry-model.js';
-import { SAMPLE_AGENTS, SAMPLE_EVENTS, SAMPLE_NOW } from './sample-registry.js';
+import { SAMPLE_AGENTS, SAMPLE_EVENTS, SAMPLE_NOW } from '../test/fixtures/sample-registry.js';
 import { initialState, type DashboardState } from './state.js';
 import { initialUiState, type UiState } from './ui-state.js';
 import { buildView, capabilityRows, eventLine, pm2Label, wiringLines, type ViewOptions } from './view-model.js';

@@ -2,34 +2,19 @@
 // planner → weather (fast preferred over precise) → time-service, planner's self proxy, greeter's unresolved dep.
 import test from 'ava';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  callTool,
-  connectClient,
-  getJson,
-  registryAgents,
-  startAgent,
-  startRegistry,
-  stopAll,
-  waitHealthy,
-  type AgentProc,
-  type RegistryProc,
-} from './support/agents.js';
+import { callTool, connectClient, type AgentProc } from './support/agents.js';
+import { startExampleMesh } from './support/mesh.js';
+import { stopAll } from './support/processes.js';
+import { getJson, registryAgents, type RegistryProc } from './support/registry.js';
 
 let registry: RegistryProc;
 let time: AgentProc, fast: AgentProc, precise: AgentProc, planner: AgentProc, greeter: AgentProc;
 let client: Client;
 
 test.before(async () => {
-  registry = await startRegistry();
-  const env = { MCP_MESH_REGISTRY_URL: registry.url };
-  [time, fast, precise, planner, greeter] = await Promise.all(
-    ['time-service', 'weather-fast', 'weather-precise', 'planner', 'greeter'].map((name) => startAgent(name, env)),
-  );
-  await waitHealthy(registry.url, [time, fast, precise, planner, greeter].map((a) => a.agentId));
-  // Wired once the planner sees weather-fast first with weather-precise as its alternative.
-  await planner.waitForLine(new RegExp(`topology \\w+ plan_trip\\.weather→${fast.agentId}/forecast\\(\\+1\\)`));
-  await fast.waitForLine(new RegExp(`topology \\w+ forecast\\.time_service→${time.agentId}/now`));
-  await greeter.waitForLine(new RegExp(`topology \\w+ hello\\.time_service→${time.agentId}/now`));
+  const mesh = await startExampleMesh();
+  registry = mesh.registry;
+  ({ 'time-service': time, 'weather-fast': fast, 'weather-precise': precise, planner, greeter } = mesh.agents as Required<typeof mesh.agents>);
   client = await connectClient(planner.mcpUrl);
 });
 
@@ -38,7 +23,7 @@ test.after.always(async () => {
   await stopAll();
 });
 
-const mcpRequests = async (a: AgentProc) => (await getJson<{ mcp_requests: number }>(`${a.endpoint}/health`)).mcp_requests;
+const mcpRequests = async (a: AgentProc) => (await getJson<{ mcp_requests: number }>(a.endpoint, '/health')).body.mcp_requests;
 
 test.serial('a call crosses the chain planner → weather → time-service', async (t) => {
   const timeBefore = await mcpRequests(time);
@@ -61,7 +46,7 @@ test.serial('the registry shows the resolution; +fast wins over the higher versi
   t.is(weather.provider_agent_id, fast.agentId);
   const result = await callTool(client, 'plan_trip', { city: 'Oslo' });
   t.is((result.structuredContent as any).served_by.weather, fast.agentId);
-  const topology = await getJson(`${registry.url}/agents/${planner.agentId}/topology`);
+  const { body: topology } = await getJson(registry.url, `/agents/${planner.agentId}/topology`);
   t.deepEqual(
     topology.dependency_alternatives.plan_trip[0].map((d: any) => d.agent_id),
     [fast.agentId, precise.agentId],
@@ -105,10 +90,10 @@ test.serial('an unresolved dependency is undefined and the handler decides', asy
 });
 
 test.serial('agents report their PM2-independent metadata and health endpoints', async (t) => {
-  const agent = await getJson(`${registry.url}/agents/${planner.agentId}`);
+  const { body: agent } = await getJson(registry.url, `/agents/${planner.agentId}`);
   t.is(agent.metadata?.pid, planner.pid);
   t.is(agent.metadata?.pm_id, undefined);
-  const health = await getJson(`${planner.endpoint}/health`);
+  const { body: health } = await getJson(planner.endpoint, '/health');
   t.is(health.status, 'healthy');
   t.is(health.registry, 'connected');
   t.deepEqual(health.dependencies, { resolved: 2, total: 2 });

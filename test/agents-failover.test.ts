@@ -2,33 +2,26 @@
 // registry notices), a provider coming back (rewired to it), SIGTERM (gone from resolution at once).
 import test from 'ava';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  callTool,
-  connectClient,
-  registryAgents,
-  sleep,
-  startAgent,
-  startRegistry,
-  stopAll,
-  waitHealthy,
-  type AgentProc,
-  type RegistryProc,
-} from './support/agents.js';
+import { connectClient, startAgent, type AgentProc } from './support/agents.js';
+import { callInLoop, startExampleMesh } from './support/mesh.js';
+import { stopAll } from './support/processes.js';
+import { registryAgents, type RegistryProc } from './support/registry.js';
+import { sleep } from './support/wait.js';
 
 let registry: RegistryProc;
-let time: AgentProc, fast: AgentProc, precise: AgentProc, planner: AgentProc;
+let fast: AgentProc, precise: AgentProc, planner: AgentProc;
 let client: Client;
 let env: Record<string, string>;
 
 test.before(async () => {
   // A short registry timeout so that a killed provider is noticed in seconds, not 20 s.
-  registry = await startRegistry({ args: ['--timeout', '3', '--health-interval', '1'] });
-  env = { MCP_MESH_REGISTRY_URL: registry.url, MCP_MESH_HEALTH_INTERVAL: '1' };
-  [time, fast, precise, planner] = await Promise.all(
-    ['time-service', 'weather-fast', 'weather-precise', 'planner'].map((name) => startAgent(name, env)),
-  );
-  await waitHealthy(registry.url, [time, fast, precise, planner].map((a) => a.agentId));
-  await planner.waitForLine(new RegExp(`plan_trip\\.weather→${fast.agentId}/forecast\\(\\+1\\)`));
+  const mesh = await startExampleMesh({
+    agents: ['time-service', 'weather-fast', 'weather-precise', 'planner'],
+    registryArgs: ['--timeout', '3', '--health-interval', '1'],
+    env: { MCP_MESH_HEALTH_INTERVAL: '1' },
+  });
+  ({ registry, env } = mesh);
+  ({ 'weather-fast': fast, 'weather-precise': precise, planner } = mesh.agents as Required<typeof mesh.agents>);
   client = await connectClient(planner.mcpUrl);
 });
 
@@ -37,42 +30,14 @@ test.after.always(async () => {
   await stopAll();
 });
 
-interface Outcome {
-  at: number;
-  /** The provider that answered (its `source` field). */
-  by?: string;
-  /** The provider the planner's proxy was wired to (failover may have served the call from the next one). */
-  wired?: string;
-  error?: string;
-}
-
 /** Calls plan_trip back to back until stopped; every call must be served by some weather provider. */
-function callLoop(c: Client) {
-  const outcomes: Outcome[] = [];
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const at = Date.now();
-      try {
-        const r = await callTool(c, 'plan_trip', { city: 'Lisbon' });
-        const plan = r.structuredContent as any;
-        if (r.isError || !plan?.weather) outcomes.push({ at, error: JSON.stringify(r.content) });
-        else outcomes.push({ at, by: plan.weather.source, wired: plan.served_by.weather });
-      } catch (error) {
-        outcomes.push({ at, error: String(error) });
-      }
-      await sleep(20);
-    }
-  })();
-  return {
-    outcomes,
-    stop: async () => {
-      running = false;
-      await done;
-      return outcomes;
-    },
-  };
-}
+const callLoop = (c: Client) =>
+  callInLoop(c, 'plan_trip', { city: 'Lisbon' }, (r) => {
+    const plan = r.structuredContent as any;
+    if (r.isError || !plan?.weather) throw new Error(JSON.stringify(r.content));
+    /** `by`: the provider that answered (its `source` field); `wired`: the one the planner's proxy was wired to. */
+    return { by: plan.weather.source as string, wired: plan.served_by.weather as string };
+  });
 
 test.serial('kill -9 of the chosen provider: calls fail over at once, then the consumer rewires', async (t) => {
   const loop = callLoop(client);
@@ -89,7 +54,7 @@ test.serial('kill -9 of the chosen provider: calls fail over at once, then the c
   t.deepEqual(failed, [], 'no call failed');
   const afterKill = outcomes.filter((o) => o.at > deadAt);
   t.true(afterKill.length > 0);
-  t.true(afterKill.every((o) => o.by === 'weather-precise'));
+  t.true(afterKill.every((o) => o.value?.by === 'weather-precise'));
   t.log(`kill -9 → planner rewired: ${rewired.at - killedAt} ms (registry timeout 3 s); ${outcomes.length} calls, 0 failed`);
   const agents = await registryAgents(registry.url);
   t.is(agents.find((a) => a.id === fast.agentId)?.status, 'unhealthy');
@@ -104,8 +69,8 @@ test.serial('the provider comes back: the consumer rewires to it within a second
   await sleep(500);
   const outcomes = await loop.stop();
   t.deepEqual(outcomes.filter((o) => o.error), []);
-  t.is(outcomes.at(-1)!.wired, fast.agentId);
-  t.is(outcomes.at(-1)!.by, 'weather-fast');
+  t.is(outcomes.at(-1)!.value?.wired, fast.agentId);
+  t.is(outcomes.at(-1)!.value?.by, 'weather-fast');
   // Both lines are read from pipes, so their order within a few ms is noise: print both from the process start.
   t.log(`process start → provider's first heartbeat ${registered.at - fast.startedAt} ms → consumer rewired ${rewired.at - fast.startedAt} ms`);
 });
@@ -124,8 +89,8 @@ test.serial('SIGTERM: the provider unregisters and is gone from resolution at on
   t.is(code, 0);
   t.truthy(unregistered, fast.output());
   t.deepEqual(outcomes.filter((o) => o.error), []);
-  t.is(outcomes.at(-1)!.by, 'weather-precise');
-  t.is(outcomes.at(-1)!.wired, precise.agentId);
+  t.is(outcomes.at(-1)!.value?.by, 'weather-precise');
+  t.is(outcomes.at(-1)!.value?.wired, precise.agentId);
   const agents = await registryAgents(registry.url);
   t.is(agents.find((a) => a.id === fast.agentId)?.status, 'unhealthy');
   const resolution = agents.find((a) => a.id === planner.agentId)!.dependency_resolutions!.find((d) => d.capability === 'weather')!;

@@ -1,61 +1,25 @@
 // An agent without a mesh: MCP_MESH_STANDALONE=true makes no registry request at all; with the registry merely
 // absent the agent serves all the same and keeps retrying in the background. Either way the dependencies it
 // provides itself are wired locally (self proxies); the registry's answer replaces that wiring once it comes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import { callTool, connectClient, getJson, sleep, startAgent, startRegistry, stopAll, waitFor } from './support/agents.js';
+import { callTool, connectClient, fixtureAgentPath, startAgent } from './support/agents.js';
+import { freePort, stopAll } from './support/processes.js';
+import { getJson, spawnRegistry } from './support/registry.js';
+import { sleep, waitFor } from './support/wait.js';
 
 let fakeRegistry: Server;
 let fakeUrl: string;
 let registryRequests = 0;
-let scratch: string;
-let selfish: string;
-
-/**
- * An agent whose `quadruple` depends on `doubling`, which it provides twice itself (1.4.0 tagged fast, 2.1.0
- * tagged exact), plus two dependencies nothing in it matches (`doubling` tagged gpu, `storage`).
- */
-const SELFISH_AGENT = (zod: string, runtime: string) => `
-import { z } from ${JSON.stringify(zod)};
-import { agent } from ${JSON.stringify(runtime)};
-const n = { n: z.number() };
-await agent({ name: 'selfish', version: '1.0.0' })
-  .tool('double', { capability: 'doubling', tags: ['fast'], version: '1.4.0', inputSchema: n }, ({ n }) => ({ value: n * 2 }))
-  .tool('double_v2', { capability: 'doubling', tags: ['exact'], version: '2.1.0', inputSchema: n }, ({ n }) => ({ value: n * 2 }))
-  .tool(
-    'quadruple',
-    {
-      inputSchema: n,
-      dependencies: [
-        { capability: 'doubling', tags: ['fast'] },
-        { capability: 'doubling', version: '>=2', as: 'v2' },
-        { capability: 'doubling', tags: ['gpu'], as: 'gpu' },
-        'storage',
-      ],
-    },
-    async ({ n }, deps) => {
-      if (!deps.doubling) return { value: null };
-      const twice = await deps.doubling({ n: (await deps.doubling({ n })).value });
-      const wired = (p) => (p ? (p.local ? 'self/' : p.agentId + '/') + p.functionName : 'undefined');
-      return { value: twice.value, doubling: wired(deps.doubling), v2: wired(deps.v2), gpu: wired(deps.gpu), storage: wired(deps.storage) };
-    },
-  )
-  .start();
-`;
+/** test/fixtures/agents/selfish.ts: `quadruple` depends on `doubling`, which the agent provides twice itself. */
+const selfish = fixtureAgentPath('selfish');
 
 const EXPECTED_WIRING = { doubling: 'self/double', v2: 'self/double_v2', gpu: 'undefined', storage: 'undefined' };
 
 test.before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'mesh-standalone-'));
-  selfish = join(scratch, 'selfish.mjs');
-  writeFileSync(selfish, SELFISH_AGENT(import.meta.resolve('zod'), new URL('../runtime/index.js', import.meta.url).href));
-
   // Stands where a registry would be, and only counts: a standalone agent must never knock.
-  fakeRegistry = createServer((req, res) => {
+  fakeRegistry = createServer((_req, res) => {
     registryRequests += 1;
     res.writeHead(503).end();
   });
@@ -67,7 +31,6 @@ test.after.always(async () => {
   await stopAll();
   fakeRegistry.closeAllConnections();
   await new Promise((r) => fakeRegistry.close(r));
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 test.serial('MCP_MESH_STANDALONE=true: tools work, dependencies on other agents are undefined, no registry traffic', async (t) => {
@@ -78,7 +41,7 @@ test.serial('MCP_MESH_STANDALONE=true: tools work, dependencies on other agents 
   t.regex((plan.structuredContent as any).advice, /No weather service/);
   const packing = await callTool(client, 'packing_list', { conditions: 'sunny', temperature_c: 30 });
   t.true((packing.structuredContent as any).items.includes('sunscreen'));
-  const health = await getJson(`${planner.endpoint}/health`);
+  const { body: health } = await getJson(planner.endpoint, '/health');
   t.is(health.registry, 'standalone');
   await sleep(1_000);
   t.is(registryRequests, 0);
@@ -97,7 +60,7 @@ test.serial('registry absent: the agent serves anyway and retries with backoff',
   });
   t.regex(failures[0]!.text, /retry in 1s/);
   t.regex(failures[1]!.text, /retry in 2s/);
-  t.is((await getJson(`${time.endpoint}/health`)).registry, 'unreachable');
+  t.is((await getJson(time.endpoint, '/health')).body.registry, 'unreachable');
 });
 
 const STANDALONE_ENVS: Record<string, string>[] = [{ MCP_MESH_STANDALONE: 'true' }, { MCP_MESH_ENABLED: 'false' }, { MCP_MESH_AUTO_RUN: 'false' }];
@@ -113,7 +76,7 @@ for (const env of STANDALONE_ENVS) {
     const result = await callTool(client, 'quadruple', { n: 3 });
     t.falsy(result.isError, JSON.stringify(result));
     t.deepEqual(result.structuredContent, { value: 12, ...EXPECTED_WIRING });
-    t.deepEqual((await getJson(`${agent.endpoint}/health`)).dependencies, { resolved: 2, total: 4 });
+    t.deepEqual((await getJson(agent.endpoint, '/health')).body.dependencies, { resolved: 2, total: 4 });
     await sleep(500);
     t.is(registryRequests, before);
     agent.signal('SIGKILL');
@@ -123,10 +86,7 @@ for (const env of STANDALONE_ENVS) {
 
 test.serial('registry absent: self-dependencies are wired locally until the registry answers, then its wiring replaces them', async (t) => {
   // A port nobody listens on now, where the registry starts later.
-  const probe = createTcpServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  const port = await freePort();
 
   const agent = await startAgent(selfish, { MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${port}`, MCP_MESH_HEALTH_INTERVAL: '1' });
   const local = await agent.waitForLine(/ topology /, 5_000);
@@ -135,10 +95,10 @@ test.serial('registry absent: self-dependencies are wired locally until the regi
   const client = await connectClient(agent.mcpUrl);
   t.teardown(() => client.close());
   t.deepEqual((await callTool(client, 'quadruple', { n: 5 })).structuredContent, { value: 20, ...EXPECTED_WIRING });
-  t.is((await getJson(`${agent.endpoint}/health`)).registry, 'unreachable');
+  t.is((await getJson(agent.endpoint, '/health')).body.registry, 'unreachable');
 
   const from = agent.lines.length;
-  const registry = await startRegistry({ port });
+  const registry = await spawnRegistry({ port });
   t.teardown(() => registry.signal('SIGKILL'));
   await agent.waitForLine(/heartbeat registered/, 20_000, from);
   const replaced = await agent.waitForLine(/ topology /, 5_000, from);
@@ -147,6 +107,6 @@ test.serial('registry absent: self-dependencies are wired locally until the regi
   t.is(/topology (\w+)/.exec(replaced.text)![1], /topology (\w+)/.exec(local.text)![1]);
   t.regex(replaced.text, /quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved$/);
   t.deepEqual((await callTool(client, 'quadruple', { n: 1 })).structuredContent, { value: 4, ...EXPECTED_WIRING });
-  const topology = await getJson(`${registry.url}/agents/${agent.agentId}/topology`);
-  t.is((await getJson(`${agent.endpoint}/health`)).topology_hash, topology.topology_hash);
+  const { body: topology } = await getJson(registry.url, `/agents/${agent.agentId}/topology`);
+  t.is((await getJson(agent.endpoint, '/health')).body.topology_hash, topology.topology_hash);
 });

@@ -2,26 +2,20 @@
 // --json and table output, the call through the mesh, events -f, the foreground registry, shell-init,
 // one-line errors with exit codes, and --help on every command.
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentPayload, spawnRegistry, startRegistry } from './support/registry.js';
-import { cleanEnv, cli, freePort, pm2, ROOT, spawnCli, waitFor, type ListedAgent } from './support/pm2.js';
+import { startAgent } from './support/agents.js';
+import { EXAMPLE_AGENTS, startExampleMesh } from './support/mesh.js';
+import { cli, pm2, pm2Env, spawnCli, type ListedAgent } from './support/pm2.js';
+import { CLI, freePort, launch, stopAll } from './support/processes.js';
+import { agentPayload, spawnRegistry, startRegistry, type RegistryProc } from './support/registry.js';
+import { sleep } from './support/wait.js';
 
 const home = mkdtempSync(join(tmpdir(), 'mesh-cli-')); // a PM2_HOME with no daemon: nothing may start one
-const registry = await startRegistry();
-const agents: ChildProcess[] = [];
-const AGENTS = ['time-service', 'weather-fast', 'weather-precise', 'planner', 'greeter'];
-
-function startAgent(name: string): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'examples', `${name}.js`)], {
-    env: cleanEnv(home, { MCP_MESH_REGISTRY_URL: registry.url, MCP_MESH_HEALTH_INTERVAL: '1' }),
-    stdio: 'ignore',
-  });
-  agents.push(child);
-  return child;
-}
+const AGENTS = EXAMPLE_AGENTS;
+let registry: RegistryProc;
+let agentEnv: Record<string, string>;
 
 const mesh = (args: string[], env: NodeJS.ProcessEnv = {}) => cli(home, [...args, '--registry', registry.url], { env, timeoutMs: 30_000 });
 
@@ -33,17 +27,11 @@ async function json<T>(args: string[]): Promise<T> {
 
 test.before(async (t) => {
   t.timeout(90_000);
-  for (const name of AGENTS) startAgent(name);
-  const ready = await waitFor(async () => {
-    const { agents: listed } = await json<{ agents: ListedAgent[] }>(['list']);
-    return AGENTS.every((name) => listed.some((a) => a.name === name && a.status === 'healthy')) || undefined;
-  }, 60_000, 300);
-  if (!ready) throw new Error('the example agents did not register');
+  ({ registry, env: agentEnv } = await startExampleMesh({ env: { MCP_MESH_HEALTH_INTERVAL: '1' } }));
 });
 
 test.after.always(async () => {
-  for (const child of agents) child.kill('SIGKILL');
-  await registry.close();
+  await stopAll();
   // Only if a test failed and something did start a daemon in this home.
   if (existsSync(join(home, 'pm2.pid'))) await pm2(home, ['kill']);
   rmSync(home, { recursive: true, force: true });
@@ -137,15 +125,15 @@ test.serial('events: the log oldest first, --json, filters, and -f following new
   t.deepEqual([...ids].sort((a, b) => a - b), ids, 'oldest first');
 
   const follow = spawnCli(home, ['events', '-f', '--json', '-n', '0', '--type', 'register', '--registry', registry.url]);
-  t.teardown(() => follow.child.kill('SIGKILL'));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const extra = startAgent('time-service');
-  const line = await waitFor(async () => follow.output().split('\n').find((l) => l.includes('"register"')), 20_000);
-  t.truthy(line, `a register event arrives: ${follow.output()}`);
-  t.is((JSON.parse(line!) as { event_type: string; agent_name: string }).agent_name, 'time-service');
-  follow.child.kill('SIGINT');
+  t.teardown(() => follow.signal('SIGKILL'));
+  await sleep(1000);
+  const extra = await startAgent('time-service', agentEnv);
+  const line = await follow.waitForLine(/"register"/);
+  t.truthy(line, 'a register event arrives');
+  t.is((JSON.parse(line.text) as { event_type: string; agent_name: string }).agent_name, 'time-service');
+  follow.signal('SIGINT');
   t.is(await follow.exited, 0, 'SIGINT ends -f cleanly');
-  extra.kill('SIGINT');
+  extra.signal('SIGINT');
 });
 
 test.serial('status: registry health and agents; no PM2 daemon is started to ask', async (t) => {
@@ -220,13 +208,12 @@ test.serial('--help on every command; the overview lists them all', async (t) =>
 test.serial('registry: runs the registry in the foreground; SIGTERM saves and exits 0', async (t) => {
   const dataFile = join(home, 'fg.db');
   const fg = spawnCli(home, ['registry', '--port', '0', '--data-file', dataFile]);
-  t.teardown(() => fg.child.kill('SIGKILL'));
-  const url = await waitFor(async () => /registry listening on (http:\/\/\S+)/.exec(fg.output())?.[1], 20_000);
+  t.teardown(() => fg.signal('SIGKILL'));
+  const url = /registry listening on (http:\/\/\S+)/.exec((await fg.waitForLine(/registry listening on/)).text)?.[1];
   t.truthy(url, fg.output());
   const health = (await (await fetch(`${url}/health`)).json()) as { service: string };
   t.is(health.service, 'mcp-mesh-registry');
-  fg.child.kill('SIGTERM');
-  t.is(await fg.exited, 0);
+  t.is(await fg.stop('SIGTERM'), 0);
   t.true(existsSync(dataFile));
 });
 
@@ -240,19 +227,15 @@ test.serial('shell-init: `pm2 mesh:<cmd>` runs pm2-mesh, everything else reaches
   const init = await cli(home, ['shell-init']);
   t.is(init.code, 0);
   t.regex(init.stdout, /^pm2\(\) \{$/m);
-  const script = `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist', 'plugin', 'cli.js'))} shell-init)"
+  const script = `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} shell-init)"
 pm2 mesh:list --registry ${registry.url} --json
 echo "rc=$?"
 pm2 --version
 pm2 mesh:caps --bogus
 echo "rc=$?"`;
-  const bash = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn('bash', ['-c', script], { env: cleanEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('close', (code) => resolve({ code, out }));
-  });
+  const shell = launch('bash', 'bash', ['-c', script], { env: pm2Env(home) });
+  await shell.exited;
+  const bash = { out: shell.output() };
   t.regex(bash.out, /"agents": \[/, bash.out);
   t.regex(bash.out, /rc=0/);
   t.regex(bash.out, /^\d+\.\d+\.\d+$/m, 'pm2 --version reached the real pm2');
@@ -295,18 +278,18 @@ test.serial('events -f rides out a registry restart: it reconnects with the last
   t.timeout(90_000);
   const port = String(await freePort());
   const dataFile = join(home, 'restart.db');
-  const first = await spawnRegistry(['--port', port, '--data-file', dataFile]);
+  const first = await spawnRegistry({ args: ['--port', port, '--data-file', dataFile] });
   const follow = spawnCli(home, ['events', '-f', '--json', '-n', '0', '--registry', first.url]);
-  t.teardown(() => follow.child.kill('SIGKILL'));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.teardown(() => follow.signal('SIGKILL'));
+  await sleep(1000);
   t.is(await register(first.url, 'before-0000000a'), 200);
-  t.truthy(await waitFor(async () => follow.output().includes('before-0000000a') || undefined, 15_000));
+  await follow.waitForLine(/before-0000000a/, 15_000);
   await first.stop('SIGTERM');
   await t.throwsAsync(() => register(first.url, 'nobody-0000000b'), undefined, 'refused while the registry is down');
-  const second = await spawnRegistry(['--port', port, '--data-file', dataFile]);
+  const second = await spawnRegistry({ args: ['--port', port, '--data-file', dataFile] });
   t.teardown(() => second.stop('SIGKILL'));
   t.is(await register(second.url, 'after-0000000c'), 200);
-  t.truthy(await waitFor(async () => follow.output().includes('after-0000000c') || undefined, 30_000), follow.output());
-  follow.child.kill('SIGINT');
+  await follow.waitForLine(/after-0000000c/, 30_000);
+  follow.signal('SIGINT');
   t.is(await follow.exited, 0);
 });

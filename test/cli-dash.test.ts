@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { agentPayload, postHeartbeat, startRegistry } from './support/registry.js';
-import { CLI, pm2, waitFor } from './support/pm2.js';
+import { pm2 } from './support/pm2.js';
+import { CLI } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'mesh-dash-'));
@@ -45,12 +47,12 @@ test('pm2 mesh:dash opens the dashboard on the registry; q quits with exit code 
     ].join('\n'),
   );
   await tmux('new-session', '-d', '-s', 'dash', '-x', '160', '-y', '40', `bash --norc --noprofile ${script}`);
-  const screen = await waitFor(async () => {
+  const screen = await waitFor('the agent on the dashboard', async () => {
     const { stdout } = await tmux('capture-pane', '-p', '-t', 'dash');
     return stdout.includes('dashcheck') ? stdout : undefined;
   }, 20_000, 100);
   t.truthy(screen, 'the agent shows on the dashboard');
   await tmux('send-keys', '-t', 'dash', 'q');
-  const rc = await waitFor(async () => (existsSync(rcFile) ? readFileSync(rcFile, 'utf8').trim() : undefined), 15_000, 100);
+  const rc = await waitFor('the exit code of pm2 mesh:dash', async () => (existsSync(rcFile) ? readFileSync(rcFile, 'utf8').trim() : undefined), 15_000, 100);
   t.is(rc, 'rc=0');
 });

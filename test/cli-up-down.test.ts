@@ -5,7 +5,9 @@ import test from 'ava';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, EXAMPLE_APPS, freePort, jlist, pm2Home, waitFor } from './support/pm2.js';
+import { cli, EXAMPLE_APPS, jlist, pm2Home } from './support/pm2.js';
+import { freePort } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 const first = pm2Home();
 const second = pm2Home();
@@ -69,7 +71,7 @@ test.serial('down: apps deleted, module uninstalled, the isolated daemon killed;
       return false;
     }
   };
-  t.truthy(await waitFor(async () => !alive(), 10_000), 'daemon gone');
+  t.truthy(await waitFor('the daemon gone', async () => !alive(), 10_000));
   t.true(existsSync(join(first.home, 'mesh', 'registry.db')));
   const again = await cli(first.home, ['down']);
   t.is(again.code, 0);

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startAgent, startRegistry, stopAll, waitHealthy, type AgentProc, type RegistryProc } from './support/agents.js';
+import { startAgent, type AgentProc } from './support/agents.js';
+import { stopAll } from './support/processes.js';
+import { spawnRegistry, waitHealthy, type RegistryProc } from './support/registry.js';
 
 const run = promisify(execFile);
 const TUI_MAIN = fileURLToPath(new URL('../tui/main.js', import.meta.url));
@@ -102,7 +104,7 @@ test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mesh-dash-'));
   dataFile = join(dir, 'registry.db');
   tmux = new Tmux(join(dir, 'tmux.sock'));
-  registry = await startRegistry({ args: ['--data-file', dataFile] });
+  registry = await spawnRegistry({ args: ['--data-file', dataFile] });
   const env = { MCP_MESH_REGISTRY_URL: registry.url, MCP_MESH_HEALTH_INTERVAL: '1' };
   [time, greeter] = await Promise.all([startAgent('time-service', env), startAgent('greeter', env)]);
   await registerBilling();
@@ -209,7 +211,7 @@ test.serial('registry stopped: banner, stale state kept; registry back: reconnec
   t.regex(down.screen, /Agents 3 \(stale\)/);
   t.not(rowOf(down.screen, 'greeter'), '', 'the last known agents stay on screen');
 
-  registry = await startRegistry({ port: registry.port, args: ['--data-file', dataFile] });
+  registry = await spawnRegistry({ port: registry.port, args: ['--data-file', dataFile] });
   const listening = Date.now();
   const back = await tmux.waitForScreen('dash:color', 'the dashboard back online', (s) => !s.includes('unreachable') && /pm2-mesh dash · .* agents/.test(s));
   delays.push(`registry back → online ${back.at - listening} ms`);

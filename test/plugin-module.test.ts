@@ -4,20 +4,9 @@
 import test from 'ava';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  cli,
-  ECOSYSTEM,
-  EXAMPLE_APPS,
-  freePort,
-  healthyAgentOf,
-  jlist,
-  listAgents,
-  packTarball,
-  pm2,
-  pm2Home,
-  waitFor,
-  type ListedAgent,
-} from './support/pm2.js';
+import { cli, ECOSYSTEM, EXAMPLE_APPS, healthyAgentOf, jlist, listAgents, packTarball, pm2, pm2Home, type ListedAgent } from './support/pm2.js';
+import { freePort } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 const { home, kill } = pm2Home();
 let port = 0;
@@ -35,19 +24,20 @@ async function agentById(id: string): Promise<ListedAgent> {
   return (await response.json()) as ListedAgent;
 }
 
-/** Every example app has a healthy agent registered by its current process. */
-async function fleetHealthy(): Promise<true | undefined> {
+/** Every example app has a healthy agent registered by its current process (else throws, naming those that lag). */
+async function fleetHealthy(): Promise<true> {
   const [apps, agents] = await Promise.all([jlist(home), listAgents(home)]);
-  const ready = EXAMPLE_APPS.every((name) => {
+  const lagging = EXAMPLE_APPS.filter((name) => {
     const app = apps.find((a) => a.name === name && !a.module);
-    return app && app.status === 'online' && healthyAgentOf(agents, app);
+    return !(app && app.status === 'online' && healthyAgentOf(agents, app));
   });
-  return ready || undefined;
+  if (lagging.length) throw new Error(`not healthy yet: ${lagging.join(', ')}; agents ${JSON.stringify(agents.map((a) => [a.id, a.status]))}`);
+  return true;
 }
 
 /** Polls one agent until it is unhealthy; the ms it took from `since`. */
-async function untilUnhealthy(id: string, since: number): Promise<{ agent: ListedAgent; ms: number } | undefined> {
-  return waitFor(async () => {
+function untilUnhealthy(id: string, since: number): Promise<{ agent: ListedAgent; ms: number }> {
+  return waitFor(`${id} unhealthy`, async () => {
     const agent = await agentById(id);
     return agent.status === 'unhealthy' ? { agent, ms: Date.now() - since } : undefined;
   }, 30_000, 10);
@@ -74,7 +64,7 @@ test.after.always(async () => {
 
 test.serial('the module runs the registry inside PM2, on the port given by pm2 set', async (t) => {
   t.timeout(60_000);
-  t.truthy(await waitFor(() => health(registryUrl()), 20_000), `registry answers on ${registryUrl()}`);
+  t.truthy(await waitFor(`the registry answering on ${registryUrl()}`, () => health(registryUrl()), 20_000));
   const module = (await jlist(home)).find((p) => p.name === 'mesh');
   t.truthy(module?.module, 'listed by PM2 as a module');
   t.is(module?.status, 'online');
@@ -97,9 +87,8 @@ test.serial('pm2 start ecosystem.config.js brings every example agent up healthy
   t.timeout(120_000);
   const started = await pm2(home, ['start', ECOSYSTEM], { env: { MESH_PORT: String(port) } });
   t.is(started.code, 0, started.stderr);
-  const ready = await waitFor(fleetHealthy, 90_000, 500);
+  t.true(await waitFor('every example agent healthy', fleetHealthy, 90_000, 500));
   const agents = await listAgents(home);
-  t.truthy(ready, `not all healthy: ${JSON.stringify(agents.map((a) => [a.id, a.status]))}`);
   for (const name of EXAMPLE_APPS) {
     const agent = agents.find((a) => a.metadata.pm2_name === name && a.status === 'healthy');
     t.truthy(agent, `${name} registered healthy with its PM2 identity`);
@@ -162,7 +151,7 @@ test.serial('pm2 stop marks the agent unhealthy at once, consumers fail over, pm
   const restartedAt = Date.now();
   const restart = await pm2(home, ['restart', 'weather-fast']);
   t.is(restart.code, 0, restart.stderr);
-  const back = await waitFor(async () => {
+  const back = await waitFor('a healthy weather-fast agent again', async () => {
     const current = (await jlist(home)).find((p) => p.name === 'weather-fast');
     return current && current.status === 'online' ? healthyAgentOf(await listAgents(home), current) : undefined;
   }, 60_000, 100);
@@ -188,7 +177,7 @@ test.serial('a crash (kill -9) marks the agent unhealthy with reason "process ex
   const [event] = (JSON.parse(events.stdout) as { events: { data: { reason?: string } }[] }).events;
   t.is(event?.data.reason, 'process exit');
 
-  t.truthy(await waitFor(fleetHealthy, 60_000, 500), 'PM2 restarted it and it registered again');
+  t.true(await waitFor('PM2 restarting it and it registering again', fleetHealthy, 60_000, 500));
 });
 
 test.serial('pm2 logs shows the agents\' heartbeat and topology lines and the module\'s registrations', async (t) => {
@@ -208,7 +197,7 @@ test.serial('pm2 set mesh:port moves the registry, which keeps its data; the fle
   const since = Date.now();
   const set = await pm2(home, ['set', 'mesh:port', String(movedPort)]);
   t.is(set.code, 0, set.stderr);
-  const moved = await waitFor(() => health(`http://127.0.0.1:${movedPort}`), 30_000, 20);
+  const moved = await waitFor(`the registry answering on ${movedPort}`, () => health(`http://127.0.0.1:${movedPort}`), 30_000, 20);
   t.truthy(moved, `registry answers on ${movedPort}`);
   t.log(`pm2 set mesh:port → serving on the new port ${Date.now() - since} ms after the command started (the pm2 CLI took ${set.ms} ms)`);
   await t.throwsAsync(() => health(registryUrl()), undefined, 'the old port is closed');
@@ -219,7 +208,7 @@ test.serial('pm2 set mesh:port moves the registry, which keeps its data; the fle
 
   const restart = await pm2(home, ['restart', ECOSYSTEM, '--update-env'], { env: { MESH_PORT: String(port) } });
   t.is(restart.code, 0, restart.stderr);
-  t.truthy(await waitFor(fleetHealthy, 90_000, 500), 'the fleet registered on the new port');
+  t.true(await waitFor('the fleet registered on the new port', fleetHealthy, 90_000, 500));
 });
 
 test.serial('the registry\'s data survives pm2 kill: a fresh daemon relaunches the module, resurrect brings the fleet back', async (t) => {
@@ -232,12 +221,12 @@ test.serial('the registry\'s data survives pm2 kill: a fresh daemon relaunches t
   const since = Date.now();
   const resurrect = await pm2(home, ['resurrect']);
   t.is(resurrect.code, 0, resurrect.stderr);
-  t.truthy(await waitFor(() => health(registryUrl()), 30_000, 50), 'module relaunched by the new daemon');
+  t.truthy(await waitFor('the module relaunched by the new daemon', () => health(registryUrl()), 30_000, 50));
   t.log(`pm2 resurrect → registry serving again: ${Date.now() - since} ms`);
   const restored = await listAgents(home);
   for (const id of ids) t.truthy(restored.find((a) => a.id === id), `${id} restored from ${home}/mesh/registry.db`);
   t.is((await jlist(home)).filter((p) => p.name === 'mesh').length, 1, 'one module process, not two');
-  t.truthy(await waitFor(fleetHealthy, 90_000, 500), 'the resurrected fleet is healthy');
+  t.true(await waitFor('the resurrected fleet healthy', fleetHealthy, 90_000, 500));
 });
 
 test.serial('pm2 uninstall mesh stops the registry cleanly and keeps its data file', async (t) => {

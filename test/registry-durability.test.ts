@@ -1,37 +1,20 @@
 // Durability with real processes and real files: every registration acknowledged with 200 survives kill -9
 // mid-storm; SIGTERM saves and exits 0; foreign, corrupt, newer or busy data files are refused and left untouched.
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { createRegistry } from '../registry/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../registry/storage/sqlite/schema.js';
-import { agentPayload, eventually, getJson, postHeartbeat, REGISTRY_MAIN, spawnRegistry, tempDir } from './support/registry.js';
-
-/**
- * Runs main.js to its end with all it printed. Waits for 'close', not 'exit': a process that ends at once
- * can exit before its last output is read from the pipes.
- */
-function runRegistryToExit(args: string[], waitMs = 20_000): Promise<{ code: number | string; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [REGISTRY_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? signal ?? -1, output });
-    });
-  });
-}
+import { tempDir } from './support/processes.js';
+import { agentPayload, getJson, postHeartbeat, runRegistryToExit, spawnRegistry } from './support/registry.js';
+import { waitFor } from './support/wait.js';
 
 test('kill -9 in the middle of a registration storm: every acknowledged agent is there after the restart', async (t) => {
   const { dir, remove } = tempDir();
   t.teardown(remove);
   const dataFile = join(dir, 'storm.db');
-  const first = await spawnRegistry(['--data-file', dataFile]);
+  const first = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void first.stop('SIGKILL'));
 
   const acknowledged = new Set<string>();
@@ -70,7 +53,7 @@ test('kill -9 in the middle of a registration storm: every acknowledged agent is
   t.log(`storm: ${ackedAtKill} registrations acknowledged in ${stormMs} ms (${Math.round((ackedAtKill * 1000) / stormMs)} POST/s, 16 connections, 2 tools each), then kill -9 (${acknowledged.size} acknowledged in all)`);
   t.log(`files left by the crash: ${readdirSync(dir).sort().join(', ')}`);
 
-  const second = await spawnRegistry(['--data-file', dataFile]);
+  const second = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void second.stop('SIGKILL'));
   const { body } = await getJson(second.url, '/agents');
   const present = new Set<string>(body.agents.map((a: any) => a.id));
@@ -103,7 +86,7 @@ test('kill -9 while the snapshot process works: it gives up, and every acknowled
   const { dir, remove } = tempDir();
   t.teardown(remove);
   const dataFile = join(dir, 'snap.db');
-  const first = await spawnRegistry(['--data-file', dataFile]);
+  const first = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void first.stop('SIGKILL'));
   const acknowledged = new Set<string>();
   let stop = false;
@@ -133,10 +116,10 @@ test('kill -9 while the snapshot process works: it gives up, and every acknowled
   await Promise.all(workers);
   t.is(await first.exited, 'SIGKILL');
   const killedAt = Date.now();
-  await eventually(() => snapshotPids.every((pid) => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))), 15_000, 20);
+  await waitFor('the snapshot processes gone', () => snapshotPids.every((pid) => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))), 15_000, 20);
   t.log(`${acknowledged.size} registrations acknowledged; the orphaned snapshot process ended ${Date.now() - killedAt} ms after the kill`);
 
-  const second = await spawnRegistry(['--data-file', dataFile]);
+  const second = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void second.stop('SIGKILL'));
   const present = new Set<string>((await getJson(second.url, '/agents')).body.agents.map((a: any) => a.id));
   const lost = [...acknowledged].filter((id) => !present.has(id));
@@ -149,7 +132,7 @@ test('SIGTERM saves and exits 0: the data file holds everything, no journal left
   const { dir, remove } = tempDir();
   t.teardown(remove);
   const dataFile = join(dir, 'term.db');
-  const registry = await spawnRegistry(['--data-file', dataFile], { MCP_MESH_REGISTRY_TIMEOUT: '30' });
+  const registry = await spawnRegistry({ args: ['--data-file', dataFile], env: { MCP_MESH_REGISTRY_TIMEOUT: '30' } });
   t.teardown(() => void registry.stop('SIGKILL'));
   t.is((await postHeartbeat(registry.url, agentPayload('keep-00000001', { tools: [{ function_name: 'f', capability: 'c' }] }))).status, 200);
   t.regex(registry.output(), /registry: register keep-00000001 keep http:\/\/127\.0\.0\.1:9000 tools=1/);
@@ -244,7 +227,7 @@ test('journals: a torn last line is dropped, a damaged line before good ones ref
   const { dir, remove } = tempDir();
   t.teardown(remove);
   const dataFile = join(dir, 'j.db');
-  const registry = await spawnRegistry(['--data-file', dataFile]);
+  const registry = await spawnRegistry({ args: ['--data-file', dataFile] });
   for (let i = 0; i < 3; i++) await postHeartbeat(registry.url, agentPayload(`j-0000000${i}`));
   await registry.stop('SIGKILL');
   const journal = readdirSync(dir).find((name) => name.includes('.mesh-journal.'))!;
@@ -263,7 +246,7 @@ test('journals: a torn last line is dropped, a damaged line before good ones ref
 
   // A torn tail (the crash cut the last write): the complete lines count, the torn one is dropped.
   writeFileSync(journalPath, original + original.split('\n')[1]!.slice(0, 40));
-  const restarted = await spawnRegistry(['--data-file', dataFile]);
+  const restarted = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void restarted.stop('SIGKILL'));
   t.regex(restarted.output(), /ignoring the torn last line/);
   t.is((await getJson(restarted.url, '/agents')).body.count, 3);
@@ -274,7 +257,7 @@ test('one registry per data file: a second one is refused while the first runs',
   const { dir, remove } = tempDir();
   t.teardown(remove);
   const dataFile = join(dir, 'busy.db');
-  const first = await spawnRegistry(['--data-file', dataFile]);
+  const first = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void first.stop('SIGKILL'));
   const { code, output } = await runRegistryToExit(['--port', '0', '--data-file', dataFile]);
   t.is(code, 1);
@@ -294,7 +277,7 @@ test('main.js: flags and MCP_MESH_REGISTRY_* variables, usage errors exit 2', as
   t.is(help.code, 0);
   t.regex(help.output, /--data-file F/);
 
-  const registry = await spawnRegistry([], { MCP_MESH_REGISTRY_TOKEN: 'tok', MCP_MESH_REGISTRY_PUBLIC_READ: 'true' });
+  const registry = await spawnRegistry({ args: [], env: { MCP_MESH_REGISTRY_TOKEN: 'tok', MCP_MESH_REGISTRY_PUBLIC_READ: 'true' } });
   t.teardown(() => void registry.stop('SIGKILL'));
   t.is((await postHeartbeat(registry.url, agentPayload('env-00000001'))).status, 401);
   t.is((await postHeartbeat(registry.url, agentPayload('env-00000001'), 'tok')).status, 200);

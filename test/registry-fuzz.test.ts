@@ -2,14 +2,11 @@
 // that anything can be sent, and checks: no 5xx, every 4xx answered with a JSON {error}, the process alive and
 // still answering correctly afterwards. Seeded, bounded in count and time.
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tempDir } from './support/processes.js';
+import { spawnRegistry, type RegistryProc } from './support/registry.js';
 
-const MAIN = fileURLToPath(new URL('../registry/main.js', import.meta.url));
 const ONE_MIB = 1024 * 1024;
 /** Time one exchange may take before it counts as "no answer" (a request the server is still waiting on). */
 const EXCHANGE_TIMEOUT_MS = 2000;
@@ -17,41 +14,17 @@ const CONCURRENCY = 6;
 
 // ---------- a registry process ----------
 
-async function startRegistry(args: string[] = []): Promise<{ child: ChildProcess; host: string; port: number; output: string[]; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'registry-fuzz-'));
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--data-file', join(dir, 'registry.db'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`registry did not start:\n${output.join('')}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      buffered += chunk.toString();
-      const match = /registry listening on (http:\/\/\S+)/.exec(buffered);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`registry exited with ${code}:\n${output.join('')}`)));
-  });
-  const { hostname, port } = new URL(url);
-  return { child, host: hostname, port: Number(port), output, dir };
-}
-
-async function stopRegistry(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  rmSync(dir, { recursive: true, force: true });
+/** A registry process on a data file of its own; `stop` ends it (SIGTERM) and removes the file. */
+async function startFuzzed(args: string[] = []): Promise<{ registry: RegistryProc; host: string; port: number; stop: () => Promise<void> }> {
+  const { dir, remove } = tempDir('registry-fuzz-');
+  const registry = await spawnRegistry({ args: ['--data-file', join(dir, 'registry.db'), ...args] });
+  const stop = async () => {
+    const killer = setTimeout(() => registry.signal('SIGKILL'), 10_000);
+    await registry.stop('SIGTERM');
+    clearTimeout(killer);
+    remove();
+  };
+  return { registry, host: '127.0.0.1', port: registry.port, stop };
 }
 
 // ---------- a raw HTTP/1.1 exchange ----------
@@ -485,8 +458,8 @@ async function get(host: string, port: number, path: string, method = 'GET', bod
 }
 
 test('thousands of malformed requests: no 5xx, every 4xx a JSON {error}, the registry alive and correct after', async (t) => {
-  const { child, host, port, output, dir } = await startRegistry();
-  t.teardown(() => stopRegistry(child, dir));
+  const { registry, host, port, stop } = await startFuzzed();
+  t.teardown(stop);
   const rng = random(20261125);
   const cases = [...heartbeatCases(rng), ...transportCases(), ...pathAndQueryCases(rng)];
   const started = Date.now();
@@ -524,8 +497,8 @@ test('thousands of malformed requests: no 5xx, every 4xx a JSON {error}, the reg
   t.true(outcomes.length >= 3000, `at least 3000 requests (${outcomes.length})`);
   t.deepEqual(serverErrors, [], '5xx answers');
   t.deepEqual(withoutJsonError, [], '4xx answers without a JSON {error}');
-  t.is(child.exitCode, null, 'the registry process is still running');
-  const internal = output.join('').split('\n').filter((line) => /internal error|uncaught|unhandled/i.test(line));
+  t.true(registry.alive, 'the registry process is still running');
+  const internal = registry.lines.map((l) => l.text).filter((line) => /internal error|uncaught|unhandled/i.test(line));
   t.deepEqual(internal, [], 'no internal errors logged');
 
   // still serving, and serving right
@@ -543,13 +516,13 @@ test('thousands of malformed requests: no 5xx, every 4xx a JSON {error}, the reg
   t.is((await get(host, port, '/heartbeat/after-consumer-1', 'HEAD')).status, 200);
   const agents = await get(host, port, '/agents');
   t.is(agents.status, 200);
-  t.true((agents.json?.agents as { id: string }[]).some((a) => a.id === 'after-consumer-1'));
-  t.is(child.exitCode, null);
+  t.true(((agents.json?.agents ?? []) as { id: string }[]).some((a) => a.id === 'after-consumer-1'));
+  t.true(registry.alive);
 });
 
 test('with a token: unauthenticated malformed requests get 401 JSON, never 5xx', async (t) => {
-  const { child, host, port, dir } = await startRegistry(['--token', 'fuzz-secret']);
-  t.teardown(() => stopRegistry(child, dir));
+  const { registry, host, port, stop } = await startFuzzed(['--token', 'fuzz-secret']);
+  t.teardown(stop);
   const rng = random(7);
   const cases = [...heartbeatCases(rng)].filter((_, i) => i % 10 === 0);
   cases.push(...['/agents', '/events', '/health', '/capabilities', '/metrics'].map((path) => ({ label: `GET ${path}`, bytes: request('GET', path) })));
@@ -567,14 +540,14 @@ test('with a token: unauthenticated malformed requests get 401 JSON, never 5xx',
   }
   const authorised = await exchange(host, port, { label: 'ok', bytes: request('GET', '/health', { headers: { authorization: 'Bearer fuzz-secret' } }) });
   t.is(authorised.status, 200);
-  t.is(child.exitCode, null);
+  t.true(registry.alive);
 });
 
 // ---------- requests that never reach a route: still a JSON {error}, never a 5xx ----------
 
 test('methods no route implements (TRACE, PROPFIND, LOCK, SEARCH, PURGE) answer a JSON {error} below 500', async (t) => {
-  const { child, host, port, dir } = await startRegistry();
-  t.teardown(() => stopRegistry(child, dir));
+  const { host, port, stop } = await startFuzzed();
+  t.teardown(stop);
   const cases = ROUTE_PATHS.flatMap((path) => UNIMPLEMENTED_METHODS.map((method) => ({ label: `${method} ${path}`, bytes: request(method, path) })));
   const outcomes = await runAll(host, port, cases);
   const bad = outcomes.filter(({ answer }) => answer.status === null || answer.status >= 500 || !hasJsonError(answer));
@@ -583,8 +556,8 @@ test('methods no route implements (TRACE, PROPFIND, LOCK, SEARCH, PURGE) answer 
 });
 
 test("requests Node's HTTP parser refuses get a 400/431 with a JSON {error}", async (t) => {
-  const { child, host, port, dir } = await startRegistry();
-  t.teardown(() => stopRegistry(child, dir));
+  const { host, port, stop } = await startFuzzed();
+  t.teardown(stop);
   const cases: Case[] = [
     { label: 'garbage request line', bytes: Buffer.from('HELLO\r\n\r\n') },
     { label: 'unknown method FOO', bytes: request('FOO', '/heartbeat') },

@@ -3,9 +3,10 @@
 // restored agents one timeout of grace instead of flapping.
 import test from 'ava';
 import { join } from 'node:path';
-import { agentPayload, eventually, getJson, headHeartbeat, postHeartbeat, startRegistry, tempDir } from './support/registry.js';
+import { tempDir } from './support/processes.js';
+import { agentPayload, getJson, headHeartbeat, postHeartbeat, startRegistry } from './support/registry.js';
+import { sleep, waitFor } from './support/wait.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('no heartbeat for `timeout` → unhealthy + event, consumers re-resolve; a POST brings it back', async (t) => {
   // 2 s: long enough that the consumer heartbeating every 25 ms never misses it on a busy machine.
@@ -19,10 +20,10 @@ test('no heartbeat for `timeout` → unhealthy + event, consumers re-resolve; a 
   // The consumer keeps heartbeating; the provider goes silent.
   const started = Date.now();
   let consumerAnswer = 200;
-  await eventually(async () => {
+  await waitFor('the silent agent unhealthy', async () => {
     consumerAnswer = await headHeartbeat(url, 'user-00000002');
     return (await getJson(url, '/agents/quiet-00000001')).body.status === 'unhealthy';
-  });
+  }, 10_000, 25);
   t.log(`silent agent turned unhealthy after ${Date.now() - started} ms (timeout 2000 ms, sweep every 100 ms)`);
   const agent = (await getJson(url, '/agents/quiet-00000001')).body;
   t.is(agent.status_reason, 'heartbeat timeout');
@@ -50,7 +51,7 @@ test('a silent agent turns unhealthy at last heartbeat + timeout, not a health_i
   await sleep(300);
   t.is(await headHeartbeat(url, 'brief-00000001'), 200);
   const lastHeard = Date.now();
-  await eventually(async () => (await getJson(url, '/agents/brief-00000001')).body.status === 'unhealthy', 8000, 50);
+  await waitFor('brief unhealthy', async () => (await getJson(url, '/agents/brief-00000001')).body.status === 'unhealthy', 8000, 50);
   t.log(`unhealthy ${Date.now() - lastHeard} ms after its last heartbeat (timeout 1000 ms, health_interval 30 s)`);
   const agent = (await getJson(url, '/agents/brief-00000001')).body;
   t.is(agent.status_reason, 'heartbeat timeout');
@@ -59,7 +60,7 @@ test('a silent agent turns unhealthy at last heartbeat + timeout, not a health_i
   // A second agent registered later gets its own deadline, while the first is already unhealthy.
   await postHeartbeat(url, agentPayload('late-00000002'));
   const registered = Date.now();
-  await eventually(async () => (await getJson(url, '/agents/late-00000002')).body.status === 'unhealthy', 8000, 50);
+  await waitFor('late unhealthy', async () => (await getJson(url, '/agents/late-00000002')).body.status === 'unhealthy', 8000, 50);
   t.log(`second agent unhealthy ${Date.now() - registered} ms after registering`);
 });
 
@@ -69,7 +70,7 @@ test('unhealthy agents are purged after `retention` (an `expired` event), then H
   const url = registry.url;
   await postHeartbeat(url, agentPayload('old-00000001'));
   await fetch(`${url}/agents/old-00000001`, { method: 'DELETE' });
-  await eventually(async () => (await getJson(url, '/agents/old-00000001')).status === 404);
+  await waitFor('old purged', async () => (await getJson(url, '/agents/old-00000001')).status === 404, 10_000, 25);
   const events = (await getJson(url, '/events?agent_id=old-00000001')).body.events.map((e: any) => e.event_type);
   t.deepEqual(events, ['expired', 'unregister', 'register'], 'the audit trail outlives the agent');
   t.is(await headHeartbeat(url, 'old-00000001'), 410);
@@ -120,7 +121,7 @@ test('restart from the data file: agents and events come back, restored agents g
 
   // The provider never comes back: after its grace it times out like any silent agent.
   const answers = new Set<number>();
-  await eventually(async () => {
+  await waitFor('the provider unhealthy after its grace', async () => {
     answers.add(await headHeartbeat(url, 'cons-00000002')); // the consumer keeps heartbeating
     return (await getJson(url, '/agents/prov-00000001')).body.status === 'unhealthy';
   }, 10_000, 100);

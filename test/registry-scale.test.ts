@@ -7,7 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { registrationBodies, agentId, type Fleet } from '../bench/payloads.js';
 import { rotate, runLoad, statusSummary } from '../bench/load.js';
-import { getJson, spawnRegistry, tempDir } from './support/registry.js';
+import { tempDir } from './support/processes.js';
+import { getJson, spawnRegistry } from './support/registry.js';
 
 const AGENTS = Number(process.env.MESH_SCALE_AGENTS ?? 10_000);
 
@@ -22,7 +23,7 @@ test(`${AGENTS} agents with 10 tools each: registration, HEAD load, restart`, as
   t.teardown(remove);
   const dataFile = join(dir, 'scale.db');
   const fleet: Fleet = { agents: AGENTS, toolsPerAgent: 10, capabilityPool: Math.max(10, AGENTS / 10) };
-  const registry = await spawnRegistry(['--data-file', dataFile, '--timeout', '600', '--health-interval', '5']);
+  const registry = await spawnRegistry({ args: ['--data-file', dataFile, '--timeout', '600', '--health-interval', '5'] });
   t.teardown(() => void registry.stop('SIGKILL'));
 
   const bodies = registrationBodies(0, AGENTS, fleet);
@@ -47,7 +48,7 @@ test(`${AGENTS} agents with 10 tools each: registration, HEAD load, restart`, as
   t.is(await registry.stop('SIGTERM'), 0);
   t.log(`data file after SIGTERM: ${(statSync(dataFile).size / 1024 / 1024).toFixed(1)} MiB`);
   const restartStarted = Date.now();
-  const again = await spawnRegistry(['--data-file', dataFile]);
+  const again = await spawnRegistry({ args: ['--data-file', dataFile] });
   t.teardown(() => void again.stop('SIGKILL'));
   t.log(`restart to listening with ${AGENTS} agents: ${Date.now() - restartStarted} ms`);
   t.is((await getJson(again.url, '/health')).body.agents.unknown, AGENTS);

@@ -6,7 +6,10 @@ import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { agent, type MeshAgent, type MeshProxy } from 'mesh/runtime';
 import { MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
-import { callTool, connectClient, startAgent, startRegistry, stopAll, waitFor, type AgentProc, type RegistryProc } from './support/agents.js';
+import { callTool, connectClient, startAgent, type AgentProc } from './support/agents.js';
+import { stopAll } from './support/processes.js';
+import { spawnRegistry, type RegistryProc } from './support/registry.js';
+import { waitFor } from './support/wait.js';
 
 const CALLS = 600;
 const CONCURRENCY = 8;
@@ -17,7 +20,7 @@ let consumer: MeshAgent;
 let deps: { time_service?: MeshProxy } = {};
 
 test.before(async () => {
-  registry = await startRegistry();
+  registry = await spawnRegistry();
   time = await startAgent('time-service', { MCP_MESH_REGISTRY_URL: registry.url });
 });
 

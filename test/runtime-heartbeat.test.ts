@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import { z } from 'zod';
 import { agent } from 'mesh/runtime';
-import { waitFor } from './support/agents.js';
+import { waitFor } from './support/wait.js';
 
 interface Seen {
   method: string;

@@ -3,7 +3,10 @@
 import test from 'ava';
 import { z } from 'zod';
 import { agent, MeshCallError, MeshToolError, type MeshAgent, type MeshProxy } from 'mesh/runtime';
-import { callTool, connectClient, registryAgents, startRegistry, stopAll, waitFor, type RegistryProc } from './support/agents.js';
+import { callTool, connectClient } from './support/agents.js';
+import { stopAll } from './support/processes.js';
+import { registryAgents, spawnRegistry, type RegistryProc } from './support/registry.js';
+import { waitFor } from './support/wait.js';
 
 const KINDS = ['string', 'object', 'number', 'array', 'null', 'undefined', 'result'] as const;
 const values: Record<(typeof KINDS)[number], unknown> = {
@@ -55,7 +58,7 @@ let deps: Record<string, MeshProxy | undefined> = {};
 const common = () => ({ registryUrl: registry.url, handleSignals: false, logLevel: 'warn' as const, healthInterval: 0.5 });
 
 test.before(async () => {
-  registry = await startRegistry();
+  registry = await spawnRegistry();
   provider = addTools(agent({ name: 'provider', ...common() }), '');
   moody = agent({ name: 'moody', ...common(), healthCheck: () => (moodHealthy ? true : { status: 'unhealthy', error: 'in a mood' }) }).tool(
     'mood',

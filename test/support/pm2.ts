@@ -1,18 +1,16 @@
-// Test helpers for the PM2 module and the pm2-mesh CLI: an isolated PM2 home per test file (its daemon is
-// killed by that home, never by name), the CLI and pm2 as real processes, free ports, the packed tarball.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+// A PM2 daemon for the tests and the pm2-mesh CLI: an isolated PM2 home per test file (its daemon is killed by that
+// home, never by name), pm2 and the CLI as real processes, the packed tarball, what `pm2 jlist` and `list --json` say.
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { EXAMPLE_AGENTS } from './mesh.js';
+import { childEnv, CLI, launchNode, ROOT, type Proc } from './processes.js';
 
-/** The repository root: this file is dist/test/support/pm2.js once built. */
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
-export const CLI = join(ROOT, 'dist', 'plugin', 'cli.js');
 export const PM2_BIN = join(ROOT, 'node_modules', '.bin', 'pm2');
 export const ECOSYSTEM = join(ROOT, 'ecosystem.config.js');
-export const EXAMPLE_APPS = ['time-service', 'weather-fast', 'weather-precise', 'planner', 'greeter'];
+/** The apps of ecosystem.config.js: the example agents. */
+export const EXAMPLE_APPS: readonly string[] = EXAMPLE_AGENTS;
 
 export interface Run {
   code: number;
@@ -21,16 +19,12 @@ export interface Run {
   ms: number;
 }
 
-/** The environment of every child: no outer PM2_HOME or MCP_MESH_* leaks in, PM2's temp files stay in the home. */
-export function cleanEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('MCP_MESH_') && key !== 'PM2_HOME' && key !== 'MESH_PORT' && key !== 'COLUMNS') env[key] = value;
-  }
+/** The environment of a child in one PM2 home: `childEnv` plus PM2_HOME, PM2's temp files kept in the home. */
+export function pm2Env(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   // PM2 backs a module up under os.tmpdir()/<name> when reinstalling: keep that out of the shared /tmp.
   const tmp = join(home, 'tmp');
   mkdirSync(tmp, { recursive: true });
-  return { ...env, PM2_HOME: home, TMPDIR: tmp, NO_COLOR: '1', ...extra };
+  return childEnv({ PM2_HOME: home, TMPDIR: tmp, NO_COLOR: '1', ...extra });
 }
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
@@ -45,22 +39,17 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
 
 /** `pm2 <args>` against one home (node_modules/.bin/pm2, i.e. the pm2 7 of our dependencies). */
 export function pm2(home: string, args: string[], { env = {} as NodeJS.ProcessEnv, timeoutMs = 120_000 } = {}): Promise<Run> {
-  return run(PM2_BIN, args, cleanEnv(home, env), timeoutMs);
+  return run(PM2_BIN, args, pm2Env(home, env), timeoutMs);
 }
 
 /** `pm2-mesh <args>` (dist/plugin/cli.js) with PM2_HOME = home. */
 export function cli(home: string, args: string[], { env = {} as NodeJS.ProcessEnv, timeoutMs = 120_000 } = {}): Promise<Run> {
-  return run(process.execPath, [CLI, ...args], cleanEnv(home, env), timeoutMs);
+  return run(process.execPath, [CLI, ...args], pm2Env(home, env), timeoutMs);
 }
 
-/** A long-running `pm2-mesh <args>` (events -f, registry) whose output is collected. */
-export function spawnCli(home: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(home, env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, output: () => output, exited };
+/** A long-running `pm2-mesh <args>` (events -f, registry) whose output lines are kept. */
+export function spawnCli(home: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  return launchNode('pm2-mesh', CLI, args, { env: pm2Env(home, env) });
 }
 
 /** A fresh PM2 home under the temp dir; `kill` stops its daemon (by that home) and removes it. */
@@ -76,32 +65,11 @@ export function pm2Home(prefix = 'mesh-pm2-'): { home: string; kill: () => Promi
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `npm pack` of the built repository into dir; the tarball's absolute path (PM2 needs it absolute). */
 export async function packTarball(dir: string): Promise<string> {
   const result = await run('npm', ['pack', '--pack-destination', dir, '--loglevel=error'], { ...process.env }, 120_000);
   if (result.code !== 0) throw new Error(`npm pack failed: ${result.stderr}`);
   return join(dir, result.stdout.trim().split('\n').at(-1)!.trim());
-}
-
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 export interface Pm2App {

@@ -1,90 +1,66 @@
-// Test helpers around the registry: start one in-process, spawn `node dist/registry/main.js` as a real process,
-// and talk to it (register an agent, light heartbeat). Shared by every area's tests.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// A registry for the tests, two ways: in this process (`startRegistry`, createRegistry on a free port) or as the
+// real foreground process (`spawnRegistry`, `node dist/registry/main.js`); and the HTTP calls tests make to it.
+import { spawn } from 'node:child_process';
 import { createRegistry, type Registry, type RegistryOptions } from '../../registry/index.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../core/wire.js';
-
-/** dist/registry/main.js, next to this compiled file's dist/test/support/. */
-export const REGISTRY_MAIN = fileURLToPath(new URL('../../registry/main.js', import.meta.url));
-
-/** A fresh temp directory and its removal. */
-export function tempDir(prefix = 'mesh-registry-'): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
+import { childEnv, launchNode, REGISTRY_MAIN, type Proc } from './processes.js';
+import { waitFor } from './wait.js';
 
 /** An in-process registry on a free loopback port, in memory unless options.dataFile; its log lines are kept. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry & { lines: string[] }> {
   const lines: string[] = [];
-  const registry = await createRegistry({ port: 0, host: '127.0.0.1', dataFile: null, ...options, log: (line) => {
-    lines.push(line);
-    options.log?.(line);
-  } });
+  const registry = await createRegistry({
+    port: 0,
+    host: '127.0.0.1',
+    dataFile: null,
+    ...options,
+    log: (line) => {
+      lines.push(line);
+      options.log?.(line);
+    },
+  });
   return Object.assign(registry, { lines });
 }
 
-export interface SpawnedRegistry {
+export interface RegistryProc extends Proc {
   url: string;
-  child: ChildProcess;
-  pid: number;
-  /** Everything it printed so far (stdout and stderr). */
-  output(): string;
-  /** Resolves with the exit code (or signal name) once the process has ended. */
-  exited: Promise<number | string>;
-  /** SIGTERM (default) or another signal, then waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  port: number;
 }
 
-/** Spawns the foreground registry (`--port 0` unless given) and waits for its "registry listening on" line. */
-export async function spawnRegistry(args: string[] = [], env: NodeJS.ProcessEnv = {}, waitMs = 20_000): Promise<SpawnedRegistry> {
-  const argv = args.includes('--port') ? args : ['--port', '0', ...args];
-  const child = spawn(process.execPath, [REGISTRY_MAIN, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`registry did not print its listening line within ${waitMs} ms:\n${output}`));
-    }, waitMs);
-    const poll = setInterval(() => {
-      const match = /registry listening on (http:\/\/\S+)/.exec(output);
-      if (match) done(() => resolve(match[1]!));
-    }, 20);
-    void exited.then((code) => done(() => reject(new Error(`registry exited (${code}) before listening:\n${output}`))));
-    const done = (settle: () => void) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      settle();
-    };
+const LISTENING = /registry listening on (http:\/\/\S+)/;
+
+/**
+ * The foreground registry as a real process on 127.0.0.1 (a free port unless `port` or `--port` in `args`, to come back
+ * where agents expect it), in memory unless `args` name a data file; resolves once it prints its listening line.
+ */
+export async function spawnRegistry(options: { args?: string[]; env?: NodeJS.ProcessEnv; port?: number } = {}): Promise<RegistryProc> {
+  const args = options.args ?? [];
+  const argv = ['--host', '127.0.0.1', ...(args.includes('--port') ? [] : ['--port', String(options.port ?? 0)]), ...args];
+  const proc = launchNode('registry', REGISTRY_MAIN, argv, { env: childEnv(options.env) }) as RegistryProc;
+  const line = await Promise.race([
+    proc.waitForLine(LISTENING),
+    proc.exited.then((code) => Promise.reject(new Error(`registry exited (${code}) before listening:\n${proc.output()}`))),
+  ]).catch((error: unknown) => {
+    proc.signal('SIGKILL');
+    throw error;
   });
-  return {
-    url,
-    child,
-    pid: child.pid!,
-    output: () => output,
-    exited,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  proc.url = LISTENING.exec(line.text)![1]!;
+  proc.port = Number(new URL(proc.url).port);
+  return proc;
 }
 
-/** Runs main.js to its end (for runs expected to fail at start), with its output. */
+/**
+ * Runs main.js to its end (for runs expected to stop at start), with everything it printed. Resolves on 'close', not
+ * 'exit': a process that ends at once can exit before its last output has been read from the pipes.
+ */
 export function runRegistryToExit(args: string[], env: NodeJS.ProcessEnv = {}, waitMs = 20_000): Promise<{ code: number | string; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [REGISTRY_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [REGISTRY_MAIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code: code ?? signal ?? -1, output });
     });
@@ -121,18 +97,32 @@ export async function headHeartbeat(url: string, agentId: string, token?: string
   return response.status;
 }
 
-/** GET a JSON path; the status and parsed body. */
+/** GET a JSON path (of a registry or an agent); the status and parsed body. */
 export async function getJson<T = any>(url: string, path: string, token?: string): Promise<{ status: number; body: T }> {
   const response = await fetch(url + path, { headers: authHeaders(token) });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-/** Polls `check` every `everyMs` until it is true (or throws after `withinMs`): for waits on background work. */
-export async function eventually(check: () => boolean | Promise<boolean>, withinMs = 10_000, everyMs = 25): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+export interface RegistryAgent {
+  id: string;
+  name: string;
+  status: string;
+  endpoint: string;
+  dependency_resolutions?: { function_name: string; capability: string; provider_agent_id?: string; status: string }[];
+}
+
+/** GET /agents → its agents (throws unless 200). */
+export async function registryAgents(registryUrl: string): Promise<RegistryAgent[]> {
+  const { status, body } = await getJson<{ agents: RegistryAgent[] }>(registryUrl, '/agents');
+  if (status !== 200) throw new Error(`GET ${registryUrl}/agents: ${status}`);
+  return body.agents;
+}
+
+/** Waits until every agent id is registered and healthy; the registry's agents then. */
+export function waitHealthy(registryUrl: string, ids: string[], timeoutMs = 20_000): Promise<RegistryAgent[]> {
+  return waitFor(`${ids.join(', ')} healthy`, async () => {
+    const agents = await registryAgents(registryUrl);
+    return ids.every((id) => agents.some((a) => a.id === id && a.status === 'healthy')) ? agents : undefined;
+  }, timeoutMs);
 }

@@ -20,7 +20,7 @@ test('--quick, --only (both spellings), --no-go, --no-results', (t) => {
 
 test('unknown sections and flags are refused with the usage', (t) => {
   t.throws(() => parseOptions(['--only', 'registry,nope'], ''), { message: /unknown section nope/ });
-  t.throws(() => parseOptions(['--fast'], ''), { message: /unknown flag --fast[\s\S]*usage/ });
+  t.throws(() => parseOptions(['--fast'], ''), { message: /unknown option --fast[\s\S]*usage/ });
 });
 
 test('--seed-budget takes seconds', (t) => {

@@ -1,4 +1,5 @@
-// Command-line flags of `npm run bench`.
+// Command-line flags of `npm run bench`, parsed like every other entry point's (core/flags.ts).
+import { FlagError, numberOption, optionsHelp, parseFlags, stringOption, type Options } from '../core/flags.js';
 
 export const SECTIONS = ['registry', 'resolution', 'agent', 'discovery'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -14,35 +15,40 @@ export interface BenchOptions {
   seedBudgetS?: number;
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--quick] [--only registry,resolution,agent,discovery] [--no-go] [--results FILE|--no-results] [--seed-budget S]
-  --quick       smaller counts and shorter loads, for trying the bench out
-  --only LIST   run only these sections (comma-separated)
-  --no-go       do not install/run MCP Mesh's Go registry (its column says so)
-  --results F   write the table to F (default bench/results.md); --no-results writes nothing
-  --seed-budget S  seconds a registry may take to register the agents of a tier (default 300; 60 with --quick)`;
+const FLAGS: Options = {
+  quick: { type: 'boolean', description: 'smaller counts and shorter loads, for trying the bench out' },
+  only: { type: 'string', valueName: 'list', description: `run only these sections (comma-separated: ${SECTIONS.join(',')})` },
+  'no-go': { type: 'boolean', description: "do not install/run MCP Mesh's Go registry (its column says so)" },
+  results: { type: 'string', valueName: 'file', description: 'write the table to this file (default bench/results.md)' },
+  'no-results': { type: 'boolean', description: 'write the table nowhere' },
+  'seed-budget': { type: 'string', valueName: 'seconds', description: 'seconds a registry may take to register the agents of a tier (default 300; 60 with --quick)' },
+};
 
+export const USAGE = ['usage: node dist/bench/run.js [options]', '', 'Options:', ...optionsHelp(FLAGS)].join('\n');
+
+/** The options; a wrong flag, or --help, throws with the usage. */
 export function parseOptions(argv: string[], defaultResults: string): BenchOptions {
-  const options: BenchOptions = { quick: false, sections: new Set(SECTIONS), withGo: true, resultsFile: defaultResults };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
-    const value = () => inline ?? argv[++i] ?? '';
-    if (flag === '--quick') options.quick = true;
-    else if (flag === '--no-go') options.withGo = false;
-    else if (flag === '--no-results') options.resultsFile = '';
-    else if (flag === '--results') options.resultsFile = value();
-    else if (flag === '--seed-budget') {
-      const seconds = Number(value());
-      if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--seed-budget: a number of seconds, got ${arg}\n${USAGE}`);
-      options.seedBudgetS = seconds;
-    }
-    else if (flag === '--only') {
-      const wanted = value().split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    const { values, positionals } = parseFlags(FLAGS, argv);
+    if (values.help) throw new Error(USAGE);
+    if (positionals.length) throw new FlagError(`unexpected argument ${positionals[0]}`);
+    const options: BenchOptions = {
+      quick: !!values.quick,
+      sections: new Set(SECTIONS),
+      withGo: !values['no-go'],
+      resultsFile: values['no-results'] ? '' : (stringOption(values, 'results') ?? defaultResults),
+    };
+    if (values['seed-budget'] !== undefined) options.seedBudgetS = numberOption(values, 'seed-budget', 0, { min: 0, above: true });
+    const only = stringOption(values, 'only');
+    if (only !== undefined) {
+      const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (unknown.length || wanted.length === 0) throw new Error(`--only: unknown section ${unknown.join(', ') || '(none)'}\n${USAGE}`);
+      if (unknown.length || wanted.length === 0) throw new FlagError(`--only: unknown section ${unknown.join(', ') || '(none)'}`);
       options.sections = new Set(wanted as Section[]);
-    } else if (flag === '--help' || flag === '-h') throw new Error(USAGE);
-    else throw new Error(`unknown flag ${arg}\n${USAGE}`);
+    }
+    return options;
+  } catch (error) {
+    if (error instanceof FlagError) throw new Error(`${error.message}\n${USAGE}`);
+    throw error;
   }
-  return options;
 }

@@ -1,19 +1,10 @@
 // Command definitions and argument parsing (node:util parseArgs), with help text generated from the same
 // definitions so that `--help` never drifts from what a command accepts.
-import { parseArgs } from 'node:util';
+import { FlagError, optionsHelp, parseFlags, type Options, type Values } from '../core/flags.js';
 import { UsageError } from './errors.js';
 
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  multiple?: boolean;
-  /** Shown in help: `--port <port>`. */
-  valueName?: string;
-  description: string;
-}
-
-export type Options = Record<string, OptionSpec>;
-export type Values = Record<string, string | boolean | string[] | undefined>;
+export type { OptionSpec, Options, Values } from '../core/flags.js';
+export { listOption, numberOption, stringOption } from '../core/flags.js';
 
 export interface Invocation {
   values: Values;
@@ -35,8 +26,6 @@ export interface Command {
   /** The exit code, or null for a foreground service that keeps the process alive. */
   run(invocation: Invocation): Promise<number | null>;
 }
-
-export const helpOption: Options = { help: { type: 'boolean', short: 'h', description: 'show this help' } };
 
 /** Global options that take a value, so the dispatcher can skip their value when looking for the command word. */
 export function valueOptionNames(options: Options): Set<string> {
@@ -61,16 +50,16 @@ export function findCommandIndex(argv: string[], valueOptions: Set<string>): num
 }
 
 export function parseInvocation(command: Command, argv: string[]): Invocation {
-  if (command.ownArguments) return { values: {}, positionals: argv };
-  const options = { ...command.options, ...helpOption };
-  let parsed: ReturnType<typeof parseArgs>;
+  if (command.ownArguments) return { values: { help: argv.includes('--help') || argv.includes('-h') }, positionals: argv };
+  let parsed: Invocation;
   try {
-    parsed = parseArgs({ args: argv, options: stripDescriptions(options), allowPositionals: true, strict: true });
+    parsed = parseFlags(command.options, argv);
   } catch (error) {
-    throw new UsageError(`${command.name}: ${describeParseError(error as Error & { code?: string })} (see pm2-mesh ${command.name} --help)`);
+    if (!(error instanceof FlagError)) throw error;
+    throw new UsageError(`${command.name}: ${error.message} (see pm2-mesh ${command.name} --help)`);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { values: values as Values, positionals };
+  if (values.help) return parsed;
   const { min, max } = command.positionals;
   if (positionals.length < min) {
     throw new UsageError(`${command.name}: missing ${command.args ?? 'argument'} (usage: ${usageLine(command)})`);
@@ -78,35 +67,7 @@ export function parseInvocation(command: Command, argv: string[]): Invocation {
   if (positionals.length > max) {
     throw new UsageError(`${command.name}: unexpected argument "${positionals[max]}" (usage: ${usageLine(command)})`);
   }
-  return { values: values as Values, positionals };
-}
-
-function stripDescriptions(options: Options) {
-  return Object.fromEntries(
-    Object.entries(options).map(([name, { type, short, multiple }]) => [
-      name,
-      { type, ...(short ? { short } : {}), ...(multiple ? { multiple } : {}) },
-    ]),
-  );
-}
-
-/** parseArgs' messages are long and mention internals; say what is wrong in a few words. */
-function describeParseError(error: Error & { code?: string }): string {
-  const option = /'(-[^']*)'/.exec(error.message)?.[1];
-  switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${option ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(error.message)
-        ? `option ${firstOptionName(error.message)} needs a value`
-        : `option ${firstOptionName(error.message)} takes no value`;
-    default:
-      return error.message.split('\n')[0]!;
-  }
-}
-
-function firstOptionName(message: string): string {
-  return /(--[A-Za-z0-9-]+)/.exec(message)?.[1] ?? 'option';
+  return parsed;
 }
 
 export function usageLine(command: Command): string {
@@ -115,43 +76,14 @@ export function usageLine(command: Command): string {
 }
 
 export function commandHelp(command: Command): string {
-  const options = { ...command.options, ...helpOption };
-  const labels = Object.entries(options).map(([name, spec]) => {
-    const short = spec.short ? `-${spec.short}, ` : '    ';
-    const value = spec.type === 'string' ? ` <${spec.valueName ?? name}>` : '';
-    return [`  ${short}--${name}${value}`, spec.description + (spec.multiple ? ' (repeatable)' : '')] as const;
-  });
-  const width = Math.max(...labels.map(([label]) => label.length)) + 2;
   return [
     `Usage: ${usageLine(command)}`,
     '',
     command.summary,
     '',
     'Options:',
-    ...labels.map(([label, description]) => label.padEnd(width) + description),
+    ...optionsHelp(command.options),
     ...(command.details?.length ? ['', ...command.details] : []),
     '',
   ].join('\n');
-}
-
-/** Reads a numeric option, naming the option when the value is not a number in range. */
-export function numberOption(values: Values, name: string, fallback: number, { min = 0, integer = false } = {}): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min} (got "${String(raw)}")`);
-  }
-  return value;
-}
-
-export function stringOption(values: Values, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-export function listOption(values: Values, name: string): string[] {
-  const value = values[name];
-  if (Array.isArray(value)) return value;
-  return typeof value === 'string' ? [value] : [];
 }

@@ -1,5 +1,6 @@
 // The CLI's two kinds of failure: a wrong argument (exit 2, says what to fix) and anything else (exit 1).
 // Both print as one line on stderr. A registry failure is said in the CLI's words, with what to do about it.
+import { FlagError } from '../core/flags.js';
 import { RegistryError } from '../core/registry-client.js';
 
 export class CliError extends Error {
@@ -16,8 +17,9 @@ export class UsageError extends CliError {
   }
 }
 
-/** A RegistryError as the line the CLI prints; other errors unchanged. */
+/** A RegistryError or a FlagError as the line the CLI prints; other errors unchanged. */
 export function toCliError(error: unknown): unknown {
+  if (error instanceof FlagError) return new UsageError(error.message);
   if (!(error instanceof RegistryError)) return error;
   const hint = 'start it with `pm2-mesh up` or point --registry at it';
   switch (error.failure) {

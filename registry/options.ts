@@ -4,6 +4,8 @@ import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEALTH_CHECK_INTERVAL_S, DEFAULT_MAX_EVENTS, DEFAULT_REGISTRY_HOST,
   DEFAULT_REGISTRY_PORT, DEFAULT_RETENTION_S, DEFAULT_TIMEOUT_S,
 } from '../core/defaults.js';
+import { FlagError, optionsHelp, parseFlags, withEnvironment } from '../core/flags.js';
+import { REGISTRY_FLAGS as FLAGS, REGISTRY_SUMMARY } from '../core/registry-flags.js';
 
 export interface RegistryOptions {
   host?: string;
@@ -54,58 +56,47 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   };
 }
 
-/** Flag → [option, kind, environment variable]. */
-const FLAGS = {
-  '--host': ['host', 'text', 'MCP_MESH_REGISTRY_HOST'],
-  '--port': ['port', 'number', 'MCP_MESH_REGISTRY_PORT'],
-  '--data-file': ['dataFile', 'text', 'MCP_MESH_REGISTRY_DATA_FILE'],
-  '--token': ['token', 'text', 'MCP_MESH_REGISTRY_TOKEN'],
-  '--public-read': ['publicRead', 'flag', 'MCP_MESH_REGISTRY_PUBLIC_READ'],
-  '--health-interval': ['healthInterval', 'number', 'MCP_MESH_REGISTRY_HEALTH_INTERVAL'],
-  '--timeout': ['timeout', 'number', 'MCP_MESH_REGISTRY_TIMEOUT'],
-  '--retention': ['retention', 'number', 'MCP_MESH_REGISTRY_RETENTION'],
-  '--max-events': ['maxEvents', 'number', 'MCP_MESH_REGISTRY_MAX_EVENTS'],
-  '--body-limit': ['bodyLimit', 'number', 'MCP_MESH_REGISTRY_BODY_LIMIT'],
-} as const satisfies Record<string, readonly [keyof RegistryOptions, 'text' | 'number' | 'flag', string]>;
+/** What each flag sets: text as is, numbers checked. */
+const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number' | 'flag']> = {
+  host: ['host', 'text'],
+  port: ['port', 'number'],
+  'data-file': ['dataFile', 'text'],
+  token: ['token', 'text'],
+  'public-read': ['publicRead', 'flag'],
+  timeout: ['timeout', 'number'],
+  'health-interval': ['healthInterval', 'number'],
+  retention: ['retention', 'number'],
+  'max-events': ['maxEvents', 'number'],
+  'body-limit': ['bodyLimit', 'number'],
+};
 
-export const REGISTRY_USAGE = `usage: registry [--host H] [--port P] [--data-file F] [--token T] [--public-read]
-                [--timeout S] [--health-interval S] [--retention S] [--max-events N] [--body-limit BYTES]
-Runs the mesh registry in the foreground. --port 0 picks a free port. Without --data-file it keeps
-everything in memory. Each flag also reads ${Object.values(FLAGS).map((f) => f[2]).join(', ')}.`;
+export const REGISTRY_USAGE = ['usage: registry [options]', REGISTRY_SUMMARY, '', 'Options:', ...optionsHelp(FLAGS)].join('\n');
 
-export class UsageError extends Error {}
+export { FlagError as UsageError } from '../core/flags.js';
 
 /** Options from flags, then environment variables for what the flags leave unset. */
 export function parseRegistryArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): RegistryOptions {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(FLAGS, argv);
+  } catch (error) {
+    throw new FlagError(`${(error as Error).message} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length) throw new FlagError(`unexpected argument ${JSON.stringify(positionals[0])} (see --help)`);
   const options: Record<string, unknown> = {};
-  const set = (flag: keyof typeof FLAGS, raw: string | true, source: string) => {
-    const [key, kind] = FLAGS[flag];
-    if (kind === 'flag') options[key] = raw === true || !/^(0|false|no|off)?$/i.test(raw);
-    else if (kind === 'number') {
+  const filled = withEnvironment(FLAGS, values, env);
+  for (const [flag, [key, kind]] of Object.entries(KEYS) as [keyof typeof FLAGS, (typeof KEYS)[keyof typeof FLAGS]][]) {
+    const raw = filled[flag];
+    if (raw === undefined) continue;
+    const source = values[flag] !== undefined ? `--${flag}` : FLAGS[flag].env;
+    if (kind === 'number') {
       const n = Number(raw);
-      if (raw === true || raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
+      if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new FlagError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
       options[key] = n;
     } else {
-      if (raw === true) throw new UsageError(`${source}: expected a value`);
       options[key] = raw;
     }
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const flag = (eq > 0 ? arg.slice(0, eq) : arg) as keyof typeof FLAGS;
-    if (!(flag in FLAGS)) throw new UsageError(`unknown argument ${JSON.stringify(arg)}\n${REGISTRY_USAGE}`);
-    if (FLAGS[flag][1] === 'flag') set(flag, eq > 0 ? arg.slice(eq + 1) : true, flag);
-    else if (eq > 0) set(flag, arg.slice(eq + 1), flag);
-    else {
-      const value = argv[++i];
-      if (value === undefined) throw new UsageError(`${flag}: expected a value`);
-      set(flag, value, flag);
-    }
-  }
-  for (const [flag, [key, , variable]] of Object.entries(FLAGS)) {
-    const value = env[variable];
-    if (options[key] === undefined && value !== undefined && value !== '') set(flag as keyof typeof FLAGS, value, variable);
   }
   return options as RegistryOptions;
 }

@@ -198,8 +198,11 @@ test.serial('--help on every command; the overview lists them all', async (t) =>
     t.regex(overview.stdout, new RegExp(`^  ${name} `, 'm'));
     const help = await cli(home, [name, '--help']);
     t.is(help.code, 0, name);
-    if (name === 'registry') t.regex(help.stdout, /^usage: registry \[--host H\] \[--port P\]/);
-    else t.regex(help.stdout, new RegExp(`^Usage: pm2-mesh ${name}\\b[^\\n]*\\n\\n\\S`), name);
+    t.regex(help.stdout, new RegExp(`^Usage: pm2-mesh ${name}\\b[^\\n]*\\n\\n\\S`), name);
+  }
+  const registryHelp = (await cli(home, ['help', 'registry'])).stdout;
+  for (const flag of ['host', 'port', 'data-file', 'token', 'public-read', 'timeout', 'health-interval', 'retention', 'max-events', 'body-limit']) {
+    t.regex(registryHelp, new RegExp(`^ +--${flag}\\b`, 'm'), flag);
   }
   t.regex((await cli(home, ['help', 'call'])).stdout, /^Usage: pm2-mesh call <capability\|agent\/tool> \[json-args\]/);
   t.regex((await cli(home, ['--version'])).stdout, /^\d+\.\d+\.\d+/);

@@ -1,37 +1,29 @@
 #!/usr/bin/env node
 // Standalone entry: `node dist/tui/main.js [--registry URL] [--token T]` (what `pm2-mesh dash` runs too).
-import { parseArgs } from 'node:util';
 import { DEFAULT_REGISTRY_URL } from '../core/defaults.js';
+import { numberOption, optionsHelp, parseFlags, stringOption, withEnvironment, type Options, type Values } from '../core/flags.js';
 import { runDashboard } from './index.js';
 
-const USAGE = `usage: main.js [--registry URL] [--token TOKEN] [--interval MS]
-  --registry  registry base URL (env MCP_MESH_REGISTRY_URL, default ${DEFAULT_REGISTRY_URL})
-  --token     bearer token (env MCP_MESH_REGISTRY_TOKEN)
-  --interval  milliseconds between polls (default 1000)
-Colour is off when NO_COLOR is set.`;
+const FLAGS: Options = {
+  registry: { type: 'string', valueName: 'url', env: 'MCP_MESH_REGISTRY_URL', description: `registry base URL (default ${DEFAULT_REGISTRY_URL})` },
+  token: { type: 'string', valueName: 'token', env: 'MCP_MESH_REGISTRY_TOKEN', description: 'bearer token' },
+  interval: { type: 'string', valueName: 'ms', description: 'milliseconds between polls (default 1000, at least 100)' },
+};
+
+const USAGE = ['usage: main.js [options]', '', 'Options:', ...optionsHelp(FLAGS), 'Colour is off when NO_COLOR is set.'].join('\n');
 
 async function main(): Promise<number> {
-  let values;
+  let values: Values;
+  let interval: number | undefined;
   try {
-    ({ values } = parseArgs({
-      options: {
-        registry: { type: 'string' },
-        token: { type: 'string' },
-        interval: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    values = withEnvironment(FLAGS, parseFlags(FLAGS, process.argv.slice(2)).values, process.env);
+    if (values.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    interval = values.interval === undefined ? undefined : numberOption(values, 'interval', 1000, { min: 100 });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
-  const interval = values.interval === undefined ? undefined : Number(values.interval);
-  if (interval !== undefined && !(interval >= 100)) {
-    process.stderr.write(`--interval must be a number of milliseconds ≥ 100, got ${values.interval}\n`);
     return 2;
   }
   if (!process.stdout.isTTY) {
@@ -41,8 +33,8 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => controller.abort());
   return runDashboard({
-    registryUrl: values.registry ?? process.env.MCP_MESH_REGISTRY_URL ?? DEFAULT_REGISTRY_URL,
-    token: values.token ?? process.env.MCP_MESH_REGISTRY_TOKEN,
+    registryUrl: stringOption(values, 'registry') ?? DEFAULT_REGISTRY_URL,
+    token: stringOption(values, 'token'),
     pollIntervalMs: interval,
     signal: controller.signal,
   });

@@ -5,8 +5,9 @@ import type { ResolvedDependency } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { Wiring, type LocalTool } from './inject.js';
 import { Logger } from './log.js';
-import { ProviderUnreachableError, type McpClientPool } from './mcp-client.js';
+import type { McpClientPool } from './mcp-client.js';
 import { MeshCallError, MeshToolError, MeshUnavailableError } from './result.js';
+import { ProviderUnreachableError } from './retry-policy.js';
 
 const entry = (agent_id: string, function_name = 'forecast', capability = 'weather'): ResolvedDependency => ({
   agent_id,

@@ -7,7 +7,7 @@ import { unresolvedEntry } from '../core/resolver.js';
 import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency, Topology } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import { describeError, type Logger } from './log.js';
-import { isUnreachable, type McpClientPool } from './mcp-client.js';
+import type { McpClientPool } from './mcp-client.js';
 import { localExtra, runLocalCall } from './local-call.js';
 import {
   isCallToolResult,
@@ -19,6 +19,7 @@ import {
   unwrapResult,
   type ProviderRef,
 } from './result.js';
+import { classifyFailure, failsOver } from './retry-policy.js';
 import type { CallOptions, DependencySpec, MeshProxy, ToolExtra } from './types.js';
 
 /** A tool of this agent as a self proxy sees it: validated input, deps injected, errors as isError results. */
@@ -245,7 +246,7 @@ export class Wiring {
     return c.agent_id === this.options.agentId && this.options.localTools.has(c.function_name);
   }
 
-  /** One call along the ranked providers: the next one only when this one could not be reached at all. */
+  /** One call along the ranked providers: the next one only when retry-policy.ts says this one failed over. */
   private async invoke(route: Route, args: Record<string, unknown>, outer: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
     // A per-call signal: the SDK never removes its abort listener, and a handler's own signal may serve many calls.
     const link = linkSignal(outer.signal);
@@ -275,11 +276,12 @@ export class Wiring {
         this.options.breaker.success(key);
         return { result, provider };
       } catch (error) {
-        if (plan.signal?.aborted) {
+        const failure = classifyFailure(error, plan.signal);
+        if (failure === 'cancelled') {
           this.options.breaker.success(key);
-          throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal.reason)}`, { cause: error });
+          throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal!.reason)}`, { cause: error });
         }
-        if (!isUnreachable(error)) {
+        if (!failsOver(failure)) {
           this.options.breaker.success(key);
           throw new MeshCallError(provider, describeError(error), { cause: error });
         }

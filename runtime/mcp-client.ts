@@ -1,27 +1,18 @@
 // MCP client sessions to other agents: one kept-alive SDK Client per provider endpoint, shared by every proxy
 // that points there, re-initialized when the provider restarted (its answer to our old session id is 404).
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
 import { meshFetch } from './mesh-fetch.js';
+import { classifyFailure, failsOver, NEW_SESSION_RETRIES, ProviderUnreachableError, recognizeHttpErrors, retriesOnNewSession } from './retry-policy.js';
 
 export interface CallToolOptions {
   signal?: AbortSignal;
   timeoutMs: number;
 }
-
-/** The request never reached a working provider: safe and useful to try another one. */
-export class ProviderUnreachableError extends Error {
-  override readonly name = 'ProviderUnreachableError';
-}
-
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
-]);
 
 interface ClientSide {
   Client: typeof Client;
@@ -30,45 +21,15 @@ interface ClientSide {
 
 /** The SDK's client side, loaded with the first session to another agent: an agent that calls no one never needs it. */
 let clientSide: Promise<ClientSide> | undefined;
-/** Set once loaded: no error can be one before. */
-let HttpError: typeof StreamableHTTPError | undefined;
 
 function loadClientSide(): Promise<ClientSide> {
   clientSide ??= Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]).then(
     ([client, http]) => {
-      HttpError = http.StreamableHTTPError;
+      recognizeHttpErrors(http.StreamableHTTPError);
       return { Client: client.Client, StreamableHTTPClientTransport: http.StreamableHTTPClientTransport };
     },
   );
   return clientSide;
-}
-
-function isHttpError(error: unknown): error is StreamableHTTPError {
-  return HttpError !== undefined && error instanceof HttpError;
-}
-
-/** Connection-level failures (refused, reset, socket closed mid-answer) and a draining provider (503). */
-export function isUnreachable(error: unknown): boolean {
-  if (error instanceof ProviderUnreachableError) return true;
-  if (isHttpError(error)) return error.code === 503 || error.code === 502;
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-    if (e.message === 'fetch failed' || e.message === 'terminated') return true;
-  }
-  return false;
-}
-
-function isStaleSocket(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return true;
-  }
-  return false;
-}
-
-function isSessionGone(error: unknown): boolean {
-  return isHttpError(error) && error.code === 404;
 }
 
 interface Session {
@@ -88,7 +49,7 @@ export class McpClientPool {
     private readonly log: Logger,
   ) {}
 
-  /** tools/call on the agent at `endpoint`; one retry on a fresh session if the provider forgot ours. */
+  /** tools/call on the agent at `endpoint`, again on a new session if retry-policy.ts says so. */
   async callTool(endpoint: string, name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
     for (let attempt = 0; ; attempt++) {
       const session = this.session(endpoint);
@@ -103,13 +64,13 @@ export class McpClientPool {
         });
         return result as CallToolResult;
       } catch (error) {
-        // The provider restarted: it forgot our session (404), or closed the kept-alive socket we just reused.
-        if (client && attempt === 0 && (isSessionGone(error) || (reused && isStaleSocket(error)))) {
+        const failure = classifyFailure(error);
+        if (client && attempt < NEW_SESSION_RETRIES && retriesOnNewSession(failure, reused)) {
           this.log.debug(`session to ${endpoint} lost (${describeError(error)}), re-initializing`);
           this.retire(endpoint, session);
           continue;
         }
-        if (isUnreachable(error)) this.retire(endpoint, session);
+        if (failsOver(failure)) this.retire(endpoint, session);
         throw error;
       } finally {
         session.inFlight -= 1;
@@ -155,7 +116,7 @@ export class McpClientPool {
       await client.connect(transport);
     } catch (error) {
       await client.close().catch(() => undefined);
-      if (isUnreachable(error)) throw new ProviderUnreachableError(`connect ${endpoint}: ${describeError(error)}`, { cause: error });
+      if (failsOver(classifyFailure(error))) throw new ProviderUnreachableError(`connect ${endpoint}: ${describeError(error)}`, { cause: error });
       throw error;
     }
     this.log.debug(`session to ${endpoint} open (${transport.sessionId})`);

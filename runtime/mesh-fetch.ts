@@ -5,6 +5,7 @@
 // they are event streams (only a non-mesh provider would answer one).
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { retriesOnAnotherConnection, STALE_CONNECTION_RETRIES } from './retry-policy.js';
 
 /**
  * One pool of kept-alive connections per process: providers are few, calls to each are many. Idle connections close
@@ -53,16 +54,13 @@ export const meshFetch: typeof fetch = async (input, init = {}) => {
     try {
       return await send(url, init.method ?? 'GET', headers, body, signal);
     } catch (error) {
-      // The server closed a kept-alive connection just before we reused it (it restarted, or it was idle too long):
-      // the request never reached it, so it goes again, on another connection. Each stale one fails at once.
-      if (!(error instanceof StaleSocketError) || stale >= MAX_STALE_RETRIES) throw error instanceof StaleSocketError ? error.cause : error;
+      // retry-policy.ts: a kept-alive connection the server closed under us goes again, on another connection.
+      if (!(error instanceof StaleConnectionError) || stale >= STALE_CONNECTION_RETRIES) throw error instanceof StaleConnectionError ? error.cause : error;
     }
   }
 };
 
-const MAX_STALE_RETRIES = 8;
-
-class StaleSocketError extends Error {}
+class StaleConnectionError extends Error {}
 
 function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | null | undefined): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
@@ -71,8 +69,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body: B
     req.once('error', (error: NodeJS.ErrnoException) => {
       done();
       if (signal?.aborted) return reject(signal.reason);
-      const stale = req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
-      reject(stale ? new StaleSocketError(error.message, { cause: error }) : error);
+      reject(retriesOnAnotherConnection(error, req.reusedSocket) ? new StaleConnectionError(error.message, { cause: error }) : error);
     });
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;

@@ -3,9 +3,10 @@ import { unresolvedEntry } from '../core/resolver.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedDependency } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
-import { Wiring, type LocalTool } from './inject.js';
+import { Wiring } from './inject.js';
 import { Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
+import type { LocalTool } from './proxy-call.js';
 import { MeshCallError, MeshToolError, MeshUnavailableError } from './result.js';
 import { ProviderUnreachableError } from './retry-policy.js';
 

@@ -2,9 +2,10 @@ import test from 'ava';
 import { unresolvedEntry } from '../core/resolver.js';
 import type { HeartbeatRequest, ToolRegistration, Topology } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
-import { Wiring, type LocalTool } from './inject.js';
+import { Wiring } from './inject.js';
 import { Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
+import type { LocalTool } from './proxy-call.js';
 import { selfTopology } from './self-resolve.js';
 import type { DependencySpec } from './types.js';
 

@@ -1,0 +1,189 @@
+// Calling: what an injected proxy does when a handler calls it. A self proxy runs a tool of this agent in-process;
+// an MCP proxy calls the providers of its slot in rank order, moving to the next one only as retry-policy.ts says,
+// with a circuit breaker per provider.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ResolvedDependency } from '../core/wire.js';
+import type { CircuitBreaker } from './breaker.js';
+import { localExtra, runLocalCall } from './local-call.js';
+import { describeError, type Logger } from './log.js';
+import type { McpClientPool } from './mcp-client.js';
+import {
+  isCallToolResult,
+  isPlainObject,
+  MeshCallError,
+  MeshToolError,
+  MeshUnavailableError,
+  toCallToolResult,
+  unwrapResult,
+  type ProviderRef,
+} from './result.js';
+import { classifyFailure, failsOver } from './retry-policy.js';
+import type { CallOptions, MeshProxy, ToolExtra } from './types.js';
+import type { Slot } from './wiring.js';
+
+/** A tool of this agent as a self proxy sees it: validated input, deps injected, errors as isError results. */
+export interface LocalTool {
+  /** The handler's own value (a CallToolResult or a plain value, not converted yet), or an isError result. */
+  invoke(args: Record<string, unknown>, extra: ToolExtra): Promise<unknown>;
+}
+
+export interface ProxyCallOptions {
+  agentId: string;
+  localTools: Map<string, LocalTool>;
+  clients: McpClientPool;
+  breaker: CircuitBreaker;
+  callTimeoutMs: number;
+  log: Logger;
+}
+
+/** A slot as calls see it, built once per rewire: the providers as errors name them, and the local tool if any. */
+export interface Route extends Slot {
+  refs: ProviderRef[];
+  /** The chosen provider is a tool of this agent: calls never leave the process (and never fail over). */
+  local?: LocalTool;
+}
+
+interface CallPlan {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  /** The calling handler's request context, for a local provider further down the list. */
+  extra?: ToolExtra;
+}
+
+export class ProxyCalls {
+  constructor(private readonly options: ProxyCallOptions) {}
+
+  route(slot: Slot): Route {
+    const refs = slot.candidates.map((c) => ({ capability: slot.capability, agentId: c.agent_id, functionName: c.function_name, endpoint: c.endpoint }));
+    const first = slot.candidates[0];
+    const local = first && this.isLocal(first) ? this.options.localTools.get(first.function_name) : undefined;
+    return { ...slot, refs, ...(local ? { local } : {}) };
+  }
+
+  isLocal(c: ResolvedDependency): boolean {
+    return c.agent_id === this.options.agentId && this.options.localTools.has(c.function_name);
+  }
+
+  /** The proxy of a resolved slot for one call of a handler (`extra`: that call's context and signal). */
+  proxy(route: Route, extra?: ToolExtra): MeshProxy {
+    const primary = route.candidates[0]!;
+    const { callTimeoutMs } = this.options;
+    const proxy = route.local
+      ? (args?: Record<string, unknown>, options?: CallOptions) =>
+          this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra).then(localValue)
+      : async (args?: Record<string, unknown>, options?: CallOptions) => {
+          const { result, provider } = await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra });
+          if (result.isError) throw new MeshToolError(provider, result);
+          return unwrapResult(result);
+        };
+    const call = route.local
+      ? async (args?: Record<string, unknown>, options?: CallOptions) =>
+          toCallToolResult((await this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra)).value)
+      : async (args?: Record<string, unknown>, options?: CallOptions) =>
+          (await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra })).result;
+    return Object.assign(proxy, {
+      call,
+      agentId: primary.agent_id,
+      functionName: primary.function_name,
+      capability: route.capability,
+      endpoint: primary.endpoint,
+      local: route.local !== undefined,
+    });
+  }
+
+  /** One call along the ranked providers: the next one only when retry-policy.ts says this one failed over. */
+  private async invoke(route: Route, args: Record<string, unknown>, outer: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+    // A per-call signal: the SDK never removes its abort listener, and a handler's own signal may serve many calls.
+    const link = linkSignal(outer.signal);
+    try {
+      return await this.invokeLinked(route, args, { ...outer, signal: link.signal });
+    } finally {
+      link.dispose();
+    }
+  }
+
+  private async invokeLinked(route: Route, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+    const attempts: { provider: ProviderRef; error: string }[] = [];
+    for (let i = 0; i < route.candidates.length; i++) {
+      const c = route.candidates[i]!;
+      const provider = route.refs[i]!;
+      if (this.isLocal(c)) {
+        const { value } = await this.callLocal(route, args, plan.signal, plan.timeoutMs, plan.extra, i);
+        return { result: toCallToolResult(value), provider };
+      }
+      const key = breakerKey(c);
+      if (!this.options.breaker.allow(key)) {
+        attempts.push({ provider, error: 'circuit open' });
+        continue;
+      }
+      try {
+        const result = await this.options.clients.callTool(c.endpoint, c.function_name, args, plan);
+        this.options.breaker.success(key);
+        return { result, provider };
+      } catch (error) {
+        const failure = classifyFailure(error, plan.signal);
+        if (failure === 'cancelled') {
+          this.options.breaker.success(key);
+          throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal!.reason)}`, { cause: error });
+        }
+        if (!failsOver(failure)) {
+          this.options.breaker.success(key);
+          throw new MeshCallError(provider, describeError(error), { cause: error });
+        }
+        if (this.options.breaker.failure(key)) this.options.log.warn(`circuit open for ${c.agent_id} (${c.endpoint}): ${describeError(error)}`);
+        attempts.push({ provider, error: describeError(error) });
+        if (route.candidates.length > 1) this.options.log.debug(`${route.capability}: ${c.agent_id} unreachable, trying the next provider`);
+      }
+    }
+    throw new MeshUnavailableError(route.capability, attempts);
+  }
+
+  /**
+   * Self proxy: the handler of a tool of this agent (candidate `index`), in-process, with the same timeout and
+   * cancellation as a remote call; resolves with the handler's value (or error result) and who served it.
+   */
+  private async callLocal(
+    route: Route,
+    args: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    extra: ToolExtra | undefined,
+    index = 0,
+  ): Promise<{ value: unknown; provider: ProviderRef }> {
+    const provider = route.refs[index]!;
+    const tool = index === 0 && route.local ? route.local : this.options.localTools.get(provider.functionName)!;
+    try {
+      const value = await runLocalCall((call) => tool.invoke(args, localExtra(extra, call)), signal, timeoutMs);
+      return { value, provider };
+    } catch (error) {
+      const cancelled = signal?.aborted && signal.reason === error;
+      throw new MeshCallError(provider, cancelled ? `cancelled: ${describeError(error)}` : describeError(error), { cause: error });
+    }
+  }
+}
+
+/** The circuit breaker's key of a provider. */
+export function breakerKey(c: ResolvedDependency): string {
+  return `${c.agent_id}@${c.endpoint}`;
+}
+
+/** What a self proxy returns: the value a remote call would give, without converting plain values to a result and back. */
+function localValue({ value, provider }: { value: unknown; provider: ProviderRef }): unknown {
+  if (typeof value === 'string' || value === undefined) return value;
+  if (isCallToolResult(value)) {
+    if (value.isError) throw new MeshToolError(provider, value);
+    return unwrapResult(value);
+  }
+  if (isPlainObject(value)) return value;
+  // Numbers, arrays, null …: the JSON round trip a remote call makes (a copy; NaN and dates come back as JSON has them).
+  return unwrapResult(toCallToolResult(value));
+}
+
+function linkSignal(outer: AbortSignal | undefined): { signal?: AbortSignal; dispose: () => void } {
+  if (!outer) return { dispose: () => undefined };
+  const controller = new AbortController();
+  if (outer.aborted) controller.abort(outer.reason);
+  const forward = () => controller.abort(outer.reason);
+  outer.addEventListener('abort', forward, { once: true });
+  return { signal: controller.signal, dispose: () => outer.removeEventListener('abort', forward) };
+}

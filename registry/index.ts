@@ -10,7 +10,7 @@ import { openMemoryStorage } from './storage/memory.js';
 import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
-import { RegistryStore } from './store.js';
+import { RegistryStore } from './store/index.js';
 
 export type { RegistryOptions } from './options.js';
 export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';

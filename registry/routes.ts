@@ -7,7 +7,7 @@ import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js'
 import type { RegistryMetrics } from './metrics.js';
 import type { Storage } from './storage/index.js';
 import type { EventStreams } from './sse.js';
-import type { RegistryStore } from './store.js';
+import type { RegistryStore } from './store/index.js';
 import { checkCount } from './validate.js';
 import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from '../core/wire.js';
 

@@ -2,7 +2,7 @@
 // pings every 15 s so proxies keep the connection, drops a client that stops reading (it resumes by id).
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import type { RegistryStore } from './store.js';
+import type { RegistryStore } from './store/index.js';
 import type { RegistryEvent } from '../core/wire.js';
 
 export const SSE_PING_MS = 15_000;

@@ -1,5 +1,5 @@
 // The registry's event log in memory: ids ascending, capped at maxEvents (oldest dropped), with live listeners.
-import type { EventsResponse, EventType, RegistryEvent } from '../core/wire.js';
+import type { EventsResponse, EventType, RegistryEvent } from '../../core/wire.js';
 
 export interface EventQuery {
   since?: number;

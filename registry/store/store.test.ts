@@ -3,11 +3,11 @@
 // answer equals a resolution from scratch of the same state: a fresh store restored from nothing but the
 // records the store journaled (so the journal is also checked to hold everything a restart needs).
 import test from 'ava';
-import { RegistryMetrics } from './metrics.js';
-import { openMemoryStorage } from './storage/memory.js';
-import type { SavedAgent, Storage } from './storage/index.js';
-import { RegistryStore } from './store.js';
-import type { HeartbeatRequest } from '../core/wire.js';
+import { RegistryMetrics } from '../metrics.js';
+import { openMemoryStorage } from '../storage/memory.js';
+import type { SavedAgent, Storage } from '../storage/index.js';
+import { RegistryStore } from './index.js';
+import type { HeartbeatRequest } from '../../core/wire.js';
 
 /** Small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function random(seed: number): () => number {

@@ -1,0 +1,161 @@
+// One agent as the store keeps it: the entry (its saved AgentState plus what views and resolution read) and its
+// tools, which are also its resolution candidates. Per agent only a few hundred bytes per tool are kept, not the
+// registration as sent (the storage holds that): 10 000 agents × 10 tools, so every field counts.
+import { createHash } from 'node:crypto';
+import { parseDependencySpec, type DependencySpec, type ProviderCandidate } from '../../core/resolver.js';
+import type { Ranking } from '../../core/ranking.js';
+import type { AgentStatus, HeartbeatRequest } from '../../core/wire.js';
+import type { AgentState } from '../storage/index.js';
+
+/**
+ * One tool of an agent. It is also the tool's resolution candidate (a ProviderCandidate when it has a
+ * capability): rankings and indexes hold these, never copies. The agent's id, name and endpoint are read
+ * through it.
+ */
+export class ToolEntry {
+  /** Per spec: the shared ranking of its providers. */
+  ranked: readonly SharedRanking[] = NO_RANKINGS;
+
+  constructor(
+    readonly agent: AgentEntry,
+    readonly function_name: string,
+    readonly capability: string | undefined,
+    /** MCP Mesh stores a tool without a version as 1.0.0, and resolves it as such. */
+    readonly version: string,
+    readonly tags: string[],
+    readonly description: string,
+    readonly specs: readonly DependencySpec[],
+  ) {}
+
+  get agent_id(): string {
+    return this.agent.id;
+  }
+
+  get agent_name(): string {
+    return this.agent.name;
+  }
+
+  get endpoint(): string {
+    return this.agent.endpoint;
+  }
+}
+
+export type ProvidingTool = ToolEntry & ProviderCandidate;
+
+/** One distinct dependency spec of a capability and its ranking, shared by every consumer that declares it. */
+export interface SharedRanking {
+  spec: DependencySpec;
+  ranking: Ranking;
+  /** Consumers declaring this spec, with how many times (two tools of one agent may). */
+  users: Map<AgentEntry, number>;
+}
+
+/** The registration fields views show, as sent (absent ones left out). */
+export type AgentInfo = Pick<HeartbeatRequest, 'agent_type' | 'runtime' | 'version' | 'description' | 'namespace' | 'metadata' | 'health'>;
+
+/**
+ * One agent: its saved state (the AgentState fields, shared with storage) and what views and resolution read.
+ * The registration itself is not kept: its digest tells a repeated POST from an update.
+ */
+export interface AgentEntry extends AgentState {
+  readonly id: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly info: AgentInfo;
+  readonly digest: string;
+  /** Set once, right after the entry is made (the tools point back at it). */
+  tools: readonly ToolEntry[];
+  /** Its own health check said unhealthy in its last POST: invisible to resolution. */
+  readonly reportedUnhealthy: boolean;
+  /** Restored from storage and not heard from since: shown as `unknown`, still resolvable (grace). */
+  restored: boolean;
+  /** topologyHash of its current resolution (the resolution itself is built from the rankings when asked). */
+  hash: string;
+}
+
+/** Shared by every tool without tags, dependencies or rankings (most of them): never mutated. */
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_SPECS: readonly DependencySpec[] = Object.freeze([]);
+const NO_RANKINGS: readonly SharedRanking[] = Object.freeze([]);
+const NO_TOOLS: readonly ToolEntry[] = Object.freeze([]);
+/** Distinct tag lists kept for sharing (replicas declare the same tags); past this many, lists are not pooled. */
+const MAX_POOLED_TAG_LISTS = 10_000;
+
+/** Builds agent entries, sharing one frozen array per distinct tag list between them. */
+export class EntryBuilder {
+  private readonly tagLists = new Map<string, string[]>();
+
+  build(reg: HeartbeatRequest, digest: string, state: AgentState): AgentEntry {
+    const id = reg.agent_id;
+    // Without a port the agent serves stdio only (MCP Mesh's form).
+    const endpoint = flat(reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`);
+    const info: AgentInfo = {
+      agent_type: reg.agent_type, runtime: reg.runtime, version: reg.version, description: reg.description,
+      namespace: reg.namespace, metadata: reg.metadata, health: reg.health,
+    };
+    // Every field written out in one literal (no spread): V8 keeps them all in the object itself.
+    const entry: AgentEntry = {
+      id, name: reg.name ?? id, endpoint, info, digest, tools: NO_TOOLS,
+      reportedUnhealthy: reg.health?.status === 'unhealthy',
+      status: state.status,
+      status_reason: state.status_reason,
+      status_changed_at: state.status_changed_at,
+      registered: state.registered,
+      created_at: state.created_at,
+      updated_at: state.updated_at,
+      last_seen: state.last_seen,
+      posted_hash: state.posted_hash,
+      restored: false,
+      hash: '',
+    };
+    entry.tools = (reg.tools ?? []).map((raw) => new ToolEntry(
+      entry, raw.function_name, raw.capability, raw.version ?? '1.0.0', this.pooledTags(raw.tags), raw.description ?? '',
+      raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
+    ));
+    return entry;
+  }
+
+  /** One shared (frozen) array per distinct tag list. */
+  private pooledTags(tags: string[] | undefined): string[] {
+    if (!tags || tags.length === 0) return NO_TAGS;
+    const key = tags.join('\u0000');
+    const pooled = this.tagLists.get(key);
+    if (pooled) return pooled;
+    if (this.tagLists.size >= MAX_POOLED_TAG_LISTS) return tags;
+    const list = Object.freeze([...tags]) as string[];
+    this.tagLists.set(key, list);
+    return list;
+  }
+}
+
+/** Visible to resolution: not unhealthy, and its own health check did not say so either. */
+export function eligible(entry: AgentEntry): boolean {
+  return entry.status !== 'unhealthy' && !entry.reportedUnhealthy;
+}
+
+/** The status views show: restored agents are `unknown` until heard from. */
+export function statusOf(entry: AgentEntry): AgentStatus {
+  if (entry.status === 'unhealthy' || entry.reportedUnhealthy) return 'unhealthy';
+  return entry.restored ? 'unknown' : entry.status;
+}
+
+/** The agent's tools that provide a capability (its resolution candidates). */
+export function providing(entry: AgentEntry): ProvidingTool[] {
+  const tools: ProvidingTool[] = [];
+  for (const tool of entry.tools) if (tool.capability !== undefined) tools.push(tool as ProvidingTool);
+  return tools;
+}
+
+/** Tells a repeated registration from a changed one without keeping it. */
+export function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
+
+export function healthCheckReason(health: HeartbeatRequest['health']): string {
+  return `health check: ${health?.error ?? 'unhealthy'}`;
+}
+
+/** A flat copy of a string built by concatenation (a chain of cons cells costs ~3× the text). */
+function flat(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}

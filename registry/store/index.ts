@@ -1,0 +1,157 @@
+// The registry's state in memory, behind one façade for the routes: agents and their life (lifecycle.ts),
+// resolution (resolution-index.ts), the wire views (views.ts), events and topology watchers (notifications.ts).
+// Every change goes to the storage as a record (changes.ts); reads never touch it.
+import type {
+  AgentView, CapabilityView, EventsResponse, HeartbeatRequest, HeartbeatResponse, RegistryEvent, TopologyResponse,
+} from '../../core/wire.js';
+import type { RegistryMetrics } from '../metrics.js';
+import type { RestoredState, SavedAgent, Storage } from '../storage/index.js';
+import { statusOf } from './agent.js';
+import type { EventQuery } from './event-log.js';
+import { AgentLifecycle, type HeadAnswer } from './lifecycle.js';
+import { Notifications } from './notifications.js';
+import { ResolutionIndex } from './resolution-index.js';
+import { agentView, findCapabilities, type CapabilityQuery } from './views.js';
+
+export type { HeadAnswer } from './lifecycle.js';
+export type { CapabilityQuery } from './views.js';
+
+export interface StoreOptions {
+  timeoutMs: number;
+  retentionMs: number;
+  maxEvents: number;
+  storage: Storage;
+  metrics: RegistryMetrics;
+  log: (line: string) => void;
+  now?: () => number;
+  /** Told each registration's deadline (now + timeout), so the health monitor can sweep no later than that. */
+  onDeadline?: (deadline: number) => void;
+}
+
+export class RegistryStore {
+  private readonly notifications: Notifications;
+  private readonly index: ResolutionIndex;
+  private readonly agents: AgentLifecycle;
+
+  constructor(options: StoreOptions) {
+    const now = options.now ?? Date.now;
+    this.notifications = new Notifications(options.maxEvents, options.storage, options.metrics, options.log, now);
+    this.index = new ResolutionIndex(options.metrics, (entry) => this.notifications.topologyChanged(entry.id));
+    this.agents = new AgentLifecycle({ ...options, now }, this.index, this.notifications);
+  }
+
+  // ---- state from storage ----
+
+  /** Loads what a storage restored at start (`source` names it in messages). */
+  restore(state: RestoredState, source: string): void {
+    this.loadAgents(state.agents, source);
+    this.notifications.events.restore(state.events, state.nextEventId);
+  }
+
+  /**
+   * Adds saved agents (as a storage holds them) and resolves them all, with no events and no records: the path
+   * for state written elsewhere (at start; a replica's feed later).
+   */
+  loadAgents(saved: Iterable<SavedAgent>, source: string): void {
+    for (const agent of saved) this.agents.load(agent, source);
+    this.agents.resolveLoaded();
+  }
+
+  // ---- heartbeats ----
+
+  /** POST /heartbeat with an already validated payload. */
+  register(request: HeartbeatRequest): HeartbeatResponse {
+    return this.agents.register(request);
+  }
+
+  /** HEAD /heartbeat/:id: 200, 202 (topology changed: POST again) or 410 (unknown or unhealthy: POST again). */
+  touch(agentId: string): HeadAnswer {
+    return this.agents.touch(agentId);
+  }
+
+  /** DELETE /agents/:id: kept as unhealthy for audit, consumers re-resolve. false when unknown. */
+  unregister(agentId: string): boolean {
+    return this.agents.unregister(agentId);
+  }
+
+  /** The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. */
+  markProcessExited(pmId: number, reason?: string): string[] {
+    return this.agents.markProcessExited(pmId, reason);
+  }
+
+  /** The health monitor's pass; returns the earliest deadline still ahead, or null. */
+  sweep(): number | null {
+    return this.agents.sweep();
+  }
+
+  // ---- topology ----
+
+  topology(agentId: string): TopologyResponse | null {
+    const entry = this.agents.get(agentId);
+    if (!entry || !entry.registered) return null;
+    const { resolved, alternatives } = this.index.resolution(entry);
+    return { agent_id: entry.id, topology_hash: entry.hash, dependencies_resolved: resolved, dependency_alternatives: alternatives };
+  }
+
+  /** Calls `onChange` when the agent's topology hash changes, or it is unregistered or purged. */
+  watchTopology(agentId: string, onChange: () => void): () => void {
+    return this.notifications.watchTopology(agentId, onChange);
+  }
+
+  get watcherCount(): number {
+    return this.notifications.watcherCount;
+  }
+
+  // ---- events ----
+
+  subscribe(listener: (event: RegistryEvent) => void): () => void {
+    return this.notifications.events.subscribe(listener);
+  }
+
+  listEvents(query: EventQuery): EventsResponse {
+    return this.notifications.events.list(query);
+  }
+
+  /** Events after `id`, oldest first (SSE resume). */
+  eventsAfter(id: number): RegistryEvent[] {
+    return this.notifications.events.after(id);
+  }
+
+  get eventCount(): number {
+    return this.notifications.events.size;
+  }
+
+  // ---- reads ----
+
+  listAgents(filter: { status?: string; capability?: string } = {}): AgentView[] {
+    const views: AgentView[] = [];
+    const source = filter.capability !== undefined ? this.index.providersOf(filter.capability) ?? [] : this.agents.all();
+    for (const entry of source) {
+      if (filter.status !== undefined && statusOf(entry) !== filter.status) continue;
+      views.push(agentView(entry, this.index));
+    }
+    return views;
+  }
+
+  getAgent(agentId: string): AgentView | null {
+    const entry = this.agents.get(agentId);
+    return entry ? agentView(entry, this.index) : null;
+  }
+
+  findCapabilities(query: CapabilityQuery): CapabilityView[] {
+    return findCapabilities(query, this.index);
+  }
+
+  counts(): { healthy: number; unhealthy: number; unknown: number; total: number } {
+    const counts = { healthy: 0, unhealthy: 0, unknown: 0, total: 0 };
+    for (const entry of this.agents.all()) {
+      counts[statusOf(entry)]++;
+      counts.total++;
+    }
+    return counts;
+  }
+
+  get capabilityCount(): number {
+    return this.index.capabilityCount;
+  }
+}

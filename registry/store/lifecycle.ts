@@ -1,0 +1,232 @@
+// Where a heartbeat is answered: the agents and their life — registration (POST), light heartbeat (HEAD),
+// unregistration (DELETE), process exits, timeouts and purges, and loading saved agents. Each change goes to the
+// resolution index, to the storage as a record, and out as an event.
+import type { HeartbeatRequest, HeartbeatResponse } from '../../core/wire.js';
+import type { RegistryMetrics } from '../metrics.js';
+import { unreadable, type AgentState, type SavedAgent, type Storage } from '../storage/index.js';
+import { digestOf, eligible, EntryBuilder, healthCheckReason, statusOf, type AgentEntry } from './agent.js';
+import { agentChange, stateChange } from './changes.js';
+import { registrationData, type Notifications } from './notifications.js';
+import type { ResolutionIndex } from './resolution-index.js';
+
+export interface LifecycleOptions {
+  timeoutMs: number;
+  retentionMs: number;
+  storage: Storage;
+  metrics: RegistryMetrics;
+  now: () => number;
+  /** Told each registration's deadline (now + timeout), so the health monitor can sweep no later than that. */
+  onDeadline?: (deadline: number) => void;
+}
+
+export type HeadAnswer = 200 | 202 | 410;
+
+export class AgentLifecycle {
+  private readonly agents = new Map<string, AgentEntry>();
+  private readonly entries = new EntryBuilder();
+
+  constructor(
+    private readonly options: LifecycleOptions,
+    private readonly index: ResolutionIndex,
+    private readonly notifications: Notifications,
+  ) {}
+
+  get(agentId: string): AgentEntry | undefined {
+    return this.agents.get(agentId);
+  }
+
+  all(): IterableIterator<AgentEntry> {
+    return this.agents.values();
+  }
+
+  /**
+   * Adds an agent as a storage saved it (at start; `source` names the storage in messages), without events or
+   * records. Agents that were not unhealthy get one `timeout` of grace (last_seen = now) so a restart never
+   * flaps. Call resolveLoaded() once the batch is in.
+   */
+  load(saved: SavedAgent, source: string): void {
+    let request: HeartbeatRequest;
+    try {
+      request = JSON.parse(saved.registration) as HeartbeatRequest;
+    } catch (error) {
+      throw unreadable(source, error as Error);
+    }
+    // JSON.stringify(JSON.parse(text)) === text for text JSON.stringify wrote: the digest is the one a repeat POST gets.
+    const entry = this.entries.build(request, digestOf(saved.registration), saved);
+    if (saved.status !== 'unhealthy') {
+      entry.restored = true;
+      entry.last_seen = this.options.now();
+    }
+    this.agents.set(entry.id, entry);
+    this.index.index(entry);
+  }
+
+  /** Resolves every agent against the loaded state (rankings built once per distinct spec). */
+  resolveLoaded(): void {
+    for (const entry of this.agents.values()) this.index.attach(entry, false);
+    this.index.settle();
+  }
+
+  /** POST /heartbeat with an already validated payload. */
+  register(request: HeartbeatRequest): HeartbeatResponse {
+    const { metrics, storage } = this.options;
+    const now = this.options.now();
+    metrics.heartbeatPosts++;
+    const existing = this.agents.get(request.agent_id);
+    const statusBefore = existing ? statusOf(existing) : null;
+    const wasRegistered = existing?.registered ?? false;
+    const json = JSON.stringify(request);
+    const digest = digestOf(json);
+    const registrationChanged = !existing || existing.digest !== digest;
+    const reportedUnhealthy = request.health?.status === 'unhealthy';
+    const state: AgentState = {
+      status: 'healthy',
+      status_reason: reportedUnhealthy ? healthCheckReason(request.health) : null,
+      status_changed_at: existing && existing.status === 'healthy' ? existing.status_changed_at : now,
+      registered: true,
+      created_at: existing?.created_at ?? now,
+      updated_at: registrationChanged ? now : existing!.updated_at,
+      last_seen: now,
+      posted_hash: existing?.posted_hash ?? '',
+    };
+    const entry = this.entries.build(request, digest, state);
+    if (existing) this.index.unindex(existing);
+    this.index.noteProviderChanges(existing ?? null, entry);
+    this.agents.set(entry.id, entry);
+    this.index.index(entry);
+    this.index.recompute();
+    this.index.attach(entry, true);
+    this.options.onDeadline?.(now + this.options.timeoutMs);
+    const hashChanged = entry.posted_hash !== entry.hash;
+    entry.posted_hash = entry.hash;
+
+    const stateChanged = !existing || existing.status !== 'healthy' || !wasRegistered || existing.status_reason !== entry.status_reason;
+    if (registrationChanged || stateChanged) storage.write(agentChange(entry, json));
+    else if (hashChanged) storage.write(stateChange(entry));
+
+    const statusAfter = statusOf(entry);
+    if (!existing || !wasRegistered) {
+      metrics.registrations++;
+      this.notifications.emit('register', entry, registrationData(entry));
+    } else {
+      if (registrationChanged) {
+        metrics.updates++;
+        this.notifications.emit('update', entry, registrationData(entry));
+      }
+      if (statusBefore !== statusAfter && statusAfter !== 'unknown' && statusBefore !== 'unknown') {
+        this.notifications.emit(statusAfter, entry, { reason: statusAfter === 'healthy' ? 'heartbeat' : entry.status_reason });
+      }
+    }
+    const { resolved, alternatives } = this.index.resolution(entry);
+    return {
+      agent_id: entry.id,
+      status: 'success',
+      message: existing ? 'Agent updated via heartbeat' : 'Agent registered via heartbeat',
+      timestamp: new Date(now).toISOString(),
+      llm_tools: {},
+      dependencies_resolved: resolved,
+      dependency_alternatives: alternatives,
+      topology_hash: entry.hash,
+    };
+  }
+
+  /**
+   * HEAD /heartbeat/:id: one Map lookup. 410 unknown, unregistered or unhealthy (as MCP Mesh: the agent POSTs
+   * its full state again, which makes it healthy); 202 when its topology changed since its last POST; else 200.
+   */
+  touch(agentId: string): HeadAnswer {
+    const entry = this.agents.get(agentId);
+    if (!entry || entry.status === 'unhealthy') return 410;
+    entry.last_seen = this.options.now();
+    if (entry.restored) entry.restored = false;
+    return entry.hash !== entry.posted_hash ? 202 : 200;
+  }
+
+  /** DELETE /agents/:id: kept as unhealthy for audit, consumers re-resolve. false when unknown. */
+  unregister(agentId: string): boolean {
+    const entry = this.agents.get(agentId);
+    if (!entry) return false;
+    if (!entry.registered) return true;
+    const wasEligible = eligible(entry);
+    entry.registered = false;
+    entry.status = 'unhealthy';
+    entry.status_reason = 'unregistered';
+    entry.status_changed_at = this.options.now();
+    entry.restored = false;
+    if (wasEligible) this.index.providerLeft(entry);
+    this.options.storage.write(stateChange(entry));
+    this.options.metrics.unregistrations++;
+    this.notifications.emit('unregister', entry, {
+      agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
+      reason: 'graceful_shutdown', source: 'delete_endpoint',
+    });
+    this.index.recompute();
+    this.notifications.topologyChanged(entry.id);
+    return true;
+  }
+
+  /** The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. */
+  markProcessExited(pmId: number, reason = 'process exit'): string[] {
+    const marked: string[] = [];
+    for (const entry of this.agents.values()) {
+      if (entry.info.metadata?.pm_id !== pmId) continue;
+      if (!entry.registered || entry.status === 'unhealthy') continue;
+      this.setStatus(entry, 'unhealthy', reason);
+      marked.push(entry.id);
+    }
+    this.index.recompute();
+    return marked;
+  }
+
+  /**
+   * The health monitor's pass: time out agents silent for `timeout`, purge long-unhealthy ones, cap the event
+   * log. Returns the earliest deadline (last heard + timeout) still ahead, or null when no agent can time out.
+   */
+  sweep(): number | null {
+    const now = this.options.now();
+    const timeoutMs = this.options.timeoutMs;
+    let next = Infinity;
+    // Deleting the current entry (purge) while iterating a Map is safe: no copy of 10 000 entries per sweep.
+    for (const entry of this.agents.values()) {
+      if (entry.status !== 'unhealthy') {
+        const deadline = entry.last_seen + timeoutMs;
+        if (now >= deadline) {
+          this.options.metrics.timeouts++;
+          this.setStatus(entry, 'unhealthy', 'heartbeat timeout');
+        } else if (deadline < next) next = deadline;
+      } else if (now - entry.status_changed_at > this.options.retentionMs) {
+        this.purge(entry);
+      }
+    }
+    this.index.recompute();
+    this.notifications.saveTrim();
+    return next === Infinity ? null : next;
+  }
+
+  private setStatus(entry: AgentEntry, status: 'healthy' | 'unhealthy', reason: string | null): void {
+    const before = statusOf(entry);
+    const wasEligible = eligible(entry);
+    entry.status = status;
+    entry.status_reason = status === 'healthy' && entry.reportedUnhealthy ? healthCheckReason(entry.info.health) : reason;
+    entry.status_changed_at = this.options.now();
+    entry.restored = false;
+    if (wasEligible && !eligible(entry)) this.index.providerLeft(entry);
+    else if (!wasEligible && eligible(entry)) this.index.providerJoined(entry);
+    this.options.storage.write(stateChange(entry));
+    const after = statusOf(entry);
+    if (after !== before && after !== 'unknown') {
+      this.notifications.emit(after, entry, after === 'unhealthy'
+        ? { reason, last_seen: new Date(entry.last_seen).toISOString() }
+        : { reason: 'heartbeat' });
+    }
+  }
+
+  private purge(entry: AgentEntry): void {
+    this.options.metrics.purges++;
+    this.index.unindex(entry);
+    this.agents.delete(entry.id);
+    this.options.storage.write({ op: 'purge', id: entry.id });
+    this.notifications.emit('expired', entry, { reason: 'retention', unhealthy_since: new Date(entry.status_changed_at).toISOString() });
+    this.notifications.topologyChanged(entry.id);
+  }
+}

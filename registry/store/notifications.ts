@@ -1,0 +1,83 @@
+// What the store tells others: the event log (GET /events, SSE, each event also saved and logged as a line)
+// and the topology watchers (GET /agents/:id/topology long-polls, woken when an agent's answer changes).
+import type { EventType, RegistryEvent } from '../../core/wire.js';
+import type { RegistryMetrics } from '../metrics.js';
+import type { Storage } from '../storage/index.js';
+import type { AgentEntry } from './agent.js';
+import { EventLog } from './event-log.js';
+
+export class Notifications {
+  readonly events: EventLog;
+  private readonly watchers = new Map<string, Set<() => void>>();
+
+  constructor(
+    maxEvents: number,
+    private readonly storage: Storage,
+    private readonly metrics: RegistryMetrics,
+    private readonly logLine: (line: string) => void,
+    private readonly now: () => number,
+  ) {
+    this.events = new EventLog(maxEvents);
+  }
+
+  /** Appends an event about the agent: kept, saved, streamed and logged. */
+  emit(type: EventType, entry: AgentEntry, data: Record<string, unknown>): void {
+    const event = this.events.append(entry.id, entry.name, type, data, this.now());
+    this.metrics.eventsEmitted++;
+    this.storage.write({ op: 'event', event });
+    this.logLine(describeEvent(event, entry));
+  }
+
+  /** The journal hears about the event log's cap once per sweep, not per event. */
+  saveTrim(): void {
+    const below = this.events.takeTrimPoint();
+    if (below !== null) this.storage.write({ op: 'trim', below });
+  }
+
+  /** Calls `onChange` when the agent's topology hash changes, or it is unregistered or purged. */
+  watchTopology(agentId: string, onChange: () => void): () => void {
+    let set = this.watchers.get(agentId);
+    if (!set) this.watchers.set(agentId, (set = new Set()));
+    set.add(onChange);
+    return () => {
+      const current = this.watchers.get(agentId);
+      if (!current) return;
+      current.delete(onChange);
+      if (current.size === 0) this.watchers.delete(agentId);
+    };
+  }
+
+  get watcherCount(): number {
+    let count = 0;
+    for (const set of this.watchers.values()) count += set.size;
+    return count;
+  }
+
+  topologyChanged(agentId: string): void {
+    const set = this.watchers.get(agentId);
+    if (!set) return;
+    for (const onChange of [...set]) onChange();
+  }
+}
+
+/** The data of a register or update event. */
+export function registrationData(entry: AgentEntry): Record<string, unknown> {
+  const capabilities = new Set<string>();
+  for (const tool of entry.tools) if (tool.capability !== undefined) capabilities.add(tool.capability);
+  // One literal, not spreads: the event log keeps these, and spread results got a hidden class each.
+  const data: Record<string, unknown> = {
+    agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
+    endpoint: entry.endpoint, tools: entry.tools.length, capabilities: [...capabilities],
+  };
+  const pmId = entry.info.metadata?.pm_id;
+  if (pmId !== undefined) data.pm_id = pmId;
+  return data;
+}
+
+function describeEvent(event: RegistryEvent, entry: AgentEntry): string {
+  const reason = typeof event.data.reason === 'string' ? ` (${event.data.reason})` : '';
+  const what = event.event_type === 'register' || event.event_type === 'update'
+    ? ` ${entry.name} ${entry.endpoint} tools=${entry.tools.length}`
+    : '';
+  return `registry: ${event.event_type} ${event.agent_id}${what}${reason}`;
+}

@@ -1,0 +1,217 @@
+// Where resolution happens: the capability index (capability → its providers) and one shared ranking per
+// distinct dependency spec (capability, tags, version). A change to a capability updates each distinct spec of
+// it once, and rebuilds (re-hashes) only the consumers whose top MAX_ALTERNATIVES changed. Agents' answers
+// (dependencies_resolved, dependency_alternatives) are built from the rankings when asked, never kept.
+import {
+  MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta,
+} from '../../core/ranking.js';
+import { toResolved, unresolvedEntry, type ProviderCandidate } from '../../core/resolver.js';
+import { topologyHash } from '../../core/topology-hash.js';
+import type { DependenciesResolved, DependencyAlternatives } from '../../core/wire.js';
+import type { RegistryMetrics } from '../metrics.js';
+import { eligible, providing, type AgentEntry, type ProvidingTool, type SharedRanking } from './agent.js';
+
+export interface Resolution {
+  resolved: DependenciesResolved;
+  alternatives: DependencyAlternatives;
+}
+
+export class ResolutionIndex {
+  /** capability → agents whose tools provide it (any status). */
+  private readonly providers = new Map<string, Set<AgentEntry>>();
+  /** capability → its distinct dependency specs (by shape) and their shared rankings. */
+  private readonly shapes = new Map<string, Map<string, SharedRanking>>();
+  /** capability → healthy candidates, built on demand within one change and dropped after it (not kept per agent). */
+  private readonly candidateCache = new Map<string, ProvidingTool[]>();
+  /** Capabilities whose healthy providers changed since the last recompute, and how. */
+  private readonly changedCaps = new Map<string, CapabilityDelta>();
+
+  /** `onHashChange`: an agent's topology hash changed (its long-polls answer). */
+  constructor(
+    private readonly metrics: RegistryMetrics,
+    private readonly onHashChange: (entry: AgentEntry) => void,
+  ) {}
+
+  /** Agents providing `capability` (any status), or undefined when none does. */
+  providersOf(capability: string): ReadonlySet<AgentEntry> | undefined {
+    return this.providers.get(capability);
+  }
+
+  /** Every capability and its providers. */
+  allProviders(): IterableIterator<[string, ReadonlySet<AgentEntry>]> {
+    return this.providers.entries();
+  }
+
+  get capabilityCount(): number {
+    return this.providers.size;
+  }
+
+  /** Adds the agent as a provider of its tools' capabilities. */
+  index(entry: AgentEntry): void {
+    for (const tool of entry.tools) if (tool.capability !== undefined) addTo(this.providers, tool.capability, entry);
+  }
+
+  /** Removes the agent as a provider and as a user of its shared rankings. */
+  unindex(entry: AgentEntry): void {
+    for (const tool of entry.tools) if (tool.capability !== undefined) removeFrom(this.providers, tool.capability, entry);
+    for (const tool of entry.tools) {
+      for (const shared of tool.ranked) {
+        const uses = (shared.users.get(entry) ?? 0) - 1;
+        if (uses > 0) {
+          shared.users.set(entry, uses);
+          continue;
+        }
+        shared.users.delete(entry);
+        if (shared.users.size > 0) continue;
+        const byShape = this.shapes.get(shared.spec.capability)!;
+        byShape.delete(shapeKey(shared.spec));
+        if (byShape.size === 0) this.shapes.delete(shared.spec.capability);
+      }
+    }
+  }
+
+  /** Records how the healthy candidates differ between an agent's old and new registration. */
+  noteProviderChanges(before: AgentEntry | null, after: AgentEntry): void {
+    const oldTools = before && eligible(before) ? providing(before) : [];
+    const newTools = eligible(after) ? providing(after) : [];
+    const oldByKey = new Map(oldTools.map((c) => [candidateKey(c), c]));
+    const newByKey = new Map(newTools.map((c) => [candidateKey(c), c]));
+    for (const [key, old] of oldByKey) {
+      const now = newByKey.get(key);
+      if (!now || !sameCandidate(old, now)) this.delta(old.capability).removed.add(key);
+    }
+    for (const [key, now] of newByKey) {
+      const old = oldByKey.get(key);
+      if (!old || !sameCandidate(old, now)) this.delta(now.capability).added.push(now);
+    }
+  }
+
+  /** The agent left resolution (unhealthy, unregistered): its tools are no longer candidates. */
+  providerLeft(entry: AgentEntry): void {
+    for (const tool of providing(entry)) this.delta(tool.capability).removed.add(candidateKey(tool));
+  }
+
+  /** The agent is back in resolution. */
+  providerJoined(entry: AgentEntry): void {
+    for (const tool of providing(entry)) this.delta(tool.capability).added.push(tool);
+  }
+
+  /**
+   * Applies the pending capability changes: each distinct spec of a changed capability is updated once, and
+   * only the consumers whose top MAX_ALTERNATIVES changed are rebuilt (and re-hashed).
+   */
+  recompute(): void {
+    if (this.changedCaps.size === 0) return;
+    const started = performance.now();
+    this.candidateCache.clear();
+    const changedConsumers = new Set<AgentEntry>();
+    for (const [capability, delta] of this.changedCaps) {
+      for (const shared of this.shapes.get(capability)?.values() ?? []) {
+        this.metrics.resolutions++;
+        const after = updateRanking(shared.spec, shared.ranking, delta, () => this.candidates(capability));
+        const changed = !sameTop(shared.ranking.list, after.list);
+        shared.ranking = after;
+        if (changed) for (const consumer of shared.users.keys()) changedConsumers.add(consumer);
+      }
+    }
+    this.changedCaps.clear();
+    this.candidateCache.clear();
+    for (const consumer of changedConsumers) this.rebuild(consumer, true);
+    this.metrics.resolutionSeconds += (performance.now() - started) / 1000;
+  }
+
+  /**
+   * Attaches the agent to the shared ranking of each of its specs (ranking new ones in full), then rebuilds it.
+   * `notify`: tell onHashChange when its hash changed (not while restoring).
+   */
+  attach(entry: AgentEntry, notify: boolean): void {
+    const started = performance.now();
+    for (const tool of entry.tools) {
+      if (tool.specs.length === 0) continue;
+      tool.ranked = tool.specs.map((spec) => {
+        let byShape = this.shapes.get(spec.capability);
+        if (!byShape) this.shapes.set(spec.capability, (byShape = new Map()));
+        const key = shapeKey(spec);
+        let shared = byShape.get(key);
+        if (!shared) {
+          this.metrics.resolutions++;
+          byShape.set(key, (shared = { spec, ranking: rankFully(spec, this.candidates(spec.capability)), users: new Map() }));
+        }
+        shared.users.set(entry, (shared.users.get(entry) ?? 0) + 1);
+        return shared;
+      });
+    }
+    this.candidateCache.clear();
+    this.rebuild(entry, notify);
+    this.metrics.resolutionSeconds += (performance.now() - started) / 1000;
+  }
+
+  /** Drops pending changes (after a restore, every agent was attached against the final state). */
+  settle(): void {
+    this.changedCaps.clear();
+    this.candidateCache.clear();
+  }
+
+  /** dependencies_resolved and dependency_alternatives, from the shared rankings (built when asked, not kept). */
+  resolution(entry: AgentEntry): Resolution {
+    const resolved: DependenciesResolved = {};
+    const alternatives: DependencyAlternatives = {};
+    for (const tool of entry.tools) {
+      if (tool.specs.length === 0) continue;
+      resolved[tool.function_name] = tool.specs.map((spec, i) => {
+        const best = tool.ranked[i]!.ranking.list[0];
+        return best ? toResolved(best) : unresolvedEntry(spec.capability);
+      });
+      alternatives[tool.function_name] = tool.ranked.map((shared) => shared.ranking.list.slice(0, MAX_ALTERNATIVES).map(toResolved));
+    }
+    return { resolved, alternatives };
+  }
+
+  private delta(capability: string): CapabilityDelta {
+    let delta = this.changedCaps.get(capability);
+    if (!delta) this.changedCaps.set(capability, (delta = { removed: new Set(), added: [] }));
+    return delta;
+  }
+
+  private candidates(capability: string): readonly ProviderCandidate[] {
+    let list = this.candidateCache.get(capability);
+    if (list) return list;
+    list = [];
+    for (const provider of this.providers.get(capability) ?? []) {
+      if (!eligible(provider)) continue;
+      for (const tool of provider.tools) if (tool.capability === capability) list.push(tool as ProvidingTool);
+    }
+    this.candidateCache.set(capability, list);
+    return list;
+  }
+
+  /** Re-hashes the agent's resolution; onHashChange hears when it changed. */
+  private rebuild(entry: AgentEntry, notify: boolean): void {
+    const { resolved, alternatives } = this.resolution(entry);
+    const hash = topologyHash(resolved, alternatives);
+    const changed = hash !== entry.hash;
+    entry.hash = hash;
+    if (changed && notify) this.onHashChange(entry);
+  }
+}
+
+/** Same candidate for resolution (agent_id and function_name are the key, compared by the caller). */
+function sameCandidate(a: ProvidingTool, b: ProvidingTool): boolean {
+  if (a.agent_name !== b.agent_name || a.capability !== b.capability || a.endpoint !== b.endpoint || a.version !== b.version) return false;
+  if (a.tags.length !== b.tags.length) return false;
+  for (let i = 0; i < a.tags.length; i++) if (a.tags[i] !== b.tags[i]) return false;
+  return true;
+}
+
+function addTo(map: Map<string, Set<AgentEntry>>, key: string, entry: AgentEntry): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(entry);
+}
+
+function removeFrom(map: Map<string, Set<AgentEntry>>, key: string, entry: AgentEntry): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(entry);
+  if (set.size === 0) map.delete(key);
+}

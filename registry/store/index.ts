@@ -49,12 +49,11 @@ export class RegistryStore {
   }
 
   /**
-   * Adds saved agents (as a storage holds them) and resolves them all, with no events and no records: the path
-   * for state written elsewhere (at start; a replica's feed later).
+   * Adds or replaces saved agents (as a storage holds them) and re-resolves whom they concern, with no events
+   * and no records: the path for state written elsewhere (at start; a replica's feed later).
    */
   loadAgents(saved: Iterable<SavedAgent>, source: string): void {
-    for (const agent of saved) this.agents.load(agent, source);
-    this.agents.resolveLoaded();
+    this.agents.load(saved, source);
   }
 
   // ---- heartbeats ----

@@ -40,30 +40,36 @@ export class AgentLifecycle {
   }
 
   /**
-   * Adds an agent as a storage saved it (at start; `source` names the storage in messages), without events or
-   * records. Agents that were not unhealthy get one `timeout` of grace (last_seen = now) so a restart never
-   * flaps. Call resolveLoaded() once the batch is in.
+   * Adds or replaces agents as a storage saved them (`source` names it in messages), with no events and no
+   * records: at start, or later for state another writer saved. Agents that were not unhealthy get one
+   * `timeout` of grace (last_seen = now) so a restart never flaps.
    */
-  load(saved: SavedAgent, source: string): void {
-    let request: HeartbeatRequest;
-    try {
-      request = JSON.parse(saved.registration) as HeartbeatRequest;
-    } catch (error) {
-      throw unreadable(source, error as Error);
+  load(saved: Iterable<SavedAgent>, source: string): void {
+    // Into an empty store (a start) nobody is wired yet: index everything, then rank each distinct spec once.
+    const fresh = this.agents.size === 0;
+    const loaded: AgentEntry[] = [];
+    for (const agent of saved) {
+      let request: HeartbeatRequest;
+      try {
+        request = JSON.parse(agent.registration) as HeartbeatRequest;
+      } catch (error) {
+        throw unreadable(source, error as Error);
+      }
+      // JSON.stringify(JSON.parse(text)) === text for text JSON.stringify wrote: the digest is the one a repeat POST gets.
+      const entry = this.entries.build(request, digestOf(agent.registration), agent);
+      if (agent.status !== 'unhealthy') {
+        entry.restored = true;
+        entry.last_seen = this.options.now();
+      }
+      const existing = this.agents.get(entry.id);
+      if (existing) this.index.unindex(existing);
+      if (!fresh) this.index.noteProviderChanges(existing ?? null, entry);
+      this.agents.set(entry.id, entry);
+      this.index.index(entry);
+      loaded.push(entry);
     }
-    // JSON.stringify(JSON.parse(text)) === text for text JSON.stringify wrote: the digest is the one a repeat POST gets.
-    const entry = this.entries.build(request, digestOf(saved.registration), saved);
-    if (saved.status !== 'unhealthy') {
-      entry.restored = true;
-      entry.last_seen = this.options.now();
-    }
-    this.agents.set(entry.id, entry);
-    this.index.index(entry);
-  }
-
-  /** Resolves every agent against the loaded state (rankings built once per distinct spec). */
-  resolveLoaded(): void {
-    for (const entry of this.agents.values()) this.index.attach(entry, false);
+    this.index.recompute();
+    for (const entry of loaded) this.index.attach(entry, !fresh);
     this.index.settle();
   }
 

@@ -3,9 +3,9 @@ import type { Command } from '../args.js';
 import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
 import { paintStatus } from '../format.js';
 import { printJson } from '../output.js';
-import type { AgentView } from '../../core/wire.js';
 import { renderTable } from '../table.js';
-import type { DependencyResolutionView } from '../../core/wire.js';
+import { agentCycles, type DependencyCycle } from '../../core/cycles.js';
+import type { AgentView, DependencyResolutionView } from '../../core/wire.js';
 
 export function filterLabel(dependency: DependencyResolutionView): string {
   const tags = (dependency.tags ?? []).map((tag) => (Array.isArray(tag) ? `(${tag.join('|')})` : tag));
@@ -23,7 +23,12 @@ export function fallbackCounts(agent: AgentView): number[] {
   });
 }
 
-export function renderDependencies(agent: AgentView): string {
+/** One line per dependency cycle through the agent (the registry's wiring, agent → provider). */
+export function renderCycles(cycles: readonly DependencyCycle[]): string {
+  return cycles.map((cycle) => `cycle: ${cycle.path.join(' → ')} (a call around it may loop)\n`).join('');
+}
+
+export function renderDependencies(agent: AgentView, cycles: readonly DependencyCycle[] = []): string {
   const dependencies = agent.dependency_resolutions ?? [];
   if (!dependencies.length) return `${agent.name} (${agent.id}) declares no dependencies\n`;
   const fallbacks = fallbackCounts(agent);
@@ -49,18 +54,22 @@ export function renderDependencies(agent: AgentView): string {
       { header: 'FALLBACKS', align: 'right' },
     ],
     rows,
-  );
+  ) + renderCycles(cycles);
 }
 
 export const deps: Command = {
   name: 'deps',
   args: '<agent>',
-  summary: 'Show how an agent\'s dependencies are resolved: the chosen provider of each, and how many healthy fallbacks exist.',
+  summary: 'Show how an agent\'s dependencies are resolved: the chosen provider of each, how many healthy fallbacks exist, and any dependency cycle through it.',
   details: ['<agent> is an agent id, or a name when one healthy agent has it.'],
   options: { ...registryOptions, ...jsonOption },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
-    const agent = await findAgent(registryClient(values), positionals[0]!);
+    const client = registryClient(values);
+    const agent = await findAgent(client, positionals[0]!);
+    // Cycles need the whole wiring: one GET /agents, only when the agent is wired to someone.
+    const wired = (agent.dependency_resolutions ?? []).some((d) => d.provider_agent_id && d.provider_agent_id !== agent.id);
+    const cycles = wired ? agentCycles((await client.agents()).agents).filter((cycle) => cycle.nodes.includes(agent.id)) : [];
     if (values.json) {
       printJson({
         agent_id: agent.id,
@@ -70,10 +79,11 @@ export const deps: Command = {
         topology_hash: agent.topology_hash,
         dependency_resolutions: agent.dependency_resolutions ?? [],
         dependency_alternatives: agent.dependency_alternatives ?? {},
+        cycles: cycles.map((cycle) => cycle.path),
       });
       return 0;
     }
-    process.stdout.write(renderDependencies(agent));
+    process.stdout.write(renderDependencies(agent, cycles));
     return 0;
   },
 };

@@ -1,5 +1,6 @@
-// Dependency cycles (A needs B needs A): found for the registry to report, never followed.
-// Works on any directed graph of string nodes: agent → agents it resolved to, or capability → capabilities.
+// Dependency cycles (A needs B needs A): found to be reported (`pm2-mesh deps`), never followed by resolution.
+// Works on any directed graph of string nodes; agentCycles builds the graph of agents from GET /agents.
+import type { AgentView } from './wire.js';
 
 export interface DependencyCycle {
   /** Every node of the cycle's strongly connected component, sorted. */
@@ -89,7 +90,8 @@ function shortestCycle(start: string, members: ReadonlySet<string>, targetsOf: (
     const node = queue[head]!;
     for (const target of [...targetsOf(node)].sort()) {
       if (!members.has(target)) continue;
-      if (target === start) {
+      // A self-edge closes a cycle only for a one-node component (with selfLoops); otherwise take the way round.
+      if (target === start && (node !== start || members.size === 1)) {
         const back: string[] = [];
         for (let at = node; at !== start; at = previous.get(at)!) back.push(at);
         return [start, ...back.reverse(), start];
@@ -101,4 +103,20 @@ function shortestCycle(start: string, members: ReadonlySet<string>, targetsOf: (
     }
   }
   return [start, start];
+}
+
+/**
+ * The cycles in the wiring the registry answers: agent → the agents its dependencies resolved to (GET /agents'
+ * dependency_resolutions). A self-dependency is served in-process, so it is no cycle.
+ */
+export function agentCycles(agents: readonly Pick<AgentView, 'id' | 'dependency_resolutions'>[]): DependencyCycle[] {
+  const edges = new Map<string, string[]>();
+  for (const agent of agents) {
+    const providers = new Set<string>();
+    for (const dependency of agent.dependency_resolutions ?? []) {
+      if (dependency.status === 'available' && dependency.provider_agent_id) providers.add(dependency.provider_agent_id);
+    }
+    edges.set(agent.id, [...providers]);
+  }
+  return findDependencyCycles(edges);
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { findDependencyCycles } from './cycles.js';
+import { agentCycles, findDependencyCycles } from './cycles.js';
 
 const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges));
 
@@ -64,4 +64,17 @@ test('a 100 000-node chain and ring finish without recursion limits', (t) => {
   t.is(ring!.nodes.length, 100_000);
   t.is(ring!.path.length, 100_001);
   t.log(`two passes over 100 000 nodes: ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms`);
+});
+
+test('agentCycles: the wiring of GET /agents, available resolutions only, self-dependencies ignored', (t) => {
+  const wired = (id: string, ...providers: (string | null)[]) => ({
+    id,
+    dependency_resolutions: providers.map((provider) => ({
+      function_name: 'f', capability: 'c', status: provider ? ('available' as const) : ('unresolved' as const),
+      ...(provider ? { provider_agent_id: provider } : {}),
+    })),
+  });
+  const agents = [wired('planner', 'weather', 'planner'), wired('weather', 'time'), wired('time', 'planner', null), wired('greeter', null)];
+  t.deepEqual(agentCycles(agents), [{ nodes: ['planner', 'time', 'weather'], path: ['planner', 'weather', 'time', 'planner'] }]);
+  t.deepEqual(agentCycles([wired('a', 'a'), { id: 'b', dependency_resolutions: null }]), []);
 });

@@ -1,7 +1,7 @@
 // `pm2-mesh dash`: ties the data source, the key reducer, the view-model and the screen together.
 import type { Readable, Writable } from 'node:stream';
 import { DashboardDataSource } from './data-source.js';
-import { colorWanted } from './format.js';
+import { colorWanted } from '../core/text/colour.js';
 import { createDashboardScreen } from './screen.js';
 import { initialUiState, reduceKey, type KeyContext, type UiState } from './ui-state.js';
 import { buildView, type DashboardView } from './view-model.js';

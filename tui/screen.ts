@@ -2,7 +2,7 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import type { Readable, Writable } from 'node:stream';
-import { clip } from './format.js';
+import { clip } from '../core/text/width.js';
 import type { KeyPress, Pane } from './ui-state.js';
 import type { DashboardView, PaneSize, ViewOptions } from './view-model.js';
 
@@ -31,6 +31,8 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
     input: options.input as never,
     output: options.output as never,
     smartCSR: true,
+    // Wide characters drawn as themselves (two cells each, as the view-model counts them), not as '??'.
+    fullUnicode: true,
     autoPadding: true,
     warnings: false,
     // Keys are all handled by the dashboard's own reducer; blessed must not grab any (not even C-c).
@@ -136,7 +138,7 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
     show(view) {
       snapToLines();
       const sizes = this.sizes();
-      header.setContent(view.header);
+      header.setContent(forBlessed(view.header));
       header.style = view.alert ? (color ? { fg: 'white', bg: 'red', bold: true } : { inverse: true, bold: true }) : { bold: true };
       footer.setContent(view.footer);
 
@@ -144,10 +146,10 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
       // The capabilities selection only means something while that pane has the focus.
       showTable(capabilities, view.capabilities, sizes.capabilities.width, view.focus === 'capabilities', color);
       setLabel(wiring, view.wiring.label);
-      wiring.setContent(windowOf(view.wiring.lines, sizes.wiring.height, view.wiring.scroll).join('\n'));
+      wiring.setContent(forBlessed(windowOf(view.wiring.lines, sizes.wiring.height, view.wiring.scroll).join('\n')));
       setLabel(events, view.events.label);
       const eventsTop = Math.max(0, view.events.lines.length - sizes.events.height - view.events.scrollBack);
-      events.setContent(windowOf(view.events.lines, sizes.events.height, eventsTop).join('\n'));
+      events.setContent(forBlessed(windowOf(view.events.lines, sizes.events.height, eventsTop).join('\n')));
       setLabel(heartbeat, view.heartbeat.label);
       heartbeat.setContent(view.heartbeat.lines.join('\n'));
 
@@ -156,7 +158,7 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
       }
       if (view.overlay) {
         setLabel(overlay, ` ${view.overlay.title} `);
-        overlay.setContent(windowOf(view.overlay.lines, sizes.overlay.height, view.overlay.scroll).join('\n'));
+        overlay.setContent(forBlessed(windowOf(view.overlay.lines, sizes.overlay.height, view.overlay.scroll).join('\n')));
         overlay.show();
         overlay.setFront();
       } else {
@@ -185,7 +187,7 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
 
 /** A label longer than its border would spill into the pane: cut it to the border's length. */
 function setLabel(el: blessed.Widgets.BoxElement, text: string): void {
-  el.setLabel(clip(text, Math.max(0, (el.width as number) - 4)));
+  el.setLabel(forBlessed(clip(text, Math.max(0, (el.width as number) - 4))));
 }
 
 /** The lines from `top` that fit in `height` (top clamped so the window stays full when it can). */
@@ -201,7 +203,7 @@ function showTable(table: contrib.TableElement, view: DashboardView['agents'] | 
   (table.rows.style as Record<string, unknown>).selected = !highlight ? {} : color ? { fg: 'white', bg: 'blue' } : { inverse: true };
   // +1: the header is shifted one column right to sit above the rows.
   table.options.columnWidth = [Math.max(1, width) + 1];
-  table.setData({ headers: [' ' + view.header], data: view.rows.map((r) => [r]) });
+  table.setData({ headers: [' ' + view.header], data: view.rows.map((r) => [forBlessed(r)]) });
   table.rows.select(view.selected);
 }
 
@@ -224,4 +226,9 @@ function adaptTable(table: contrib.TableElement): void {
     this.rows.height = (this.height as number) - 3;
     return (blessed as unknown as { Box: { prototype: { render(): void } } }).Box.prototype.render.call(this);
   } as typeof table.render;
+}
+
+/** blessed keeps an astral emoji in one cell while the terminal draws two: a \x03 after it is the cell it eats. */
+function forBlessed(text: string): string {
+  return text.replace(/\p{Emoji_Presentation}/gu, (e) => (e.length === 2 ? `${e}\x03` : e));
 }

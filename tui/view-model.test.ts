@@ -1,10 +1,10 @@
 import test from 'ava';
-import { painter } from './format.js';
+import { painter } from '../core/text/colour.js';
 import { decodeAgents, decodeEvents } from './registry-model.js';
 import { SAMPLE_AGENTS, SAMPLE_EVENTS, SAMPLE_NOW } from '../test/fixtures/sample-registry.js';
 import { initialState, type DashboardState } from './state.js';
 import { initialUiState, type UiState } from './ui-state.js';
-import { buildView, capabilityRows, eventLine, pm2Label, wiringLines, type ViewOptions } from './view-model.js';
+import { buildView, capabilityRows, eventLine, wiringLines, type ViewOptions } from './view-model.js';
 
 const size = (width: number, height: number) => ({ width, height });
 /** Pane sizes of an 80×24 terminal. */
@@ -116,6 +116,4 @@ test('details overlay and help', (t) => {
   t.true(details.lines.some((l) => /^pm2\s+greeter#2 4243$/.test(l)));
   t.true(details.lines.some((l) => l.includes('time_service +fast → timesvc.now')));
   t.regex(view(online, { ...initialUiState(), overlay: { kind: 'help', scroll: 0 } }).overlay!.lines.join('\n'), /q {2}C-c +quit/);
-  t.is(pm2Label({ ...agents[0]!, pm2: { pid: 7 } }), 'pid 7');
-  t.is(pm2Label({ ...agents[0]!, pm2: { pmId: 3 } }), '#3');
 });

@@ -1,19 +1,11 @@
 // Registry state + what the user chose → the exact text of every pane. Pure: no I/O, no clock, no widgets.
 import type { RegistryEvent } from '../core/wire.js';
-import {
-  clip,
-  contentWidths,
-  fit,
-  fitColumns,
-  formatAge,
-  formatClock,
-  painter,
-  row,
-  sparkline,
-  type ColumnSpec,
-  type Painter,
-  type Tone,
-} from './format.js';
+import { eventTone, painter, statusTone, type Painter, type Tone } from '../core/text/colour.js';
+import { pm2Label } from '../core/text/pm2-label.js';
+import { sparkline } from '../core/text/sparkline.js';
+import { contentWidths, fitColumns, row, type ColumnSpec } from '../core/text/table.js';
+import { clock, duration } from '../core/text/time.js';
+import { clip, displayWidth, fit } from '../core/text/width.js';
 import { countStatuses, type DashboardAgent } from './registry-model.js';
 import type { DashboardState } from './state.js';
 import type { Pane, UiState } from './ui-state.js';
@@ -52,17 +44,6 @@ export interface DashboardView {
   focus: Pane;
 }
 
-const STATUS_TONE: Record<string, Tone> = { healthy: 'good', unhealthy: 'bad', unknown: 'warn' };
-const statusTone = (status: string): Tone => STATUS_TONE[status] ?? 'warn';
-
-const EVENT_TONE: Record<string, Tone> = {
-  register: 'good',
-  healthy: 'good',
-  unhealthy: 'bad',
-  expired: 'bad',
-  unregister: 'warn',
-  update: 'info',
-};
 
 const PANE_TITLES: Record<Pane, string> = {
   agents: 'Agents',
@@ -99,14 +80,6 @@ export function displayNames(agents: readonly DashboardAgent[]): Map<string, str
   return new Map(agents.map((a) => [a.id, (byName.get(a.name) ?? 0) > 1 ? `${a.name}#${a.id.slice(-4)}` : a.name]));
 }
 
-export function pm2Label(agent: DashboardAgent): string {
-  const p = agent.pm2;
-  if (!p) return '-';
-  const app = p.name !== undefined ? (p.pmId !== undefined ? `${p.name}#${p.pmId}` : p.name) : p.pmId !== undefined ? `#${p.pmId}` : '';
-  // Outside PM2 the runtime still reports its pid: say what the number is.
-  if (app === '') return p.pid !== undefined ? `pid ${p.pid}` : '-';
-  return p.pid !== undefined ? `${app} ${p.pid}` : app;
-}
 
 /** Whether an agent matches the filter text (case-insensitive, on everything shown about it). */
 export function agentMatches(agent: DashboardAgent, filter: string): boolean {
@@ -131,12 +104,12 @@ function agentsTable(state: DashboardState, ui: UiState, opts: ViewOptions, pain
   const cells = shown.map((a): Cell[] => {
     const deps = `${a.dependenciesResolved}/${a.totalDependencies}`;
     const depsTone: Tone | null = a.totalDependencies === 0 ? 'dim' : a.dependenciesResolved < a.totalDependencies ? 'bad' : 'good';
-    const age = a.lastSeen === null ? '-' : formatAge(opts.now - a.lastSeen);
+    const age = a.lastSeen === null ? '-' : duration((opts.now - a.lastSeen) / 1000, { short: true });
     return [
       { text: names.get(a.id) ?? a.name, tone: 'strong' },
       { text: a.status, tone: statusTone(a.status) },
       { text: shortEndpoint(a.endpoint) || '-' },
-      { text: pm2Label(a), tone: a.pm2 ? null : 'dim' },
+      { text: pm2Label(a.pm2, { withPid: true }), tone: a.pm2 ? null : 'dim' },
       { text: [...new Set(a.capabilities.map((c) => c.name).filter(Boolean))].join(',') || '-' },
       { text: deps, tone: depsTone },
       { text: age, tone: a.status === 'healthy' ? null : 'dim' },
@@ -269,7 +242,7 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
       const provider = byId.get(w.providerAgentId);
       const target = w.resolved
         ? paint(
-            clip(`${provider ? names.get(provider.id) : w.providerAgentId}${w.providerTool ? '.' + w.providerTool : ''}`, Math.max(4, width - spec.length - 5)),
+            clip(`${provider ? names.get(provider.id) : w.providerAgentId}${w.providerTool ? '.' + w.providerTool : ''}`, Math.max(4, width - displayWidth(spec) - 5)),
             provider && provider.status !== 'healthy' ? 'bad' : 'good',
           )
         : paint('unresolved', 'bad');
@@ -297,10 +270,10 @@ export function eventSummary(data: Record<string, unknown>): string {
 }
 
 export function eventLine(event: RegistryEvent, width: number, paint: Painter): string {
-  const clock = formatClock(event.timestamp);
+  const time = clip(clock(event.timestamp), 8);
   const type = fit(event.event_type, 10);
   const rest = clip(`${event.agent_name || event.agent_id} ${eventSummary(event.data)}`.trim(), Math.max(0, width - 20));
-  return `${paint(clock, 'dim')} ${paint(type, EVENT_TONE[event.event_type] ?? 'info')} ${rest}`;
+  return `${paint(time, 'dim')} ${paint(type, eventTone(event.event_type))} ${rest}`;
 }
 
 function heartbeatLines(state: DashboardState, opts: ViewOptions, paint: Painter): string[] {
@@ -318,14 +291,14 @@ function heartbeatLines(state: DashboardState, opts: ViewOptions, paint: Painter
   ];
   let room = width;
   const countsLine = countParts
-    .filter(([text]) => (room -= text.length + 1) >= -1)
+    .filter(([text]) => (room -= displayWidth(text) + 1) >= -1)
     .map(([text, tone]) => paint(text, tone))
     .join(' ');
   const lines = [`${paint(spark, 'info')} ${value}`, countsLine];
   const h = state.health;
   const meta = [
     h?.version ? `registry ${h.version}` : '',
-    h?.uptimeSeconds != null ? `up ${formatAge(h.uptimeSeconds * 1000)}` : '',
+    h?.uptimeSeconds != null ? `up ${duration(h.uptimeSeconds, { short: true })}` : '',
     `events ${state.stream}`,
     state.rateSource === 'last_seen' ? 'rate≈agents seen' : '',
   ].filter(Boolean);
@@ -336,7 +309,7 @@ function heartbeatLines(state: DashboardState, opts: ViewOptions, paint: Painter
 function headerLine(state: DashboardState, opts: ViewOptions, paint: Painter): { text: string; alert: boolean } {
   const width = opts.sizes.screen.width;
   const url = state.registryUrl;
-  const since = state.lastUpdate === null ? 'no data yet' : `last update ${formatAge(opts.now - state.lastUpdate)} ago`;
+  const since = state.lastUpdate === null ? 'no data yet' : `last update ${duration((opts.now - state.lastUpdate) / 1000, { short: true })} ago`;
   if (state.connection === 'unreachable' || state.connection === 'refused') {
     const what = state.connection === 'refused' ? `registry refused the token at ${url}, retrying` : `registry unreachable at ${url}, retrying`;
     return { text: clip(`⚠ ${what} — ${since}, shown stale${state.lastError ? ` (${state.lastError})` : ''}`, width), alert: true };
@@ -346,7 +319,7 @@ function headerLine(state: DashboardState, opts: ViewOptions, paint: Painter): {
   const text = `pm2-mesh dash · ${url} · ${counts.total} agents: `;
   const tail = `${counts.healthy} healthy, ${counts.unhealthy} unhealthy`;
   return {
-    text: clip(text, width) + paint(clip(tail, Math.max(0, width - text.length)), counts.unhealthy ? 'warn' : 'good'),
+    text: clip(text, width) + paint(clip(tail, Math.max(0, width - displayWidth(text))), counts.unhealthy ? 'warn' : 'good'),
     alert: false,
   };
 }
@@ -389,8 +362,8 @@ export function detailLines(agent: DashboardAgent, agents: readonly DashboardAge
     kv('endpoint', agent.endpoint || '-'),
     kv('version', agent.version || '-'),
     kv('namespace', agent.namespace || '-'),
-    kv('pm2', pm2Label(agent)),
-    kv('last seen', agent.lastSeen === null ? '-' : `${formatAge(now - agent.lastSeen)} ago (${new Date(agent.lastSeen).toISOString()})`),
+    kv('pm2', pm2Label(agent.pm2, { withPid: true })),
+    kv('last seen', agent.lastSeen === null ? '-' : `${duration((now - agent.lastSeen) / 1000, { short: true })} ago (${new Date(agent.lastSeen).toISOString()})`),
     kv('registered', agent.createdAt || '-'),
     kv('deps', `${agent.dependenciesResolved}/${agent.totalDependencies} resolved`),
     '',

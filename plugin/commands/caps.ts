@@ -1,10 +1,10 @@
 // pm2-mesh caps: the capabilities on offer and who provides them.
 import { listOption, stringOption, type Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
-import { paintStatus } from '../format.js';
+import { paintStatus } from '../../core/text/colour.js';
 import { printJson } from '../output.js';
 import type { CapabilityView } from '../../core/wire.js';
-import { renderTable } from '../table.js';
+import { renderTable } from '../../core/text/table.js';
 
 export const caps: Command = {
   name: 'caps',

@@ -1,10 +1,10 @@
 // pm2-mesh deps <agent>: how the agent's declared dependencies are wired right now (and the fallbacks).
 import type { Command } from '../args.js';
 import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
-import { paintStatus } from '../format.js';
+import { paintStatus } from '../../core/text/colour.js';
 import { printJson } from '../output.js';
-import { renderTable } from '../table.js';
 import { agentCycles, type DependencyCycle } from '../../core/cycles.js';
+import { renderTable } from '../../core/text/table.js';
 import type { AgentView, DependencyResolutionView } from '../../core/wire.js';
 
 export function filterLabel(dependency: DependencyResolutionView): string {

@@ -1,13 +1,15 @@
 // pm2-mesh events [-f]: the registry's event log (register, unhealthy, …), oldest first; -f follows it live.
 import { numberOption, stringOption, type Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
-import { clock, paintStatus } from '../format.js';
+import { eventTone, paint } from '../../core/text/colour.js';
+import { outputWidth } from '../../core/text/table.js';
+import { clock } from '../../core/text/time.js';
+import { truncate } from '../../core/text/width.js';
 import { printJson, printJsonLine } from '../output.js';
 import { EventFollower } from '../../core/event-follower.js';
 import type { RegistryClient } from '../../core/registry-client.js';
 import { CliError, toCliError } from '../errors.js';
 import type { RegistryEvent } from '../../core/wire.js';
-import { outputWidth, truncate } from '../table.js';
 
 export function describeEventData(data: Record<string, unknown> | undefined): string {
   return Object.entries(data ?? {})
@@ -17,10 +19,9 @@ export function describeEventData(data: Record<string, unknown> | undefined): st
 
 export function eventLine(event: RegistryEvent, width = outputWidth()): string {
   const type = event.event_type.padEnd(10);
-  const colour = event.event_type === 'healthy' || event.event_type === 'register' ? 'healthy' : event.event_type === 'update' ? '' : 'unhealthy';
   const line = `${clock(event.timestamp)}  #${String(event.id).padEnd(5)} ${type} ${event.agent_id}  ${describeEventData(event.data)}`.trimEnd();
   const cut = width ? truncate(line, width) : line;
-  return cut.replace(type, paintStatus(type, colour));
+  return cut.replace(type, paint(type, eventTone(event.event_type)));
 }
 
 function matches(event: RegistryEvent, agent?: string, type?: string): boolean {

@@ -1,15 +1,17 @@
 // pm2-mesh list: every agent the registry knows, one line each.
 import type { Command } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
-import { ago, paintStatus } from '../format.js';
+import { paintStatus } from '../../core/text/colour.js';
+import { pm2Label } from '../../core/text/pm2-label.js';
+import { ago } from '../../core/text/time.js';
 import type { AgentView } from '../../core/wire.js';
-import { renderTable } from '../table.js';
+import { renderTable } from '../../core/text/table.js';
 import { printJson } from '../output.js';
 
-export function pm2Label(agent: AgentView): string {
+/** The agent's PM2 app, `name#pm_id`, from the metadata the runtime reports under PM2. */
+export function pm2App(agent: AgentView): string {
   const meta = agent.metadata;
-  if (!meta || meta.pm_id === undefined) return '-';
-  return `${meta.pm2_name ?? '?'}#${meta.pm_id}`;
+  return pm2Label(meta ? { name: meta.pm2_name, pmId: meta.pm_id } : null);
 }
 
 export function depsLabel(agent: AgentView): string {
@@ -49,7 +51,7 @@ export const list: Command = {
         agent.endpoint,
         (agent.capabilities ?? []).map((c) => c.name).join(','),
         depsLabel(agent),
-        pm2Label(agent),
+        pm2App(agent),
         ago(agent.last_seen),
       ]);
     process.stdout.write(

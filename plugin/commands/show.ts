@@ -1,11 +1,12 @@
 // pm2-mesh show <agent>: one agent in full: identity, health, PM2 app, tools, dependency wiring.
 import type { Command } from '../args.js';
 import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
-import { ago, paint, paintStatus } from '../format.js';
+import { paint, paintStatus } from '../../core/text/colour.js';
+import { ago } from '../../core/text/time.js';
 import { printJson } from '../output.js';
-import { renderTable } from '../table.js';
+import { renderTable } from '../../core/text/table.js';
 import { renderDependencies } from './deps.js';
-import { depsLabel, pm2Label } from './list.js';
+import { depsLabel, pm2App } from './list.js';
 
 export const show: Command = {
   name: 'show',
@@ -29,7 +30,7 @@ export const show: Command = {
       ['endpoint', agent.endpoint],
       ['namespace', agent.namespace ?? '-'],
       ['type', [agent.agent_type, agent.runtime].filter(Boolean).join(' / ') || '-'],
-      ['pm2 app', pm2Label(agent) + (agent.metadata?.pid ? ` (pid ${agent.metadata.pid})` : '')],
+      ['pm2 app', pm2App(agent) + (agent.metadata?.pid ? ` (pid ${agent.metadata.pid})` : '')],
       ['registered', agent.created_at ?? '-'],
       ['last seen', ago(agent.last_seen)],
       ['dependencies', depsLabel(agent)],
@@ -39,14 +40,14 @@ export const show: Command = {
     const label = Math.max(...fields.map(([key]) => key.length)) + 2;
     let out = fields.map(([key, value]) => `${key.padEnd(label)}${value}`).join('\n') + '\n';
     const tools = agent.capabilities ?? [];
-    out += `\n${paint('bold', 'Tools')}\n`;
+    out += `\n${paint('Tools', 'strong')}\n`;
     out += tools.length
       ? renderTable(
           [{ header: 'TOOL' }, { header: 'CAPABILITY' }, { header: 'VERSION' }, { header: 'TAGS' }, { header: 'DESCRIPTION' }],
           tools.map((tool) => [tool.function_name, tool.name, tool.version ?? '-', (tool.tags ?? []).join(',') || '-', tool.description ?? '']),
         )
       : 'none\n';
-    out += `\n${paint('bold', 'Dependencies')}\n`;
+    out += `\n${paint('Dependencies', 'strong')}\n`;
     out += renderDependencies(agent);
     process.stdout.write(out);
     return 0;

@@ -2,13 +2,14 @@
 import type { Command, Values } from '../args.js';
 import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { CliError, toCliError } from '../errors.js';
-import { duration, paint, paintStatus } from '../format.js';
+import { paint, paintStatus } from '../../core/text/colour.js';
+import { duration } from '../../core/text/time.js';
 import { printJson } from '../output.js';
 import { moduleName } from '../package-info.js';
 import { listPm2Processes, type Pm2Process } from '../pm2.js';
 import { pm2HomeOption, resolvePm2Home } from '../pm2-home.js';
 import type { AgentView, HealthResponse } from '../../core/wire.js';
-import { renderTable } from '../table.js';
+import { renderTable } from '../../core/text/table.js';
 
 export interface AgentState {
   id: string;
@@ -89,7 +90,7 @@ export function renderStatus(status: MeshStatus): string {
       lines.push(`agents    ${counts.healthy} healthy · ${counts.unhealthy} unhealthy · ${counts.unknown} unknown (${counts.total} total)`);
     }
   } else {
-    lines.push(`registry  ${registry.url}  ${paint('red', 'unreachable')}`);
+    lines.push(`registry  ${registry.url}  ${paint('unreachable', 'bad')}`);
   }
   const module = pm2.module
     ? `module ${pm2.module.name} ${paintStatus(pm2.module.status, pm2.module.status)} (pm_id ${pm2.module.pm_id}, ${pm2.module.restarts} restarts)`

@@ -16,6 +16,7 @@
 // Why: the first two mean the provider never got the request (it restarted, or dropped an idle connection), so the
 // same provider gets it again. A connection failure means this provider cannot serve now; another one can.
 // After a timeout or an error answer the call may have run, and running it again could do its work twice.
+// (Talking to the registry is not a proxied call: heartbeat.ts retries it with backoff, 1 s doubling to 30 s.)
 import type { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 export type CallFailure =

@@ -3,6 +3,7 @@
 // registry restart. Used by `pm2-mesh events -f` and the dashboard.
 import { RegistryError, type RegistryClient } from './registry-client.js';
 import { SseParser, type SseMessage } from './sse-parser.js';
+import { WakeableSleep } from './wakeable-sleep.js';
 import type { RegistryEvent } from './wire.js';
 
 /** connecting → live → down (retrying) …; unsupported: the registry has no stream (MCP Mesh's own), the loop ends. */
@@ -26,7 +27,7 @@ export interface EventFollowerOptions {
 export class EventFollower {
   private stopped = true;
   private controller: AbortController | null = null;
-  private wake: (() => void) | null = null;
+  private readonly pause = new WakeableSleep();
   private running: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EventFollowerOptions) {}
@@ -43,13 +44,13 @@ export class EventFollower {
   stop(): void {
     this.stopped = true;
     this.controller?.abort();
-    this.wake?.();
+    this.pause.wake();
   }
 
   /** Drops the current connection and connects again at once (e.g. after the event ids were reset). */
   reconnect(): void {
     this.controller?.abort();
-    this.wake?.();
+    this.pause.wake();
   }
 
   private async loop(): Promise<void> {
@@ -74,7 +75,7 @@ export class EventFollower {
         onStatus('down', error instanceof Error ? error : new Error(String(error)));
       }
       if (this.stopped) return;
-      await this.sleep(delay);
+      await this.pause.sleep(delay);
       delay = Math.min(delay * 2, maxBackoffMs);
     }
   }
@@ -119,20 +120,6 @@ export class EventFollower {
       controller.abort();
       if (this.controller === controller) this.controller = null;
     }
-  }
-
-  /** A referenced timer: while the registry is away it may be all that keeps a CLI process waiting. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        if (self.wake === done) self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
 

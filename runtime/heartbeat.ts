@@ -5,6 +5,7 @@ import type { HeartbeatRequest, HeartbeatResponse, Topology, TopologyResponse } 
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
 import { describeError, type Logger } from './log.js';
 import { RegistryClient, RegistryError, type RegistryAnswer } from '../core/registry-client.js';
+import { WakeableSleep } from '../core/wakeable-sleep.js';
 
 /** Per request, besides the long-poll's own wait. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -35,7 +36,7 @@ export class HeartbeatLoop {
   lastHealth?: HealthStatus;
   private stopped = false;
   private readonly abort = new AbortController();
-  private wakeUp?: () => void;
+  private readonly pause = new WakeableSleep();
   private needPost = true;
   /** Set by a 410: the next topologies come from a registry that is still filling up again. */
   private recovering = false;
@@ -66,7 +67,7 @@ export class HeartbeatLoop {
     this.stopped = true;
     this.firstBeatDone();
     this.abort.abort();
-    this.wakeUp?.();
+    this.pause.wake();
     for (const w of this.connectedWaiters.splice(0)) w();
   }
 
@@ -100,7 +101,7 @@ export class HeartbeatLoop {
         this.options.log.heartbeat(`failed: ${describeError(error)}; retry in ${delay / 1000}s`, 'problem');
       }
       this.firstBeatDone();
-      await this.sleep(delay);
+      await this.pause.sleep(delay);
     }
   }
 
@@ -196,7 +197,7 @@ export class HeartbeatLoop {
         this.options.log.debug(`topology watch: ${describeError(error)}`);
         // The heartbeat loop notices the registry is gone and backs off; wait for it to reconnect.
         this.state = this.state === 'connected' ? 'unreachable' : this.state;
-        this.wakeUp?.();
+        this.pause.wake();
         await this.sleepQuietly(BACKOFF_INITIAL_MS);
         continue;
       }
@@ -210,7 +211,7 @@ export class HeartbeatLoop {
       } else if (res.status === 410) {
         this.startRecovery();
         this.needPost = true;
-        this.wakeUp?.();
+        this.pause.wake();
         this.state = 'connecting';
       } else if (res.status === 404 || res.status === 405 || res.status === 501) {
         this.options.log.debug(`registry has no topology watch (${res.status}): relying on heartbeats`);
@@ -274,19 +275,6 @@ export class HeartbeatLoop {
         this.abort.signal.removeEventListener('abort', stop);
       },
     };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        if (self.wakeUp === done) self.wakeUp = undefined;
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 
   private sleepQuietly(ms: number): Promise<void> {

@@ -7,6 +7,7 @@ import {
   DEFAULT_CALL_TIMEOUT_S,
   DEFAULT_REGISTRY_URL,
 } from '../core/defaults.js';
+import { registryBaseUrl } from '../core/registry-client.js';
 import { AGENT_ID_PATTERN } from '../core/wire.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
@@ -99,11 +100,12 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
   const standalone = (bool(env, 'MCP_MESH_STANDALONE') ?? options.standalone ?? false) || !enabled || !autoRun;
   const logLevel = (text(env, 'MCP_MESH_LOG_LEVEL')?.toLowerCase() ?? options.logLevel ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`MCP_MESH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const registryUrl = (text(env, 'MCP_MESH_REGISTRY_URL') ?? options.registryUrl ?? DEFAULT_REGISTRY_URL).replace(/\/+$/, '');
+  const rawRegistryUrl = text(env, 'MCP_MESH_REGISTRY_URL') ?? options.registryUrl ?? DEFAULT_REGISTRY_URL;
+  let registryUrl: string;
   try {
-    new URL(registryUrl);
+    registryUrl = registryBaseUrl(rawRegistryUrl);
   } catch {
-    throw new Error(`MCP_MESH_REGISTRY_URL "${registryUrl}" is not a URL (e.g. http://127.0.0.1:8000)`);
+    throw new Error(`MCP_MESH_REGISTRY_URL "${rawRegistryUrl}" is not an http(s) URL (e.g. http://127.0.0.1:8000)`);
   }
   return {
     name,

@@ -15,8 +15,8 @@ export interface EventFollowerOptions {
   lastEventId: () => number | null | undefined;
   onEvent: (event: RegistryEvent) => void;
   onStatus?: (status: EventStreamStatus, error?: Error) => void;
-  /** Turns a message into an event; default: its data as JSON, the SSE id filling in a missing `id`. */
-  decode?: (message: SseMessage) => RegistryEvent | null;
+  /** Turns a message's JSON data into an event (default: any JSON object); the SSE id fills in a missing `id`. */
+  decode?: (data: unknown) => RegistryEvent | null;
   /** No byte (not even the registry's 15 s ping) for this long → the connection is presumed dead. */
   idleTimeoutMs?: number;
   /** First reconnect delay; doubles up to maxBackoffMs. */
@@ -91,7 +91,7 @@ export class EventFollower {
       idle = setTimeout(() => controller.abort(), idleMs);
     };
     const last = this.options.lastEventId();
-    const decode = this.options.decode ?? decodeEvent;
+    const decode = this.options.decode ?? ((data: unknown) => (typeof data === 'object' && data !== null ? (data as RegistryEvent) : null));
     try {
       const stream = await this.options.client.stream('/events/stream', {
         headers: { accept: 'text/event-stream', ...(last != null ? { 'last-event-id': String(last) } : {}) },
@@ -104,7 +104,7 @@ export class EventFollower {
         for await (const chunk of stream.body) {
           touch();
           for (const message of parser.feed(decoder.decode(chunk, { stream: true }))) {
-            const event = decode(message);
+            const event = toEvent(message, decode);
             if (event) this.options.onEvent(event);
           }
         }
@@ -123,17 +123,16 @@ export class EventFollower {
   }
 }
 
-/** An SSE message as an event: its data as a JSON object; the message id stands in for a missing `id`. */
-export function decodeEvent(message: SseMessage): RegistryEvent | null {
+/** An SSE message as an event: its data as JSON, decoded; the message id stands in for a missing `id`. */
+function toEvent(message: SseMessage, decode: (data: unknown) => RegistryEvent | null): RegistryEvent | null {
   if (!message.data) return null;
-  let event: unknown;
+  let data: unknown;
   try {
-    event = JSON.parse(message.data);
+    data = JSON.parse(message.data);
   } catch {
     return null; // not JSON: not an event of ours
   }
-  if (typeof event !== 'object' || event === null) return null;
-  const typed = event as RegistryEvent;
-  if (!Number.isFinite(typed.id) && message.id !== undefined) typed.id = Number(message.id);
-  return typed;
+  const event = decode(data);
+  if (event && !Number.isFinite(event.id) && message.id !== undefined) event.id = Number(message.id);
+  return event;
 }

@@ -52,11 +52,7 @@ export class DashboardDataSource {
     this.stream = new EventFollower({
       client: this.client,
       lastEventId: () => lastEventId(this.current.events),
-      decode: (message) => {
-        const event = decodeEvent(parseJson(message.data));
-        if (event && !Number.isFinite(event.id) && message.id !== undefined) event.id = Number(message.id);
-        return event;
-      },
+      decode: decodeEvent,
       onEvent: (event) => {
         this.update({ events: mergeEvents(this.current.events, [event]) });
         void this.refreshAgents();
@@ -214,12 +210,4 @@ function describe(err: unknown): string {
     return err.message;
   }
   return err instanceof Error ? err.message : String(err);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null; // not JSON: not an event of ours
-  }
 }

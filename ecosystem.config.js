@@ -7,8 +7,7 @@
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const registryUrl =
-  process.env.MCP_MESH_REGISTRY_URL || `http://${process.env.MESH_HOST || '127.0.0.1'}:${process.env.MESH_PORT || '8000'}`;
+const registryUrl = process.env.MCP_MESH_REGISTRY_URL || `http://${process.env.MESH_HOST || '127.0.0.1'}:${process.env.MESH_PORT || '8000'}`;
 
 const meshEnv = {
   MCP_MESH_REGISTRY_URL: registryUrl,

@@ -37,14 +37,25 @@ function median(values: number[]): number {
   return percentile(values, 0.5);
 }
 
-export async function agentRows(distDir: string, launcher: RegistryLauncher, sizes: AgentSizes, workDir: string, log: (line: string) => void): Promise<Row[]> {
+export async function agentRows(
+  distDir: string,
+  launcher: RegistryLauncher,
+  sizes: AgentSizes,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<Row[]> {
   const registry = await launcher.start(join(mkdtempSync(join(workDir, 'agents-')), 'registry.db'));
   const started: AgentProcess[] = [];
   try {
     log('agents: provider and consumer');
     const provider = await startAgent(distDir, { name: 'bench-provider', provides: 'bench_echo', registryUrl: registry.url });
     started.push(provider);
-    const consumer = await startAgent(distDir, { name: 'bench-consumer', provides: 'bench_consumer', dependsOn: 'bench_echo', registryUrl: registry.url });
+    const consumer = await startAgent(distDir, {
+      name: 'bench-consumer',
+      provides: 'bench_consumer',
+      dependsOn: 'bench_echo',
+      registryUrl: registry.url,
+    });
     started.push(consumer);
     await waitForTopology(consumer, new RegExp(`drive\\.bench_echo→${provider.id}/echo`), WIRE_TIMEOUT_MS);
     await waitForTopology(consumer, /drive\.bench_consumer_local→self\//, WIRE_TIMEOUT_MS);
@@ -62,7 +73,11 @@ export async function agentRows(distDir: string, launcher: RegistryLauncher, siz
     const timings: Record<Mode, Timing[]> = { 'raw-mesh': [], proxy: [], raw: [] };
     // The provider's live heap (after a full GC) around each run after the first (warm-up) round: what grows with
     // the calls served is memory kept per request.
-    const kept: Record<Mode, { bytes: number; calls: number }> = { 'raw-mesh': { bytes: 0, calls: 0 }, proxy: { bytes: 0, calls: 0 }, raw: { bytes: 0, calls: 0 } };
+    const kept: Record<Mode, { bytes: number; calls: number }> = {
+      'raw-mesh': { bytes: 0, calls: 0 },
+      proxy: { bytes: 0, calls: 0 },
+      raw: { bytes: 0, calls: 0 },
+    };
     for (let round = 0; round < sizes.rounds; round++) {
       log(`agents: calls/s round ${round + 1}/${sizes.rounds}`);
       for (const mode of modes) {

@@ -41,9 +41,6 @@ declare module 'autocannon' {
     stop(): void;
   }
 
-  function autocannon(
-    options: AutocannonOptions,
-    callback: (error: Error | null, result: AutocannonResult) => void,
-  ): AutocannonInstance;
+  function autocannon(options: AutocannonOptions, callback: (error: Error | null, result: AutocannonResult) => void): AutocannonInstance;
   export default autocannon;
 }

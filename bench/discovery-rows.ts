@@ -30,7 +30,12 @@ async function standalone(distDir: string, launcher: RegistryLauncher, workDir: 
   const agents: AgentProcess[] = [];
   try {
     log(`discovery (${launcher.label}): propagation`);
-    const consumer = await startAgent(distDir, { name: 'disc-consumer', provides: 'disc_consumer', dependsOn: 'late_cap', registryUrl: registry.url });
+    const consumer = await startAgent(distDir, {
+      name: 'disc-consumer',
+      provides: 'disc_consumer',
+      dependsOn: 'late_cap',
+      registryUrl: registry.url,
+    });
     agents.push(consumer);
     await waitForTopology(consumer, /drive\.late_cap→unresolved/, 30_000);
     // The registration is sent from here, so that its moment is known exactly (a provider's own log line reaches us
@@ -42,7 +47,12 @@ async function standalone(distDir: string, launcher: RegistryLauncher, workDir: 
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        agent_id: ghost, name: 'disc-ghost', version: '1.0.0', agent_type: 'mcp_agent', http_host: '127.0.0.1', http_port: 9,
+        agent_id: ghost,
+        name: 'disc-ghost',
+        version: '1.0.0',
+        agent_type: 'mcp_agent',
+        http_host: '127.0.0.1',
+        http_port: 9,
         tools: [{ function_name: 'echo', capability: 'late_cap', version: '1.0.0', tags: [] }],
       }),
     });
@@ -124,21 +134,21 @@ export async function discoveryRows(
       '< 1 s',
       (s) => s.leaveMs,
       1000,
-      'a graceful stop: DELETE /agents/:id sent → the consumer\'s topology line without it',
+      "a graceful stop: DELETE /agents/:id sent → the consumer's topology line without it",
     ),
     row(
       'failure detection, standalone: kill -9 → registry marks it unhealthy',
       '< 20 s (issue)',
       (s) => s.detectedMs,
       20_000,
-      'both registries with their default 20 s heartbeat timeout (MCP Mesh checks every 10 s; ours at each agent\'s own deadline)',
+      "both registries with their default 20 s heartbeat timeout (MCP Mesh checks every 10 s; ours at each agent's own deadline)",
     ),
     row(
       'failure detection, standalone: kill -9 → consumer rewired',
       '< 20 s (issue)',
       (s) => s.rewiredMs,
       20_000,
-      'the consumer\'s topology line without the dead provider',
+      "the consumer's topology line without the dead provider",
     ),
     {
       section: 'discovery',
@@ -148,7 +158,9 @@ export async function discoveryRows(
       go: 'n/a (MCP Mesh has no PM2 module)',
       ratio: '—',
       met: check(p ? p.detectedMs < 1000 : undefined),
-      note: p ? `the module's PM2 bus watcher; the consumer (a PM2 app) logged its rewiring ${ms(p.rewiredMs)} after the kill (read from its PM2 log file, polled every 20 ms); module installed from ${p.installedFrom} in ${ms(p.installMs)}` : why(pm2),
+      note: p
+        ? `the module's PM2 bus watcher; the consumer (a PM2 app) logged its rewiring ${ms(p.rewiredMs)} after the kill (read from its PM2 log file, polled every 20 ms); module installed from ${p.installedFrom} in ${ms(p.installMs)}`
+        : why(pm2),
     },
   ];
 }

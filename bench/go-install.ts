@@ -19,11 +19,9 @@ export async function installGoRegistry(workDir: string): Promise<GoInstall> {
   if (existsSync(binary)) return { binary };
   mkdirSync(prefix, { recursive: true });
   try {
-    await promisify(execFile)(
-      'npm',
-      ['install', '--prefix', prefix, `${GO_PACKAGE}@${GO_VERSION}`, '--no-audit', '--no-fund', '--loglevel=error'],
-      { timeout: 180_000 },
-    );
+    await promisify(execFile)('npm', ['install', '--prefix', prefix, `${GO_PACKAGE}@${GO_VERSION}`, '--no-audit', '--no-fund', '--loglevel=error'], {
+      timeout: 180_000,
+    });
   } catch (error) {
     const message = ((error as { stderr?: string }).stderr || (error as Error).message).trim().split('\n').pop();
     return { unavailable: `npm install ${GO_PACKAGE}@${GO_VERSION} failed: ${message}` };

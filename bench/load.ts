@@ -85,13 +85,26 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (error) return reject(error);
         const seconds = ((lastResponse || performance.now()) - started) / 1000;
         const completed = latenciesMs.length;
-        resolve({ completed, ok, statuses, errors: result.errors, timeouts: result.timeouts, seconds, perSecond: ok / seconds, latenciesMs, stopped });
+        resolve({
+          completed,
+          ok,
+          statuses,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          seconds,
+          perSecond: ok / seconds,
+          latenciesMs,
+          stopped,
+        });
       },
     );
-    const guard = setTimeout(() => {
-      stopped = true;
-      instance.stop();
-    }, (spec.amount ? spec.limitS ?? 300 : (spec.durationS ?? 10) + 30) * 1000);
+    const guard = setTimeout(
+      () => {
+        stopped = true;
+        instance.stop();
+      },
+      (spec.amount ? (spec.limitS ?? 300) : (spec.durationS ?? 10) + 30) * 1000,
+    );
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
       lastResponse = performance.now();
       latenciesMs.push(responseTime);
@@ -108,5 +121,7 @@ export function rotate<T>(items: T[]): () => T {
 }
 
 export function statusSummary(result: LoadResult): string {
-  return Object.entries(result.statuses).map(([code, count]) => `${code}×${count}`).join(' ');
+  return Object.entries(result.statuses)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(' ');
 }

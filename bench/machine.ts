@@ -10,5 +10,7 @@ export function describeMachine(): string {
 
 /** 1, 5 and 15 minute load averages: the machine is shared, so figures taken under load read low. */
 export function loadAverage(): string {
-  return loadavg().map((n) => n.toFixed(2)).join(' / ');
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
 }

@@ -21,7 +21,11 @@ const FLAGS: Options = {
   'no-go': { type: 'boolean', description: "do not install/run MCP Mesh's Go registry (its column says so)" },
   results: { type: 'string', valueName: 'file', description: 'write the table to this file (default bench/results.md)' },
   'no-results': { type: 'boolean', description: 'write the table nowhere' },
-  'seed-budget': { type: 'string', valueName: 'seconds', description: 'seconds a registry may take to register the agents of a tier (default 300; 60 with --quick)' },
+  'seed-budget': {
+    type: 'string',
+    valueName: 'seconds',
+    description: 'seconds a registry may take to register the agents of a tier (default 300; 60 with --quick)',
+  },
 };
 
 export const USAGE = ['usage: node dist/bench/run.js [options]', '', 'Options:', ...optionsHelp(FLAGS)].join('\n');
@@ -41,7 +45,10 @@ export function parseOptions(argv: string[], defaultResults: string): BenchOptio
     if (values['seed-budget'] !== undefined) options.seedBudgetS = numberOption(values, 'seed-budget', 0, { min: 0, above: true });
     const only = stringOption(values, 'only');
     if (only !== undefined) {
-      const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
+      const wanted = only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
       if (unknown.length || wanted.length === 0) throw new FlagError(`--only: unknown section ${unknown.join(', ') || '(none)'}`);
       options.sections = new Set(wanted as Section[]);

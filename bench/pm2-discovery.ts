@@ -74,7 +74,10 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
   await pm2(['set', 'mesh:port', String(port)]);
   await pm2(['set', 'mesh:data_file', join(home, 'mesh.db')]);
   log('discovery (PM2): npm pack + pm2 install of the package (isolated PM2_HOME)');
-  const tarball = join(home, (await run('npm', ['pack', '--pack-destination', home, '--loglevel=error'], env, root)).trim().split('\n').pop()!.trim());
+  const tarball = join(
+    home,
+    (await run('npm', ['pack', '--pack-destination', home, '--loglevel=error'], env, root)).trim().split('\n').pop()!.trim(),
+  );
   const installStarted = performance.now();
   await pm2(['install', tarball], {}, INSTALL_TIMEOUT_MS);
   const installMs = performance.now() - installStarted;
@@ -83,11 +86,20 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
 
   const script = benchAgentScript(distDir);
   await pm2(['start', script, '--name', 'bench-pm2-provider'], agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl }));
-  await pm2(['start', script, '--name', 'bench-pm2-consumer'], agentEnv({ name: 'bench-pm2-consumer', provides: 'pm2_consumer', dependsOn: 'pm2_cap', registryUrl }));
-  const provider = await waitForAgents(registryUrl, (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'), 'the provider app', 60_000);
+  await pm2(
+    ['start', script, '--name', 'bench-pm2-consumer'],
+    agentEnv({ name: 'bench-pm2-consumer', provides: 'pm2_consumer', dependsOn: 'pm2_cap', registryUrl }),
+  );
+  const provider = await waitForAgents(
+    registryUrl,
+    (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'),
+    'the provider app',
+    60_000,
+  );
   await waitForAgents(
     registryUrl,
-    (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-consumer' && a.dependency_resolutions?.some((d) => d.provider_agent_id === provider.id)),
+    (list) =>
+      list.find((a) => a.metadata?.pm2_name === 'bench-pm2-consumer' && a.dependency_resolutions?.some((d) => d.provider_agent_id === provider.id)),
     'the consumer app wired to the provider',
     60_000,
   );
@@ -102,7 +114,8 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
   process.kill(pid, 'SIGKILL');
   const rewired = (async () => {
     while (performance.now() - killedAt < 30_000) {
-      if (existsSync(consumerLog) && / topology /.test(readFileSync(consumerLog).subarray(logOffset).toString('utf8'))) return performance.now() - killedAt;
+      if (existsSync(consumerLog) && / topology /.test(readFileSync(consumerLog).subarray(logOffset).toString('utf8')))
+        return performance.now() - killedAt;
       await sleep(20);
     }
     return Number.NaN;

@@ -135,10 +135,13 @@ export function atCleanup(task: () => Promise<void> | void): void {
 
 /** Kills every process still alive that the bench spawned, by pid, then runs the registered cleanups. */
 export async function cleanupAll(): Promise<void> {
-  const waits = [...live].map((child) => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  }));
+  const waits = [...live].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
   await Promise.all(waits);
   for (const task of cleanups.splice(0).reverse()) {
     try {

@@ -94,7 +94,11 @@ async function listAgents(url: string): Promise<Listing> {
   const response = await fetch(`${url}/agents`);
   const body = (await response.json()) as { agents?: Array<{ id: string; capabilities?: unknown[] }> };
   const agents = body.agents ?? [];
-  return { ids: agents.map((a) => a.id), capabilities: agents.reduce((n, a) => n + (a.capabilities?.length ?? 0), 0), ms: performance.now() - started };
+  return {
+    ids: agents.map((a) => a.id),
+    capabilities: agents.reduce((n, a) => n + (a.capabilities?.length ?? 0), 0),
+    ms: performance.now() - started,
+  };
 }
 
 function post(url: string, body: Buffer): Promise<Response> {
@@ -294,7 +298,10 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
           : `${sizes.toolsPerAgent} tools per agent over ${num(sizes.capabilityPool)} capability names, counted from GET /agents`,
     },
   ];
-  const tiers = [['small', S], ['large', L]] as const;
+  const tiers = [
+    ['small', S],
+    ['large', L],
+  ] as const;
   for (const [tier, at] of tiers) {
     metrics.push({
       metric: `HEAD /heartbeat/:id at ${at} agents (${sizes.connections} conn)`,
@@ -359,7 +366,8 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
       show: (m) => bytes(growth(m)) + (m.large.count < sizes.large ? ` (0→${num(m.large.count)})` : ''),
       value: growth,
       met: (o, g) => `seed ${check(growth(o) <= seedGrowth)} · Go ${check(g ? growth(o) <= growth(g) : undefined)}`,
-      note: (m) => `RSS ${bytes(m.startRss)} → ${bytes(m.largeRss)}, the lowest reading within ${sizes.idleS} s of idle after seeding (${bytes(m.largeRssSoon)} ${SETTLE_MS / 1000} s after it: ${bytes((m.largeRssSoon - m.startRss) / m.large.count)} per agent)`,
+      note: (m) =>
+        `RSS ${bytes(m.startRss)} → ${bytes(m.largeRss)}, the lowest reading within ${sizes.idleS} s of idle after seeding (${bytes(m.largeRssSoon)} ${SETTLE_MS / 1000} s after it: ${bytes((m.largeRssSoon - m.startRss) / m.large.count)} per agent)`,
     },
     {
       metric: 'cold start (spawn → GET /health 200, empty)',
@@ -374,7 +382,8 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
       show: (m) => ms(m.restartMs),
       value: (m) => m.restartMs,
       met: (o) => o.reload.agents === o.held.agents,
-      note: (m) => `graceful stop took ${ms(m.stopMs)}; the first GET /agents after restart listed ${num(m.reload.agents)} agents in ${ms(m.reload.ms)}`,
+      note: (m) =>
+        `graceful stop took ${ms(m.stopMs)}; the first GET /agents after restart listed ${num(m.reload.agents)} agents in ${ms(m.reload.ms)}`,
     },
   );
 
@@ -384,7 +393,9 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
   const target = (tier: 'small' | 'large') => (tier === 'small' ? sizes.small : sizes.large);
   const shown = (metric: Metric, m: Measured) => {
     const text = metric.show(m);
-    return metric.tier && m[metric.tier].count < target(metric.tier) && !text.includes('→') ? `${text} (at ${num(m[metric.tier].count)} agents)` : text;
+    return metric.tier && m[metric.tier].count < target(metric.tier) && !text.includes('→')
+      ? `${text} (at ${num(m[metric.tier].count)} agents)`
+      : text;
   };
   return metrics.map((metric) => {
     const notes = [o && metric.note ? `ours ${metric.note(o)}` : '', g && metric.note ? `Go ${metric.note(g)}` : ''].filter(Boolean);
@@ -395,7 +406,12 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
       ours: o ? shown(metric, o) : reason(our),
       seed: metric.seed,
       go: g ? shown(metric, g) : reason(theirs),
-      ratio: o && g && metric.value ? (sameCount ? ratio(metric.value(o), metric.value(g)) : `${ratio(metric.value(o), metric.value(g))} (unequal counts)`) : '—',
+      ratio:
+        o && g && metric.value
+          ? sameCount
+            ? ratio(metric.value(o), metric.value(g))
+            : `${ratio(metric.value(o), metric.value(g))} (unequal counts)`
+          : '—',
       met: ((verdict) => (typeof verdict === 'string' ? verdict : check(verdict)))(o && metric.met ? metric.met(o, g) : undefined),
       ...(notes.length ? { note: notes.join('; ') } : {}),
     };

@@ -97,7 +97,17 @@ export function resolutionRows(sizes: ResolutionSizes): Row[] {
       indexed,
       `the registry's path: providers of the spec's capability from a by-capability index, then resolveDependency; 1 000 spec shapes (bare, +tag & range, tag & -tag & ^range, OR group)`,
     ),
-    row(`resolve one dependency, linear scan of all ${C} capabilities`, scan, 'without the index: every capability passed to resolveDependency', false),
-    row(`resolve one dependency, ${C} providers of one capability`, crowded, 'worst case: all of them match and get ranked (score, version, id)', false),
+    row(
+      `resolve one dependency, linear scan of all ${C} capabilities`,
+      scan,
+      'without the index: every capability passed to resolveDependency',
+      false,
+    ),
+    row(
+      `resolve one dependency, ${C} providers of one capability`,
+      crowded,
+      'worst case: all of them match and get ranked (score, version, id)',
+      false,
+    ),
   ];
 }

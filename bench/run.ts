@@ -26,8 +26,30 @@ function log(line: string): void {
 
 function registrySizes(quick: boolean, seedBudgetS?: number): RegistrySizes {
   const sizes: RegistrySizes = quick
-    ? { small: 100, large: 1000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 3, latencyS: 2, latencyMax: 100, connections: 50, seedBudgetS: 60, idleS: 15 }
-    : { small: 1000, large: 10_000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 10, latencyS: 10, latencyMax: 500, connections: 50, seedBudgetS: 300, idleS: 60 };
+    ? {
+        small: 100,
+        large: 1000,
+        toolsPerAgent: 10,
+        capabilityPool: 1000,
+        loadS: 3,
+        latencyS: 2,
+        latencyMax: 100,
+        connections: 50,
+        seedBudgetS: 60,
+        idleS: 15,
+      }
+    : {
+        small: 1000,
+        large: 10_000,
+        toolsPerAgent: 10,
+        capabilityPool: 1000,
+        loadS: 10,
+        latencyS: 10,
+        latencyMax: 500,
+        connections: 50,
+        seedBudgetS: 300,
+        idleS: 60,
+      };
   return seedBudgetS ? { ...sizes, seedBudgetS } : sizes;
 }
 
@@ -83,7 +105,15 @@ async function main(): Promise<void> {
     try {
       rows.push(...(await section(name, options)));
     } catch (error) {
-      rows.push({ section: name, metric: `${name} section`, ours: `failed: ${(error as Error).message.split('\n')[0]}`, seed: '—', go: '—', ratio: '—', met: '—' });
+      rows.push({
+        section: name,
+        metric: `${name} section`,
+        ours: `failed: ${(error as Error).message.split('\n')[0]}`,
+        seed: '—',
+        go: '—',
+        ratio: '—',
+        met: '—',
+      });
     }
   }
   await cleanupAll();

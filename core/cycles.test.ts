@@ -26,7 +26,10 @@ test('separate cycles are separate entries, sorted', (t) => {
   const cycles = findDependencyCycles(graph({ z: ['y'], y: ['z'], a: ['b'], b: ['a'], m: ['a', 'z'] }));
   t.deepEqual(
     cycles.map((c) => c.nodes),
-    [['a', 'b'], ['y', 'z']],
+    [
+      ['a', 'b'],
+      ['y', 'z'],
+    ],
   );
 });
 
@@ -70,7 +73,9 @@ test('agentCycles: the wiring of GET /agents, available resolutions only, self-d
   const wired = (id: string, ...providers: (string | null)[]) => ({
     id,
     dependency_resolutions: providers.map((provider) => ({
-      function_name: 'f', capability: 'c', status: provider ? ('available' as const) : ('unresolved' as const),
+      function_name: 'f',
+      capability: 'c',
+      status: provider ? ('available' as const) : ('unresolved' as const),
       ...(provider ? { provider_agent_id: provider } : {}),
     })),
   });

@@ -19,10 +19,7 @@ export interface CycleOptions {
  * one per strongly connected component, sorted by their smallest node. Iterative Tarjan: O(V + E), no
  * recursion, so a 100 000-node chain neither loops nor overflows the stack.
  */
-export function findDependencyCycles(
-  edges: ReadonlyMap<string, readonly string[]>,
-  options: CycleOptions = {},
-): DependencyCycle[] {
+export function findDependencyCycles(edges: ReadonlyMap<string, readonly string[]>, options: CycleOptions = {}): DependencyCycle[] {
   const index = new Map<string, number>();
   const lowLink = new Map<string, number>();
   const onStack = new Set<string>();

@@ -40,7 +40,11 @@ test('follows the stream, and after a lost connection resumes with Last-Event-ID
   await follower.start();
   t.deepEqual(
     events.map((e) => [e.id, e.event_type]),
-    [[1, 'register'], [2, 'healthy'], [3, 'update']],
+    [
+      [1, 'register'],
+      [2, 'healthy'],
+      [3, 'update'],
+    ],
   );
   t.deepEqual(asked, [undefined, '2']);
   t.deepEqual(statuses, ['connecting', 'live', 'down', 'connecting', 'live']);
@@ -58,6 +62,9 @@ test('a registry without a stream (404) ends the loop as unsupported', async (t)
     onStatus: (status, error) => statuses.push([status, error?.message]),
   });
   await follower.start();
-  t.deepEqual(statuses.map(([s]) => s), ['connecting', 'unsupported']);
+  t.deepEqual(
+    statuses.map(([s]) => s),
+    ['connecting', 'unsupported'],
+  );
   t.regex(statuses[1]![1]!, /answered 404 for \/events\/stream: Not Found/);
 });

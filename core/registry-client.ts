@@ -4,13 +4,7 @@
 // idle timeout would fail now and then on a socket closed under it; a loopback or LAN connect costs far less.
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
-import type {
-  AgentsResponse,
-  AgentView,
-  CapabilitiesResponse,
-  EventsResponse,
-  HealthResponse,
-} from './wire.js';
+import type { AgentsResponse, AgentView, CapabilitiesResponse, EventsResponse, HealthResponse } from './wire.js';
 
 /** TLS settings for an https registry (what node:https takes); issue 14 fills them from the environment. */
 export type RegistryTlsOptions = Pick<RequestOptions & SecureContextOptions, 'ca' | 'cert' | 'key' | 'passphrase'> & {
@@ -217,7 +211,13 @@ export class RegistryClient {
   /** A RegistryError for a non-2xx answer, with the registry's error text. */
   statusError(path: string, res: RegistryAnswer): RegistryError {
     const detail = res.json<{ error?: unknown }>()?.error;
-    return new RegistryError({ failure: 'status', url: this.baseUrl, path, status: res.status, detail: typeof detail === 'string' ? detail : undefined });
+    return new RegistryError({
+      failure: 'status',
+      url: this.baseUrl,
+      path,
+      status: res.status,
+      detail: typeof detail === 'string' ? detail : undefined,
+    });
   }
 
   private expectJson<T>(path: string, res: RegistryAnswer): T {

@@ -24,11 +24,9 @@ function provider(agent_id: string, fields: Partial<ProviderCandidate> = {}): Pr
   };
 }
 
-const resolve = (input: DependencySpecInput, candidates: ProviderCandidate[]) =>
-  resolveDependency(parseDependencySpec(input), candidates);
+const resolve = (input: DependencySpecInput, candidates: ProviderCandidate[]) => resolveDependency(parseDependencySpec(input), candidates);
 const chosenId = (input: DependencySpecInput, candidates: ProviderCandidate[]) => resolve(input, candidates).chosen?.agent_id ?? null;
-const rankedIds = (input: DependencySpecInput, candidates: ProviderCandidate[]) =>
-  resolve(input, candidates).ranked.map((c) => c.agent_id);
+const rankedIds = (input: DependencySpecInput, candidates: ProviderCandidate[]) => resolve(input, candidates).ranked.map((c) => c.agent_id);
 
 // ---- parsing and validation ----
 
@@ -102,11 +100,7 @@ test('no candidates: unresolved', (t) => {
 // ---- tags ----
 
 test('plain tags are all required', (t) => {
-  const candidates = [
-    provider('a-1', { tags: ['api'] }),
-    provider('b-1', { tags: ['api', 'current'] }),
-    provider('c-1', { tags: ['current'] }),
-  ];
+  const candidates = [provider('a-1', { tags: ['api'] }), provider('b-1', { tags: ['api', 'current'] }), provider('c-1', { tags: ['current'] })];
   t.deepEqual(rankedIds({ capability: 'weather', tags: ['api', 'current'] }, candidates), ['b-1']);
   t.deepEqual(rankedIds({ capability: 'weather', tags: ['api'] }, candidates), ['a-1', 'b-1']);
 });
@@ -157,7 +151,12 @@ test('the order inside an OR group does not matter (as MCP Mesh 3.7.1 resolves, 
   const typescript = provider('a1', { capability: 'math', version: '1.0.0', tags: ['addition', 'typescript'] });
   t.deepEqual(rankedIds({ capability: 'math', tags: ['addition', ['python', 'typescript']] }, [python, typescript]), ['a1', 'z1']);
   t.deepEqual(rankedIds({ capability: 'math', tags: ['addition', ['typescript', 'python']] }, [python, typescript]), ['a1', 'z1']);
-  t.is(chosenId({ capability: 'math', tags: ['addition', ['python', 'typescript']] }, [provider('go-1', { capability: 'math', tags: ['addition', 'go'] })]), null);
+  t.is(
+    chosenId({ capability: 'math', tags: ['addition', ['python', 'typescript']] }, [
+      provider('go-1', { capability: 'math', tags: ['addition', 'go'] }),
+    ]),
+    null,
+  );
 });
 
 test('inside an OR group, +tag is an alternative that also scores, -tag excludes everywhere', (t) => {
@@ -281,7 +280,7 @@ test('the choice does not depend on candidate order', (t) => {
   const expected = resolveDependency(spec, candidates).ranked;
   t.is(expected.length, 40);
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 20; round++) {
     const shuffled = [...candidates];
     for (let i = shuffled.length - 1; i > 0; i--) {
@@ -334,9 +333,7 @@ test('timing: resolution per dependency among 10 000 capabilities', (t) => {
   }
   const specs = [...byCapability.keys()].map((capability, i) =>
     parseDependencySpec(
-      i % 2
-        ? { capability, tags: ['api', '+fast', '-deprecated', ['region0', 'region1', 'region2']], version: '>=1.0.0 <4' }
-        : capability,
+      i % 2 ? { capability, tags: ['api', '+fast', '-deprecated', ['region0', 'region1', 'region2']], version: '>=1.0.0 <4' } : capability,
     ),
   );
   const samples: number[] = [];
@@ -366,7 +363,13 @@ test('timing: resolution per dependency among 10 000 capabilities', (t) => {
 // ---- wire entries and order ----
 
 test('a chosen provider and an unresolved dependency as the wire carries them', (t) => {
-  t.deepEqual(toResolved(provider('a-1')), { agent_id: 'a-1', capability: 'weather', endpoint: 'http://127.0.0.1:9000/a-1', function_name: 'fn', status: 'available' });
+  t.deepEqual(toResolved(provider('a-1')), {
+    agent_id: 'a-1',
+    capability: 'weather',
+    endpoint: 'http://127.0.0.1:9000/a-1',
+    function_name: 'fn',
+    status: 'available',
+  });
   t.deepEqual(unresolvedEntry('weather'), { agent_id: '', capability: 'weather', endpoint: '', function_name: '', status: 'unresolved' });
 });
 

@@ -99,10 +99,7 @@ export function resolveDependency(spec: DependencySpec, candidates: readonly Pro
 
   if (ranked.length > 1) {
     const order = Array.from(ranked.keys()).sort(
-      (a, b) =>
-        scores[b]! - scores[a]! ||
-        compareVersionsDescending(versions[a]!, versions[b]!) ||
-        compareIdentity(ranked[a]!, ranked[b]!),
+      (a, b) => scores[b]! - scores[a]! || compareVersionsDescending(versions[a]!, versions[b]!) || compareIdentity(ranked[a]!, ranked[b]!),
     );
     const sorted = order.map((i) => ranked[i]!);
     return { chosen: sorted[0]!, ranked: sorted };
@@ -251,8 +248,7 @@ function rangeOf(text: string): VersionRange | null {
         return { range, unequal };
       });
       return {
-        test: (version: semver.SemVer) =>
-          sets.some(({ range, unequal }) => range.test(version) && !unequal.some((u) => u.compare(version) === 0)),
+        test: (version: semver.SemVer) => sets.some(({ range, unequal }) => range.test(version) && !unequal.some((u) => u.compare(version) === 0)),
       };
     } catch {
       return null;

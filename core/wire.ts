@@ -9,9 +9,7 @@ const shortText = (max: number) => z.string().max(max, `must be at most ${max} c
 const capabilityName = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
 /** A tag filter: `tag` required, `+tag` preferred, `-tag` excluded; a nested array is an OR group. */
-export const tagFilterSchema = z
-  .array(z.union([shortText(128), z.array(shortText(128)).max(32)]))
-  .max(64, 'must hold at most 64 tags');
+export const tagFilterSchema = z.array(z.union([shortText(128), z.array(shortText(128)).max(32)])).max(64, 'must hold at most 64 tags');
 
 /** A dependency as declared by a tool: a bare capability name or a full spec. */
 export const dependencySpecSchema = z.union([
@@ -52,9 +50,7 @@ export const agentMetadataSchema = z
   .loose();
 
 /** The agent's own health check result, reported in each full heartbeat. */
-export const agentHealthSchema = z
-  .object({ status: z.enum(['healthy', 'unhealthy', 'degraded']), error: shortText(4096).optional() })
-  .loose();
+export const agentHealthSchema = z.object({ status: z.enum(['healthy', 'unhealthy', 'degraded']), error: shortText(4096).optional() }).loose();
 
 /** POST /heartbeat: a full registration. */
 export const heartbeatRequestSchema = z

@@ -13,8 +13,7 @@ await agent({
   version: '2.1.0',
   description: 'Weather with decimals and humidity',
   // Reported on each heartbeat; "unhealthy" takes this agent out of resolution until it passes again.
-  healthCheck: () =>
-    process.memoryUsage().heapUsed < MAX_HEAP_BYTES ? { status: 'healthy' } : { status: 'unhealthy', error: 'heap above 512 MiB' },
+  healthCheck: () => (process.memoryUsage().heapUsed < MAX_HEAP_BYTES ? { status: 'healthy' } : { status: 'unhealthy', error: 'heap above 512 MiB' }),
 })
   .tool(
     'forecast',

@@ -42,12 +42,7 @@ export function rawSettings(module: string, env: NodeJS.ProcessEnv, defaults: Re
   return settings;
 }
 
-export function readModuleConfig(
-  module: string,
-  env: NodeJS.ProcessEnv,
-  defaults: Record<string, string>,
-  pm2Home: string,
-): ModuleConfig {
+export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, defaults: Record<string, string>, pm2Home: string): ModuleConfig {
   const raw = rawSettings(module, env, defaults);
   const fix = (key: ConfigKey, what: string, example: string) =>
     new ConfigError(`${module}:${key} must be ${what} (got "${raw[key]}"); fix it with: pm2 set ${module}:${key} ${example}`);

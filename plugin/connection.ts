@@ -12,7 +12,7 @@ export const registryOptions: Options = {
   registry: {
     type: 'string',
     valueName: 'url',
-    description: 'registry URL (env MCP_MESH_REGISTRY_URL; default: the PM2 module\'s host:port, else http://127.0.0.1:8000)',
+    description: "registry URL (env MCP_MESH_REGISTRY_URL; default: the PM2 module's host:port, else http://127.0.0.1:8000)",
   },
   token: { type: 'string', description: 'registry bearer token (env MCP_MESH_REGISTRY_TOKEN; default: mesh:token)' },
 };
@@ -38,8 +38,7 @@ export function moduleRegistryUrl(settings: Record<string, string>): string {
 
 export function resolveConnection(values: Values, env: NodeJS.ProcessEnv = process.env): Connection {
   const settings = readModuleSettings(resolvePm2Home(values, env).dir, moduleName());
-  const url =
-    (typeof values.registry === 'string' && values.registry) || env.MCP_MESH_REGISTRY_URL || moduleRegistryUrl(settings);
+  const url = (typeof values.registry === 'string' && values.registry) || env.MCP_MESH_REGISTRY_URL || moduleRegistryUrl(settings);
   const token = (typeof values.token === 'string' && values.token) || env.MCP_MESH_REGISTRY_TOKEN || settings.token || undefined;
   return { url, token };
 }

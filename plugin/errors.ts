@@ -4,7 +4,10 @@ import { FlagError } from '../core/flags.js';
 import { RegistryError } from '../core/registry-client.js';
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -31,7 +34,9 @@ export function toCliError(error: unknown): unknown {
       return new CliError(`registry unreachable at ${error.url} (no answer within ${error.reason}); ${hint}`);
     case 'status':
       if (error.status === 401) {
-        return new CliError(`registry at ${error.url} answered 401${error.detail ? `: ${error.detail}` : ''}; pass --token or set MCP_MESH_REGISTRY_TOKEN`);
+        return new CliError(
+          `registry at ${error.url} answered 401${error.detail ? `: ${error.detail}` : ''}; pass --token or set MCP_MESH_REGISTRY_TOKEN`,
+        );
       }
       return new CliError(error.message);
     case 'bad-answer':

@@ -54,7 +54,9 @@ function run(command: string, args: string[], cwd: string): Promise<string> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => reject(new CliError(`${command} ${args[0]} failed: ${error.message}`)));
     child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new CliError(`${command} ${args.join(' ')} failed (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`)),
+      code === 0
+        ? resolve(stdout)
+        : reject(new CliError(`${command} ${args.join(' ')} failed (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`)),
     );
   });
 }

@@ -4,7 +4,10 @@ import { jsonDepth, MAX_JSON_DEPTH } from './validate.js';
 
 /** An error answered as `{error}` with its status (4xx for what the client sent, 503 when we cannot serve). */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

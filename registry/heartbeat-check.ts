@@ -25,7 +25,8 @@ export function checkHeartbeat(body: unknown): Checked<HeartbeatRequest> & { war
   for (let i = 0; i < tools.length; i++) {
     const tool = tools[i]!;
     // dependencies_resolved is keyed by function_name: two tools of one name would collide there.
-    if (seen.has(tool.function_name)) return { ok: false, error: `tools.${i}.function_name: duplicate function_name ${JSON.stringify(tool.function_name)}` };
+    if (seen.has(tool.function_name))
+      return { ok: false, error: `tools.${i}.function_name: duplicate function_name ${JSON.stringify(tool.function_name)}` };
     seen.add(tool.function_name);
     const deps = tool.dependencies ?? [];
     for (let j = 0; j < deps.length; j++) {

@@ -50,7 +50,10 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const closing = new AbortController();
   const streams = new EventStreams(store);
   const app = createHttpApp({
-    store, storage, metrics, streams,
+    store,
+    storage,
+    metrics,
+    streams,
     bodyLimit: config.bodyLimit,
     version: REGISTRY_VERSION,
     closing: closing.signal,
@@ -102,7 +105,11 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new Error(`cannot listen on ${host}:${port}: the port is in use (choose another with --port, or 0 for any free port)`) : error);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`cannot listen on ${host}:${port}: the port is in use (choose another with --port, or 0 for any free port)`)
+          : error,
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

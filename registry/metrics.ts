@@ -53,8 +53,12 @@ export class RegistryMetrics {
       ['{kind="post"}', this.heartbeatPosts],
       ['{kind="head"}', this.heartbeatHeads],
     ]);
-    metric('mesh_registry_head_answers_total', 'counter', 'HEAD /heartbeat answers, by status code.',
-      [...this.headAnswers].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]));
+    metric(
+      'mesh_registry_head_answers_total',
+      'counter',
+      'HEAD /heartbeat answers, by status code.',
+      [...this.headAnswers].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]),
+    );
     metric('mesh_registry_registrations_total', 'counter', 'Registration changes, by kind.', [
       ['{kind="register"}', this.registrations],
       ['{kind="update"}', this.updates],
@@ -70,15 +74,29 @@ export class RegistryMetrics {
     metric('mesh_registry_capabilities', 'gauge', 'Distinct capabilities provided.', [['', gauges.capabilities]]);
     metric('mesh_registry_events', 'gauge', 'Events kept in the log.', [['', gauges.events]]);
     metric('mesh_registry_events_total', 'counter', 'Events emitted.', [['', this.eventsEmitted]]);
-    summary('mesh_registry_resolution_seconds', 'Time spent resolving agents\' dependencies.', this.resolutionSeconds, this.resolutions);
-    summary('mesh_registry_journal_flush_seconds', 'Group commits of the journal (write + fdatasync).', this.journalFlushSeconds, this.journalFlushes);
+    summary('mesh_registry_resolution_seconds', "Time spent resolving agents' dependencies.", this.resolutionSeconds, this.resolutions);
+    summary(
+      'mesh_registry_journal_flush_seconds',
+      'Group commits of the journal (write + fdatasync).',
+      this.journalFlushSeconds,
+      this.journalFlushes,
+    );
     metric('mesh_registry_journal_records_total', 'counter', 'Records written to the journal.', [['', this.journalRecords]]);
     metric('mesh_registry_journal_bytes', 'gauge', 'Size of the journal since the last snapshot.', [['', gauges.journalBytes]]);
-    summary('mesh_registry_snapshot_seconds', 'Snapshots of the data file (sql.js, in a short-lived child process).', this.snapshotSeconds, this.snapshots);
+    summary(
+      'mesh_registry_snapshot_seconds',
+      'Snapshots of the data file (sql.js, in a short-lived child process).',
+      this.snapshotSeconds,
+      this.snapshots,
+    );
     metric('mesh_registry_sse_clients', 'gauge', 'Open GET /events/stream connections.', [['', gauges.sseClients]]);
     metric('mesh_registry_topology_watchers', 'gauge', 'Pending GET /agents/:id/topology long-polls.', [['', gauges.topologyWatchers]]);
-    metric('mesh_registry_http_responses_total', 'counter', 'HTTP answers, by status code.',
-      [...this.responses].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]));
+    metric(
+      'mesh_registry_http_responses_total',
+      'counter',
+      'HTTP answers, by status code.',
+      [...this.responses].sort(([a], [b]) => a - b).map(([code, n]) => [`{code="${code}"}`, n]),
+    );
     // Where the memory goes: the JS heap (the state lives there), memory outside it (buffers), and the whole process.
     const memory = process.memoryUsage();
     metric('mesh_registry_memory_bytes', 'gauge', 'Memory of the registry process, by kind (rss = resident set).', [

@@ -1,8 +1,13 @@
 // The registry's options: defaults, and parsing them from command-line flags and MCP_MESH_REGISTRY_* variables
 // (shared by `node dist/registry/main.js` and `pm2-mesh registry`).
 import {
-  DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEALTH_CHECK_INTERVAL_S, DEFAULT_MAX_EVENTS, DEFAULT_REGISTRY_HOST,
-  DEFAULT_REGISTRY_PORT, DEFAULT_RETENTION_S, DEFAULT_TIMEOUT_S,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_HEALTH_CHECK_INTERVAL_S,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_REGISTRY_HOST,
+  DEFAULT_REGISTRY_PORT,
+  DEFAULT_RETENTION_S,
+  DEFAULT_TIMEOUT_S,
 } from '../core/defaults.js';
 import { FlagError, optionsHelp, parseFlags, withEnvironment } from '../core/flags.js';
 import { REGISTRY_FLAGS as FLAGS, REGISTRY_SUMMARY } from '../core/registry-flags.js';
@@ -92,7 +97,8 @@ export function parseRegistryArgs(argv: readonly string[], env: NodeJS.ProcessEn
     const source = values[flag] !== undefined ? `--${flag}` : FLAGS[flag].env;
     if (kind === 'number') {
       const n = Number(raw);
-      if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new FlagError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
+      if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n))
+        throw new FlagError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
       options[key] = n;
     } else {
       options[key] = raw;

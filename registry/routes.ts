@@ -95,7 +95,10 @@ export function registryRoutes(deps: RouteDeps): Router {
     if (version !== undefined && semver.validRange(version.replace(/\s*,\s*/g, ' ')) === null) {
       throw new HttpError(400, `version: ${JSON.stringify(version)} is not a valid semver range`);
     }
-    const tags = queryText(ctx, 'tags')?.split(',').map((t) => t.trim()).filter(Boolean);
+    const tags = queryText(ctx, 'tags')
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const capabilities = store.findCapabilities({ name: queryText(ctx, 'name'), tags, version });
     const body: CapabilitiesResponse = { capabilities, count: capabilities.length, timestamp: new Date().toISOString() };
     ctx.body = body;

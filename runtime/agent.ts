@@ -16,7 +16,15 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import { MCP_PATH } from '../core/mesh-session.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
-import { DRAIN_TIMEOUT_MS, loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
+import {
+  DRAIN_TIMEOUT_MS,
+  loadConfig,
+  processMetadata,
+  SESSION_IDLE_S,
+  UNREGISTER_TIMEOUT_MS,
+  type AgentConfig,
+  type AgentOptions,
+} from './config.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring } from './inject.js';
@@ -338,9 +346,15 @@ async function checkOutput(t: ToolDefinition, value: unknown): Promise<McpError 
     structured = isPlainObject(value) ? value : undefined;
   }
   if (!structured) {
-    return new McpError(ErrorCode.InvalidParams, `Output validation error: Tool ${t.name} has an output schema but no structured content was provided`);
+    return new McpError(
+      ErrorCode.InvalidParams,
+      `Output validation error: Tool ${t.name} has an output schema but no structured content was provided`,
+    );
   }
   const parsed = await safeParseAsync(t.output!, structured);
   if (parsed.success) return undefined;
-  return new McpError(ErrorCode.InvalidParams, `Output validation error: Invalid structured content for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`);
+  return new McpError(
+    ErrorCode.InvalidParams,
+    `Output validation error: Invalid structured content for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`,
+  );
 }

@@ -2,11 +2,7 @@
 // so that one agent file can be started differently by PM2's ecosystem file.
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
-import {
-  DEFAULT_AGENT_HEARTBEAT_INTERVAL_S,
-  DEFAULT_CALL_TIMEOUT_S,
-  DEFAULT_REGISTRY_URL,
-} from '../core/defaults.js';
+import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
 import { registryBaseUrl } from '../core/registry-client.js';
 import { AGENT_ID_PATTERN } from '../core/wire.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
@@ -169,7 +165,10 @@ function seconds(env: Env, key: string): number | undefined {
 }
 
 function list(env: Env, key: string): string[] {
-  return (text(env, key) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (text(env, key) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** What the registry learns about the process this agent runs in (PM2 sets `pm_id` and `name`). */

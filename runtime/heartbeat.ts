@@ -162,10 +162,13 @@ export class HeartbeatLoop {
   private startRecovery(): void {
     if (this.recovering) return;
     this.recovering = true;
-    setTimeout(() => {
-      this.recovering = false;
-      if (this.lastTopology && !this.stopped) this.options.onTopology(this.lastTopology, false);
-    }, BACKOFF_MAX_MS + 2 * this.options.intervalMs).unref();
+    setTimeout(
+      () => {
+        this.recovering = false;
+        if (this.lastTopology && !this.stopped) this.options.onTopology(this.lastTopology, false);
+      },
+      BACKOFF_MAX_MS + 2 * this.options.intervalMs,
+    ).unref();
   }
 
   private setConnected(): void {
@@ -191,7 +194,13 @@ export class HeartbeatLoop {
       const sent = this.registryHash ?? '';
       let res: RegistryAnswer;
       try {
-        res = await this.request('GET', `${path}?hash=${encodeURIComponent(sent)}&wait=${TOPOLOGY_WAIT_S}`, undefined, undefined, TOPOLOGY_WAIT_S * 1000 + REQUEST_TIMEOUT_MS);
+        res = await this.request(
+          'GET',
+          `${path}?hash=${encodeURIComponent(sent)}&wait=${TOPOLOGY_WAIT_S}`,
+          undefined,
+          undefined,
+          TOPOLOGY_WAIT_S * 1000 + REQUEST_TIMEOUT_MS,
+        );
       } catch (error) {
         if (this.stopped) return;
         this.options.log.debug(`topology watch: ${describeError(error)}`);
@@ -230,7 +239,9 @@ export class HeartbeatLoop {
     try {
       const outcome = await Promise.race([
         Promise.resolve(check()),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`health check took over ${HEALTH_CHECK_TIMEOUT_MS} ms`)), HEALTH_CHECK_TIMEOUT_MS).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`health check took over ${HEALTH_CHECK_TIMEOUT_MS} ms`)), HEALTH_CHECK_TIMEOUT_MS).unref(),
+        ),
       ]);
       health = typeof outcome === 'boolean' ? { status: outcome ? 'healthy' : 'unhealthy' } : outcome;
     } catch (error) {
@@ -256,7 +267,10 @@ export class HeartbeatLoop {
   /** A heartbeat answer that is neither news nor success, in the log's words: `HEAD answered 503`. */
   private answerError(method: string, path: string, res: RegistryAnswer): RegistryError {
     const { url, detail } = this.client.statusError(path, res);
-    return new RegistryError({ failure: 'status', url, path, status: res.status, detail }, `${method} answered ${res.status}${detail ? `: ${detail}` : ''}`);
+    return new RegistryError(
+      { failure: 'status', url, path, status: res.status, detail },
+      `${method} answered ${res.status}${detail ? `: ${detail}` : ''}`,
+    );
   }
 
   /**

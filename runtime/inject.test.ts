@@ -42,7 +42,15 @@ function setup(behaviour: Record<string, () => CallToolResult | Error>, local: R
   const { pool, calls, retained } = fakePool(behaviour);
   const wiring = new Wiring({
     agentId: 'me-00000000',
-    specs: new Map([['plan', [{ capability: 'weather', tags: ['+fast'] }, { capability: 'packing_list', as: 'packing' }] as const]]),
+    specs: new Map([
+      [
+        'plan',
+        [
+          { capability: 'weather', tags: ['+fast'] },
+          { capability: 'packing_list', as: 'packing' },
+        ] as const,
+      ],
+    ]),
     localTools: new Map(Object.entries(local)),
     clients: pool,
     breaker: new CircuitBreaker({ threshold: 2, cooldownMs: 60_000 }),

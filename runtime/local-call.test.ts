@@ -51,14 +51,18 @@ test('an already aborted caller signal: the handler never starts', async (t) => 
 test("local extra: the caller's context with the call's own signal", async (t) => {
   const callerSignal = new AbortController().signal;
   const caller = { signal: callerSignal, requestId: 7, sessionId: 's', sendNotification: async () => undefined } as unknown as ToolExtra;
-  await runLocalCall(async (call) => {
-    const extra = localExtra(caller, call);
-    t.is(extra.requestId, 7);
-    t.is(extra.sessionId, 's');
-    t.not(extra.signal, callerSignal);
-    t.is(extra.signal, call.signal);
-    const detached = localExtra(undefined, call);
-    t.is(detached.requestId, 0);
-    await t.throwsAsync(detached.sendRequest({ method: 'ping' }, {} as never));
-  }, undefined, 1000);
+  await runLocalCall(
+    async (call) => {
+      const extra = localExtra(caller, call);
+      t.is(extra.requestId, 7);
+      t.is(extra.sessionId, 's');
+      t.not(extra.signal, callerSignal);
+      t.is(extra.signal, call.signal);
+      const detached = localExtra(undefined, call);
+      t.is(detached.requestId, 0);
+      await t.throwsAsync(detached.sendRequest({ method: 'ping' }, {} as never));
+    },
+    undefined,
+    1000,
+  );
 });

@@ -7,7 +7,14 @@ import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
 import { meshFetch } from './mesh-fetch.js';
-import { classifyFailure, failsOver, NEW_SESSION_RETRIES, ProviderUnreachableError, recognizeHttpErrors, retriesOnNewSession } from './retry-policy.js';
+import {
+  classifyFailure,
+  failsOver,
+  NEW_SESSION_RETRIES,
+  ProviderUnreachableError,
+  recognizeHttpErrors,
+  retriesOnNewSession,
+} from './retry-policy.js';
 
 export interface CallToolOptions {
   signal?: AbortSignal;
@@ -23,12 +30,13 @@ interface ClientSide {
 let clientSide: Promise<ClientSide> | undefined;
 
 function loadClientSide(): Promise<ClientSide> {
-  clientSide ??= Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/streamableHttp.js')]).then(
-    ([client, http]) => {
-      recognizeHttpErrors(http.StreamableHTTPError);
-      return { Client: client.Client, StreamableHTTPClientTransport: http.StreamableHTTPClientTransport };
-    },
-  );
+  clientSide ??= Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]).then(([client, http]) => {
+    recognizeHttpErrors(http.StreamableHTTPError);
+    return { Client: client.Client, StreamableHTTPClientTransport: http.StreamableHTTPClientTransport };
+  });
   return clientSide;
 }
 

@@ -34,7 +34,12 @@ test.after.always(() => {
 
 test('a JSON answer reads like a Response', async (t) => {
   const signal = new AbortController().signal;
-  const res = await meshFetch(new URL(`${base}/json`), { method: 'POST', headers: new Headers({ 'content-type': 'application/json' }), body: '{}', signal });
+  const res = await meshFetch(new URL(`${base}/json`), {
+    method: 'POST',
+    headers: new Headers({ 'content-type': 'application/json' }),
+    body: '{}',
+    signal,
+  });
   t.true(res.ok);
   t.is(res.status, 200);
   t.is(res.headers.get('Mcp-Session-Id'), 'abc');

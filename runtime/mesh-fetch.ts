@@ -55,14 +55,21 @@ export const meshFetch: typeof fetch = async (input, init = {}) => {
       return await send(url, init.method ?? 'GET', headers, body, signal);
     } catch (error) {
       // retry-policy.ts: a kept-alive connection the server closed under us goes again, on another connection.
-      if (!(error instanceof StaleConnectionError) || stale >= STALE_CONNECTION_RETRIES) throw error instanceof StaleConnectionError ? error.cause : error;
+      if (!(error instanceof StaleConnectionError) || stale >= STALE_CONNECTION_RETRIES)
+        throw error instanceof StaleConnectionError ? error.cause : error;
     }
   }
 };
 
 class StaleConnectionError extends Error {}
 
-function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | null | undefined): Promise<Response> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  signal: AbortSignal | null | undefined,
+): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const req = httpRequest(url, { method, headers, agent });
     const done = signal ? track(signal, req) : () => undefined;

@@ -54,7 +54,12 @@ export class ProxyCalls {
   constructor(private readonly options: ProxyCallOptions) {}
 
   route(slot: Slot): Route {
-    const refs = slot.candidates.map((c) => ({ capability: slot.capability, agentId: c.agent_id, functionName: c.function_name, endpoint: c.endpoint }));
+    const refs = slot.candidates.map((c) => ({
+      capability: slot.capability,
+      agentId: c.agent_id,
+      functionName: c.function_name,
+      endpoint: c.endpoint,
+    }));
     const first = slot.candidates[0];
     const local = first && this.isLocal(first) ? this.options.localTools.get(first.function_name) : undefined;
     return { ...slot, refs, ...(local ? { local } : {}) };
@@ -72,15 +77,22 @@ export class ProxyCalls {
       ? (args?: Record<string, unknown>, options?: CallOptions) =>
           this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra).then(localValue)
       : async (args?: Record<string, unknown>, options?: CallOptions) => {
-          const { result, provider } = await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra });
+          const { result, provider } = await this.invoke(route, args ?? {}, {
+            signal: options?.signal ?? extra?.signal,
+            timeoutMs: options?.timeoutMs ?? callTimeoutMs,
+            extra,
+          });
           if (result.isError) throw new MeshToolError(provider, result);
           return unwrapResult(result);
         };
     const call = route.local
       ? async (args?: Record<string, unknown>, options?: CallOptions) =>
-          toCallToolResult((await this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra)).value)
+          toCallToolResult(
+            (await this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra)).value,
+          )
       : async (args?: Record<string, unknown>, options?: CallOptions) =>
-          (await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra })).result;
+          (await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra }))
+            .result;
     return Object.assign(proxy, {
       call,
       agentId: primary.agent_id,
@@ -102,7 +114,11 @@ export class ProxyCalls {
     }
   }
 
-  private async invokeLinked(route: Route, args: Record<string, unknown>, plan: CallPlan): Promise<{ result: CallToolResult; provider: ProviderRef }> {
+  private async invokeLinked(
+    route: Route,
+    args: Record<string, unknown>,
+    plan: CallPlan,
+  ): Promise<{ result: CallToolResult; provider: ProviderRef }> {
     const attempts: { provider: ProviderRef; error: string }[] = [];
     for (let i = 0; i < route.candidates.length; i++) {
       const c = route.candidates[i]!;

@@ -25,7 +25,15 @@ test('a full CallToolResult passes through as is', (t) => {
 
 test('text results from other servers unwrap to their text, several joined', (t) => {
   t.is(unwrapResult({ content: [{ type: 'text', text: '{"a":1}' }] }), '{"a":1}');
-  t.is(unwrapResult({ content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }), 'a\nb');
+  t.is(
+    unwrapResult({
+      content: [
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+      ],
+    }),
+    'a\nb',
+  );
 });
 
 test('MeshToolError names the capability and the provider', (t) => {

@@ -90,7 +90,7 @@ const available = (agent_id: string, function_name: string, capability: string) 
   status: 'available' as const,
 });
 
-test('local wiring: self proxies, logged as local; the registry\'s first answer replaces it even when identical', async (t) => {
+test("local wiring: self proxies, logged as local; the registry's first answer replaces it even when identical", async (t) => {
   const specs = { plan: [{ capability: 'packing_list', as: 'packing' }, 'weather'] as const };
   const { wiring, lines } = wiringWith(specs, ['packing_list', 'plan']);
   const local = selfTopology(
@@ -125,10 +125,7 @@ test('the registry replaces a local wiring entirely, even while recovering (no l
   t.true(wiring.applyLocal(local, 'until the registry answers'));
   const fromRegistry: Topology = {
     resolved: {
-      plan: [
-        unresolvedEntry('packing_list'),
-        available('weather-1', 'forecast', 'weather'),
-      ],
+      plan: [unresolvedEntry('packing_list'), available('weather-1', 'forecast', 'weather')],
     },
     alternatives: { plan: [[], [available('weather-1', 'forecast', 'weather')]] },
   };
@@ -139,7 +136,10 @@ test('the registry replaces a local wiring entirely, even while recovering (no l
 
 test('a local topology naming another agent wires nothing of it', (t) => {
   const { wiring } = wiringWith({ plan: ['weather'] }, ['plan']);
-  const foreign: Topology = { resolved: { plan: [available('weather-1', 'forecast', 'weather')] }, alternatives: { plan: [[available('weather-1', 'forecast', 'weather')]] } };
+  const foreign: Topology = {
+    resolved: { plan: [available('weather-1', 'forecast', 'weather')] },
+    alternatives: { plan: [[available('weather-1', 'forecast', 'weather')]] },
+  };
   wiring.applyLocal(foreign, 'standalone');
   t.is(wiring.depsFor('plan').weather, undefined);
 });

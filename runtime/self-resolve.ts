@@ -37,4 +37,3 @@ export function selfTopology(registration: HeartbeatRequest, endpoint: string): 
   }
   return wired > 0 ? { resolved, alternatives } : undefined;
 }
-

@@ -66,11 +66,7 @@ export type Dependencies<D extends readonly DependencySpec[]> = {
 type ShapeType<S extends ZodRawShapeCompat> = S extends Record<string, z4.$ZodType> ? z4.output<z4.$ZodObject<S, z4.$strip>> : ShapeOutput<S>;
 
 /** Handler arguments, inferred from `inputSchema` (a zod raw shape or a zod object schema). */
-export type ToolArgs<I> = I extends ZodRawShapeCompat
-  ? ShapeType<I>
-  : I extends AnySchema
-    ? SchemaOutput<I>
-    : Record<string, never>;
+export type ToolArgs<I> = I extends ZodRawShapeCompat ? ShapeType<I> : I extends AnySchema ? SchemaOutput<I> : Record<string, never>;
 
 /** What a handler may return with an outputSchema: its shape (or a full result). Else any value. */
 export type ToolReturn<O> = O extends ZodRawShapeCompat

@@ -12,7 +12,13 @@ const entry = (agent_id: string, function_name = 'forecast', capability = 'weath
   status: 'available',
 });
 const specs: DependencySpecs = new Map([
-  ['plan', [{ capability: 'weather', tags: ['+fast'] }, { capability: 'packing_list', as: 'packing' }]],
+  [
+    'plan',
+    [
+      { capability: 'weather', tags: ['+fast'] },
+      { capability: 'packing_list', as: 'packing' },
+    ],
+  ],
   ['hello', []],
 ]);
 const ids = (topology: Topology) => [...wireTopology(specs, topology).slots.get('plan')!].map((s) => s.candidates.map((c) => c.agent_id));
@@ -24,7 +30,13 @@ test('one slot per declared dependency, keyed by capability or alias; the chosen
   };
   const { slots, hash, merged } = wireTopology(specs, topology);
   t.deepEqual([...slots.keys()], ['plan'], 'a tool with no dependencies has no slots');
-  t.deepEqual(slots.get('plan')!.map((s) => [s.key, s.capability]), [['weather', 'weather'], ['packing', 'packing_list']]);
+  t.deepEqual(
+    slots.get('plan')!.map((s) => [s.key, s.capability]),
+    [
+      ['weather', 'weather'],
+      ['packing', 'packing_list'],
+    ],
+  );
   t.deepEqual(ids(topology), [['fast-1', 'precise-1', 'other-1'], []]);
   t.false(merged);
   t.is(hash, topologyHash(topology.resolved, topology.alternatives!), 'the registry’s own answer hashes as the registry hashes it');
@@ -41,11 +53,21 @@ test('kept providers (the registry is filling up again) stay first, in their ord
   const news: Topology = { resolved: { plan: [entry('other-1')] }, alternatives: { plan: [[entry('other-1'), entry('precise-1')]] } };
   const kept = wireTopology(specs, news, before.slots);
   t.true(kept.merged);
-  t.deepEqual(kept.slots.get('plan')![0]!.candidates.map((c) => c.agent_id), ['fast-1', 'precise-1', 'other-1']);
+  t.deepEqual(
+    kept.slots.get('plan')![0]!.candidates.map((c) => c.agent_id),
+    ['fast-1', 'precise-1', 'other-1'],
+  );
   t.not(kept.hash, topologyHash(news.resolved, news.alternatives!));
-  const allBack = wireTopology(specs, { resolved: { plan: [entry('precise-1')] }, alternatives: { plan: [[entry('precise-1'), entry('fast-1')]] } }, before.slots);
+  const allBack = wireTopology(
+    specs,
+    { resolved: { plan: [entry('precise-1')] }, alternatives: { plan: [[entry('precise-1'), entry('fast-1')]] } },
+    before.slots,
+  );
   t.false(allBack.merged, 'nothing missing: the registry decides the order');
-  t.deepEqual(allBack.slots.get('plan')![0]!.candidates.map((c) => c.agent_id), ['precise-1', 'fast-1']);
+  t.deepEqual(
+    allBack.slots.get('plan')![0]!.candidates.map((c) => c.agent_id),
+    ['precise-1', 'fast-1'],
+  );
 });
 
 test('own wiring keeps only the providers the agent accepts, and hashes what it kept', (t) => {
@@ -54,13 +76,19 @@ test('own wiring keeps only the providers the agent accepts, and hashes what it 
     alternatives: { plan: [[entry('me-1', 'forecast'), entry('other-1')], [entry('me-1', 'pack', 'packing_list')]] },
   };
   const own = wireOwnTopology(specs, topology, (c) => c.agent_id === 'me-1' && c.function_name === 'pack');
-  t.deepEqual(own.slots.get('plan')!.map((s) => s.candidates.map((c) => c.function_name)), [[], ['pack']]);
+  t.deepEqual(
+    own.slots.get('plan')!.map((s) => s.candidates.map((c) => c.function_name)),
+    [[], ['pack']],
+  );
   t.is(own.hash, wireOwnTopology(specs, topology, (c) => c.function_name === 'pack').hash, 'same wiring, same hash');
   t.not(own.hash, topologyHash(topology.resolved, topology.alternatives!));
 });
 
 test('one line names every dependency and where it goes', (t) => {
-  const { slots } = wireTopology(specs, { resolved: { plan: [entry('fast-1'), entry('me-1', 'pack', 'packing_list')] }, alternatives: { plan: [[entry('fast-1'), entry('precise-1')], []] } });
+  const { slots } = wireTopology(specs, {
+    resolved: { plan: [entry('fast-1'), entry('me-1', 'pack', 'packing_list')] },
+    alternatives: { plan: [[entry('fast-1'), entry('precise-1')], []] },
+  });
   t.is(describeSlots(slots, 'me-1'), 'plan.weather→fast-1/forecast(+1), plan.packing→self/pack');
   t.is(describeSlots(new Map(), 'me-1'), 'no dependencies');
   t.is(describeSlots(wireTopology(specs, { resolved: {} }).slots, 'me-1'), 'plan.weather→unresolved, plan.packing→unresolved');

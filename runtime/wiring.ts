@@ -74,14 +74,22 @@ export function wireTopology(specs: DependencySpecs, topology: Topology, kept?: 
 }
 
 /** The slots of a topology this agent resolved itself, keeping only providers `isOwn` accepts (its own tools). */
-export function wireOwnTopology(specs: DependencySpecs, topology: Topology, isOwn: (c: ResolvedDependency) => boolean): { slots: Slots; hash: string } {
+export function wireOwnTopology(
+  specs: DependencySpecs,
+  topology: Topology,
+  isOwn: (c: ResolvedDependency) => boolean,
+): { slots: Slots; hash: string } {
   const slots: Slots = new Map();
   for (const [fn, list] of specs) {
     if (list.length === 0) continue;
     slots.set(
       fn,
       // Only this agent's own tools: anything else would be a remote provider nobody vouched for.
-      list.map((spec, i) => ({ key: dependencyKey(spec), capability: dependencyCapability(spec), candidates: rankedProviders(topology, fn, i).filter(isOwn) })),
+      list.map((spec, i) => ({
+        key: dependencyKey(spec),
+        capability: dependencyCapability(spec),
+        candidates: rankedProviders(topology, fn, i).filter(isOwn),
+      })),
     );
   }
   return { slots, hash: slotsHash(slots) };
@@ -104,7 +112,9 @@ export function describeSlots(slots: Iterable<[string, readonly Slot[]]>, agentI
   for (const [fn, list] of slots) {
     for (const s of list) {
       const [first, ...rest] = s.candidates;
-      const target = first ? `${first.agent_id === agentId ? 'self' : first.agent_id}/${first.function_name}${rest.length ? `(+${rest.length})` : ''}` : 'unresolved';
+      const target = first
+        ? `${first.agent_id === agentId ? 'self' : first.agent_id}/${first.function_name}${rest.length ? `(+${rest.length})` : ''}`
+        : 'unresolved';
       items.push(`${fn}.${s.key}→${target}`);
     }
   }

@@ -68,7 +68,10 @@ test.serial('the provider comes back: the consumer rewires to it within a second
   const rewired = await planner.waitForLine(new RegExp(`topology \\w+ plan_trip\\.weather→${fast.agentId}/forecast\\(\\+1\\)`), 20_000, from);
   await sleep(500);
   const outcomes = await loop.stop();
-  t.deepEqual(outcomes.filter((o) => o.error), []);
+  t.deepEqual(
+    outcomes.filter((o) => o.error),
+    [],
+  );
   t.is(outcomes.at(-1)!.value?.wired, fast.agentId);
   t.is(outcomes.at(-1)!.value?.by, 'weather-fast');
   // Both lines are read from pipes, so their order within a few ms is noise: print both from the process start.
@@ -88,7 +91,10 @@ test.serial('SIGTERM: the provider unregisters and is gone from resolution at on
   const outcomes = await loop.stop();
   t.is(code, 0);
   t.truthy(unregistered, fast.output());
-  t.deepEqual(outcomes.filter((o) => o.error), []);
+  t.deepEqual(
+    outcomes.filter((o) => o.error),
+    [],
+  );
   t.is(outcomes.at(-1)!.value?.by, 'weather-precise');
   t.is(outcomes.at(-1)!.value?.wired, precise.agentId);
   const agents = await registryAgents(registry.url);

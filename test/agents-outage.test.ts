@@ -11,7 +11,10 @@ import { sleep } from './support/wait.js';
 test.after.always(stopAll);
 
 test('registry stopped for 10 s while calls flow: no failed agent-to-agent call, then re-registration', async (t) => {
-  const mesh = await startExampleMesh({ agents: ['time-service', 'weather-fast', 'weather-precise', 'planner'], env: { MCP_MESH_HEALTH_INTERVAL: '1' } });
+  const mesh = await startExampleMesh({
+    agents: ['time-service', 'weather-fast', 'weather-precise', 'planner'],
+    env: { MCP_MESH_HEALTH_INTERVAL: '1' },
+  });
   let registry: RegistryProc = mesh.registry;
   const agents = Object.values(mesh.agents) as AgentProc[];
   const client: Client = await connectClient(mesh.agents.planner!.mcpUrl);
@@ -42,7 +45,11 @@ test('registry stopped for 10 s while calls flow: no failed agent-to-agent call,
   await sleep(10_000);
   registry = await spawnRegistry({ port });
   const upAt = Date.now();
-  const registered = await waitHealthy(registry.url, agents.map((a) => a.agentId), 45_000);
+  const registered = await waitHealthy(
+    registry.url,
+    agents.map((a) => a.agentId),
+    45_000,
+  );
   const allBackAt = Date.now();
   // Keep calling a little after everyone is back in the new registry.
   await sleep(1_500);
@@ -54,5 +61,7 @@ test('registry stopped for 10 s while calls flow: no failed agent-to-agent call,
   t.true(during.length > 20, `calls during the outage: ${during.length}`);
   t.deepEqual(failed, []);
   t.is(registered.length, 4);
-  t.log(`${outcomes.length} calls (${during.length} while the registry was down), 0 failed; all 4 agents re-registered ${allBackAt - upAt} ms after the registry returned`);
+  t.log(
+    `${outcomes.length} calls (${during.length} while the registry was down), 0 failed; all 4 agents re-registered ${allBackAt - upAt} ms after the registry returned`,
+  );
 });

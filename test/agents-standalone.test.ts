@@ -70,7 +70,10 @@ for (const env of STANDALONE_ENVS) {
     const before = registryRequests;
     const agent = await startAgent(selfish, { ...env, MCP_MESH_REGISTRY_URL: fakeUrl, MCP_MESH_HEALTH_INTERVAL: '0.2' });
     const line = await agent.waitForLine(/ topology /, 5_000);
-    t.regex(line.text, /topology [0-9a-f]{8} quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved \(local: standalone\)$/);
+    t.regex(
+      line.text,
+      /topology [0-9a-f]{8} quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved \(local: standalone\)$/,
+    );
     const client = await connectClient(agent.mcpUrl);
     t.teardown(() => client.close());
     const result = await callTool(client, 'quadruple', { n: 3 });
@@ -105,7 +108,10 @@ test.serial('registry absent: self-dependencies are wired locally until the regi
   t.notRegex(replaced.text, /local/);
   // Same resolver, same candidates: the registry answers what the agent had worked out alone (same hash).
   t.is(/topology (\w+)/.exec(replaced.text)![1], /topology (\w+)/.exec(local.text)![1]);
-  t.regex(replaced.text, /quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved$/);
+  t.regex(
+    replaced.text,
+    /quadruple\.doubling→self\/double, quadruple\.v2→self\/double_v2, quadruple\.gpu→unresolved, quadruple\.storage→unresolved$/,
+  );
   t.deepEqual((await callTool(client, 'quadruple', { n: 1 })).structuredContent, { value: 4, ...EXPECTED_WIRING });
   const { body: topology } = await getJson(registry.url, `/agents/${agent.agentId}/topology`);
   t.is((await getJson(agent.endpoint, '/health')).body.topology_hash, topology.topology_hash);

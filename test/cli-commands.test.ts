@@ -37,7 +37,7 @@ test.after.always(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-test.serial('list: --json is the registry\'s answer, the table fits the terminal width', async (t) => {
+test.serial("list: --json is the registry's answer, the table fits the terminal width", async (t) => {
   const answer = await json<{ agents: ListedAgent[]; count: number }>(['list']);
   t.is(answer.count, answer.agents.length);
   t.deepEqual([...new Set(answer.agents.map((a) => a.name))].sort(), [...AGENTS].sort());
@@ -73,7 +73,10 @@ test.serial('caps: providers of each capability, filtered by --name and --tag', 
   const weather = await json<{ capabilities: { name: string; agent_name: string }[] }>(['caps', '--name', 'weather']);
   t.deepEqual(weather.capabilities.map((c) => c.agent_name).sort(), ['weather-fast', 'weather-precise']);
   const fast = await json<{ capabilities: { agent_name: string }[] }>(['caps', '--name', 'weather', '--tag', 'fast']);
-  t.deepEqual(fast.capabilities.map((c) => c.agent_name), ['weather-fast']);
+  t.deepEqual(
+    fast.capabilities.map((c) => c.agent_name),
+    ['weather-fast'],
+  );
   const text = await mesh(['caps', '--name', 'weather']);
   t.regex(text.stdout, /^CAPABILITY\s+TOOL\s+VERSION\s+TAGS\s+AGENT\s+STATUS\s+ENDPOINT/);
   t.regex(text.stdout, /weather\s+forecast\s+1\.2\.0\s+fast,cached\s+weather-fast-/);
@@ -98,7 +101,9 @@ test.serial('call: by capability and as agent/tool; a tool error exits 1', async
   t.is(byCapability.code, 0, byCapability.stderr);
   t.regex(byCapability.stdout, /^Hello Ann, it is \d{4}-/);
   const asJson = await json<{ provider: { agent_id: string; tool: string }; result: { content: unknown[]; isError?: boolean } }>([
-    'call', 'weather-precise/forecast', '{"city":"Oslo"}',
+    'call',
+    'weather-precise/forecast',
+    '{"city":"Oslo"}',
   ]);
   t.regex(asJson.provider.agent_id, /^weather-precise-/);
   t.is(asJson.provider.tool, 'forecast');
@@ -122,7 +127,11 @@ test.serial('events: the log oldest first, --json, filters, and -f following new
   const lines = text.stdout.trimEnd().split('\n');
   t.is(lines.length, 3);
   const ids = lines.map((line) => Number(/#(\d+)/.exec(line)?.[1]));
-  t.deepEqual([...ids].sort((a, b) => a - b), ids, 'oldest first');
+  t.deepEqual(
+    [...ids].sort((a, b) => a - b),
+    ids,
+    'oldest first',
+  );
 
   const follow = spawnCli(home, ['events', '-f', '--json', '-n', '0', '--type', 'register', '--registry', registry.url]);
   t.teardown(() => follow.signal('SIGKILL'));
@@ -247,7 +256,7 @@ echo "rc=$?"`;
   // `pm2 --version` started this home's daemon: the after hook kills it by its home.
 });
 
-test.serial('a registry with a token: 401 in one line without it; --token, env or the module\'s mesh:token let the CLI in', async (t) => {
+test.serial("a registry with a token: 401 in one line without it; --token, env or the module's mesh:token let the CLI in", async (t) => {
   const secured = await startRegistry({ token: 's3cret' });
   t.teardown(() => secured.close());
   const denied = await cli(home, ['list', '--registry', secured.url]);

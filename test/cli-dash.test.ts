@@ -47,12 +47,22 @@ test('pm2 mesh:dash opens the dashboard on the registry; q quits with exit code 
     ].join('\n'),
   );
   await tmux('new-session', '-d', '-s', 'dash', '-x', '160', '-y', '40', `bash --norc --noprofile ${script}`);
-  const screen = await waitFor('the agent on the dashboard', async () => {
-    const { stdout } = await tmux('capture-pane', '-p', '-t', 'dash');
-    return stdout.includes('dashcheck') ? stdout : undefined;
-  }, 20_000, 100);
+  const screen = await waitFor(
+    'the agent on the dashboard',
+    async () => {
+      const { stdout } = await tmux('capture-pane', '-p', '-t', 'dash');
+      return stdout.includes('dashcheck') ? stdout : undefined;
+    },
+    20_000,
+    100,
+  );
   t.truthy(screen, 'the agent shows on the dashboard');
   await tmux('send-keys', '-t', 'dash', 'q');
-  const rc = await waitFor('the exit code of pm2 mesh:dash', async () => (existsSync(rcFile) ? readFileSync(rcFile, 'utf8').trim() : undefined), 15_000, 100);
+  const rc = await waitFor(
+    'the exit code of pm2 mesh:dash',
+    async () => (existsSync(rcFile) ? readFileSync(rcFile, 'utf8').trim() : undefined),
+    15_000,
+    100,
+  );
   t.is(rc, 'rc=0');
 });

@@ -51,7 +51,10 @@ test.serial('up again: the module restarts with the fresh build, the fleet is re
   t.is(up.code, 0, up.stderr);
   t.regex(up.stderr, /restarting the PM2 module mesh/);
   const status = JSON.parse(up.stdout) as Status;
-  const healthy = status.agents.filter((a) => a.status === 'healthy').map((a) => a.name).sort();
+  const healthy = status.agents
+    .filter((a) => a.status === 'healthy')
+    .map((a) => a.name)
+    .sort();
   t.deepEqual(healthy, [...EXAMPLE_APPS].sort(), 'one healthy agent per app (the old ones are unhealthy)');
 });
 
@@ -87,10 +90,7 @@ test.serial('install --pack / uninstall: the npm pack tarball as the module, the
   t.regex(install.stdout, new RegExp(`module mesh installed; registry at http://127\\.0\\.0\\.1:${port}`));
   const module = (await jlist(second.home)).find((p) => p.name === 'mesh');
   t.is(module?.status, 'online');
-  t.false(
-    lstatSync(join(second.home, 'modules', 'mesh', 'node_modules', 'mesh')).isSymbolicLink(),
-    'a copy, not a link',
-  );
+  t.false(lstatSync(join(second.home, 'modules', 'mesh', 'node_modules', 'mesh')).isSymbolicLink(), 'a copy, not a link');
   const uninstall = await cli(second.home, ['uninstall']);
   t.is(uninstall.code, 0, uninstall.stderr);
   t.regex(uninstall.stdout, /module mesh uninstalled/);

@@ -31,7 +31,10 @@ test('with the token the dashboard reads the registry; without it, it says the t
   await postHeartbeat(registry.url, provider('timesvc-00000001'), TOKEN);
 
   const good = watch(t, registry.url, TOKEN);
-  await waitFor('connection === online && agents.length === 1', () => good.source.state.connection === 'online' && good.source.state.agents.length === 1);
+  await waitFor(
+    'connection === online && agents.length === 1',
+    () => good.source.state.connection === 'online' && good.source.state.agents.length === 1,
+  );
   t.is(good.source.state.agents[0]!.name, 'timesvc');
   t.is(good.source.state.health?.counts?.healthy, 1);
 
@@ -53,15 +56,33 @@ test('an event arrives over SSE and the agents are re-read at once (no wait for 
   const sent = Date.now();
   await postHeartbeat(registry.url, consumer('greeter-00000002'));
   const answered = Date.now();
-  await waitFor('agents.find((a) => a.name === greeter)?.dependenciesResolved === 1', () => source.state.agents.find((a) => a.name === 'greeter')?.dependenciesResolved === 1, 5000, 2);
+  await waitFor(
+    'agents.find((a) => a.name === greeter)?.dependenciesResolved === 1',
+    () => source.state.agents.find((a) => a.name === 'greeter')?.dependenciesResolved === 1,
+    5000,
+    2,
+  );
   const seen = Date.now();
   t.log(`registration sent → in the dashboard's state: ${seen - sent} ms (POST answered after ${answered - sent} ms; poll interval 60 s)`);
-  t.deepEqual(source.state.events.map((e) => e.event_type), ['register', 'register']);
+  t.deepEqual(
+    source.state.events.map((e) => e.event_type),
+    ['register', 'register'],
+  );
   t.like(source.state.agents.find((a) => a.name === 'greeter')!.wiring[0], { providerAgentId: 'timesvc-00000001', resolved: true });
 
   await fetch(`${registry.url}/agents/timesvc-00000001`, { method: 'DELETE' });
-  await waitFor('agents.find((a) => a.name === timesvc)?.status === unhealthy', () => source.state.agents.find((a) => a.name === 'timesvc')?.status === 'unhealthy', 5000, 2);
-  await waitFor('agents.find((a) => a.name === greeter)?.dependenciesResolved === 0', () => source.state.agents.find((a) => a.name === 'greeter')?.dependenciesResolved === 0, 5000, 2);
+  await waitFor(
+    'agents.find((a) => a.name === timesvc)?.status === unhealthy',
+    () => source.state.agents.find((a) => a.name === 'timesvc')?.status === 'unhealthy',
+    5000,
+    2,
+  );
+  await waitFor(
+    'agents.find((a) => a.name === greeter)?.dependenciesResolved === 0',
+    () => source.state.agents.find((a) => a.name === 'greeter')?.dependenciesResolved === 0,
+    5000,
+    2,
+  );
   t.true(source.state.events.some((e) => e.event_type === 'unregister' && e.agent_id === 'timesvc-00000001'));
 });
 
@@ -73,7 +94,10 @@ test('registry restart: unreachable with the last state kept, then back online b
   t.teardown(() => registry.close());
   await postHeartbeat(registry.url, provider('timesvc-00000001'));
   const { source } = watch(t, registry.url);
-  await waitFor('connection === online && stream === live && events.length === 1', () => source.state.connection === 'online' && source.state.stream === 'live' && source.state.events.length === 1);
+  await waitFor(
+    'connection === online && stream === live && events.length === 1',
+    () => source.state.connection === 'online' && source.state.stream === 'live' && source.state.events.length === 1,
+  );
 
   const port = registry.port;
   await registry.close();
@@ -87,8 +111,19 @@ test('registry restart: unreachable with the last state kept, then back online b
   t.log(`registry back → dashboard online: ${Date.now() - back} ms (poll interval 200 ms)`);
   await waitFor('stream === live', () => source.state.stream === 'live', 10_000);
   await postHeartbeat(registry.url, consumer('greeter-00000002'));
-  await waitFor('events.some((e) => e.agent_id === greeter-00000002)', () => source.state.events.some((e) => e.agent_id === 'greeter-00000002'), 5000);
+  await waitFor(
+    'events.some((e) => e.agent_id === greeter-00000002)',
+    () => source.state.events.some((e) => e.agent_id === 'greeter-00000002'),
+    5000,
+  );
   const ids = source.state.events.map((e) => e.id);
-  t.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), 'ascending, no duplicate');
-  t.deepEqual(ids, (await (await fetch(`${registry.url}/events?since=0`)).json() as { events: { id: number }[] }).events.map((e) => e.id));
+  t.deepEqual(
+    ids,
+    [...new Set(ids)].sort((a, b) => a - b),
+    'ascending, no duplicate',
+  );
+  t.deepEqual(
+    ids,
+    ((await (await fetch(`${registry.url}/events?since=0`)).json()) as { events: { id: number }[] }).events.map((e) => e.id),
+  );
 });

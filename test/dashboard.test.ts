@@ -34,7 +34,13 @@ class Tmux {
   }
 
   /** Polls the screen until `check` holds (bounded), and says when it first did. */
-  async waitForScreen(target: string, what: string, check: (screen: string) => boolean, withinMs = 15_000, everyMs = 20): Promise<{ screen: string; at: number }> {
+  async waitForScreen(
+    target: string,
+    what: string,
+    check: (screen: string) => boolean,
+    withinMs = 15_000,
+    everyMs = 20,
+  ): Promise<{ screen: string; at: number }> {
     const deadline = Date.now() + withinMs;
     let screen = '';
     for (;;) {
@@ -55,7 +61,9 @@ class Tmux {
 const rowOf = (screen: string, name: string) => screen.split('\n').find((l) => new RegExp(`^\\S\\s${name}\\s`).test(l)) ?? '';
 /** SGR parameters that set a colour (not the defaults 39/49, not bold/inverse). */
 const colourCodes = (text: string) =>
-  [...text.matchAll(/\x1b\[([0-9;]*)m/g)].flatMap((m) => m[1]!.split(';').map(Number)).filter((n) => (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 107));
+  [...text.matchAll(/\x1b\[([0-9;]*)m/g)]
+    .flatMap((m) => m[1]!.split(';').map(Number))
+    .filter((n) => (n >= 30 && n <= 38) || (n >= 40 && n <= 48) || (n >= 90 && n <= 107));
 
 let dir: string;
 let tmux: Tmux;
@@ -69,20 +77,39 @@ const delays: string[] = [];
 
 /** The shell command of a tmux window: the dashboard, then its exit code and the terminal modes it left behind. */
 function dashboardCommand(name: string, env: Record<string, string>): string {
-  const vars = Object.entries({ LANG: 'C.UTF-8', NCURSES_NO_UTF8_ACS: '1', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
+  const vars = Object.entries({ LANG: 'C.UTF-8', NCURSES_NO_UTF8_ACS: '1', ...env })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
   return `env ${vars} '${process.execPath}' '${TUI_MAIN}' --registry '${registry.url}'; echo $? > '${dir}/${name}.exit'; stty -a > '${dir}/${name}.stty'; echo 'dashboard exited'; sleep 600`;
 }
 
 function billingPayload() {
   return {
-    agent_id: billing, name: 'billing', version: '2.0.0', agent_type: 'mcp_agent', http_host: '127.0.0.1', http_port: 9555,
-    tools: [{ function_name: 'invoice', capability: 'invoicing', version: '2.0.0', tags: ['eu'], dependencies: [{ capability: 'time_service' }, { capability: 'ledger' }] }],
+    agent_id: billing,
+    name: 'billing',
+    version: '2.0.0',
+    agent_type: 'mcp_agent',
+    http_host: '127.0.0.1',
+    http_port: 9555,
+    tools: [
+      {
+        function_name: 'invoice',
+        capability: 'invoicing',
+        version: '2.0.0',
+        tags: ['eu'],
+        dependencies: [{ capability: 'time_service' }, { capability: 'ledger' }],
+      },
+    ],
     metadata: { pm_id: 7, pm2_name: 'billing-app', pid: process.pid },
   };
 }
 
 async function registerBilling(): Promise<void> {
-  const res = await fetch(`${registry.url}/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(billingPayload()) });
+  const res = await fetch(`${registry.url}/heartbeat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(billingPayload()),
+  });
   if (res.status !== 200) throw new Error(`POST /heartbeat answered ${res.status}: ${await res.text()}`);
 }
 
@@ -122,10 +149,18 @@ test.after.always(async () => {
 });
 
 test.serial('the fleet appears: agents with status, endpoint, PM2 app and pid, capabilities, deps, wiring', async (t) => {
-  const { screen } = await tmux.waitForScreen('dash:color', 'three healthy agents and their wiring', (s) =>
-    ['time-service', 'greeter', 'billing'].every((n) => /\shealthy\s/.test(rowOf(s, n))) && s.includes('→ time-service.now') && /register +billing/.test(s),
+  const { screen } = await tmux.waitForScreen(
+    'dash:color',
+    'three healthy agents and their wiring',
+    (s) =>
+      ['time-service', 'greeter', 'billing'].every((n) => /\shealthy\s/.test(rowOf(s, n))) &&
+      s.includes('→ time-service.now') &&
+      /register +billing/.test(s),
   );
-  t.regex(rowOf(screen, 'billing'), new RegExp(`billing\\s+healthy\\s+127\\.0\\.0\\.1:9555\\s+billing-app#7 ${process.pid}\\s+invoicing\\s+1/2\\s+\\d+s`));
+  t.regex(
+    rowOf(screen, 'billing'),
+    new RegExp(`billing\\s+healthy\\s+127\\.0\\.0\\.1:9555\\s+billing-app#7 ${process.pid}\\s+invoicing\\s+1/2\\s+\\d+s`),
+  );
   // Real agent processes outside PM2 report their pid only.
   t.regex(rowOf(screen, 'greeter'), new RegExp(`greeter\\s+healthy\\s+127\\.0\\.0\\.1:\\d+\\s+pid ${greeter.pid}\\s+greeting\\s+1/2`));
   t.regex(rowOf(screen, 'time-service'), new RegExp(`time-service\\s+healthy\\s+127\\.0\\.0\\.1:\\d+\\s+pid ${time.pid}\\s+time_service\\s+0/0`));
@@ -185,17 +220,29 @@ test.serial('an agent stops: the screen shows it unhealthy and the event within 
   const sent = Date.now();
   const res = await fetch(`${registry.url}/agents/${billing}`, { method: 'DELETE' });
   t.is(res.status, 204);
-  const { at, screen } = await tmux.waitForScreen('dash:color', 'billing unhealthy + its unregister event', (s) =>
-    /\sunhealthy\s/.test(rowOf(s, 'billing')) && /unregister billing/.test(s), 15_000, 5);
+  const { at, screen } = await tmux.waitForScreen(
+    'dash:color',
+    'billing unhealthy + its unregister event',
+    (s) => /\sunhealthy\s/.test(rowOf(s, 'billing')) && /unregister billing/.test(s),
+    15_000,
+    5,
+  );
   delays.push(`DELETE → screen ${at - sent} ms`);
   t.log(`DELETE /agents/${billing} → on screen: ${at - sent} ms`);
   t.regex(screen, /2 healthy, 1 unhealthy/);
 
   // A real agent process: SIGTERM → it unregisters itself; timed from the registry's event timestamp.
   time.signal('SIGTERM');
-  const shown = await tmux.waitForScreen('dash:color', 'time-service unhealthy + its event', (s) =>
-    /\sunhealthy\s/.test(rowOf(s, 'time-service')) && /unregister time-service/.test(s), 15_000, 5);
-  const events = (await (await fetch(`${registry.url}/events?agent_id=${time.agentId}&type=unregister`)).json()) as { events: { timestamp: string }[] };
+  const shown = await tmux.waitForScreen(
+    'dash:color',
+    'time-service unhealthy + its event',
+    (s) => /\sunhealthy\s/.test(rowOf(s, 'time-service')) && /unregister time-service/.test(s),
+    15_000,
+    5,
+  );
+  const events = (await (await fetch(`${registry.url}/events?agent_id=${time.agentId}&type=unregister`)).json()) as {
+    events: { timestamp: string }[];
+  };
   const eventAt = Date.parse(events.events[0]!.timestamp);
   delays.push(`event → screen ${shown.at - eventAt} ms`);
   t.log(`time-service unregister event → on screen: ${shown.at - eventAt} ms`);
@@ -207,13 +254,19 @@ test.serial('an agent stops: the screen shows it unhealthy and the event within 
 test.serial('registry stopped: banner, stale state kept; registry back: reconnects by itself', async (t) => {
   registry.signal('SIGTERM');
   await registry.exited;
-  const down = await tmux.waitForScreen('dash:color', 'the unreachable banner', (s) => s.includes(`registry unreachable at ${registry.url}, retrying`));
+  const down = await tmux.waitForScreen('dash:color', 'the unreachable banner', (s) =>
+    s.includes(`registry unreachable at ${registry.url}, retrying`),
+  );
   t.regex(down.screen, /Agents 3 \(stale\)/);
   t.not(rowOf(down.screen, 'greeter'), '', 'the last known agents stay on screen');
 
   registry = await spawnRegistry({ port: registry.port, args: ['--data-file', dataFile] });
   const listening = Date.now();
-  const back = await tmux.waitForScreen('dash:color', 'the dashboard back online', (s) => !s.includes('unreachable') && /pm2-mesh dash · .* agents/.test(s));
+  const back = await tmux.waitForScreen(
+    'dash:color',
+    'the dashboard back online',
+    (s) => !s.includes('unreachable') && /pm2-mesh dash · .* agents/.test(s),
+  );
   delays.push(`registry back → online ${back.at - listening} ms`);
   t.log(`registry listening again → dashboard online: ${back.at - listening} ms`);
   t.notRegex(back.screen, /\(stale\)/);
@@ -221,12 +274,20 @@ test.serial('registry stopped: banner, stale state kept; registry back: reconnec
   await tmux.waitForScreen('dash:color', 'greeter healthy again', (s) => /\shealthy\s/.test(rowOf(s, 'greeter')), 40_000);
   // The event stream resumed too: a new registration shows up in the log.
   await registerBilling();
-  await tmux.waitForScreen('dash:color', 'billing registered again', (s) => /\shealthy\s/.test(rowOf(s, 'billing')) && /(register|healthy|update) +billing/.test(s.split('Events')[1] ?? ''));
+  await tmux.waitForScreen(
+    'dash:color',
+    'billing registered again',
+    (s) => /\shealthy\s/.test(rowOf(s, 'billing')) && /(register|healthy|update) +billing/.test(s.split('Events')[1] ?? ''),
+  );
 });
 
 test.serial('80×24: every pane still fits; resizing re-lays it out', async (t) => {
   await tmux.cmd('resize-window', '-t', 'dash:color', '-x', '80', '-y', '24');
-  const small = await tmux.waitForScreen('dash:color', 'the 80×24 layout', (s) => s.split('\n')[0]!.length <= 80 && s.includes('Heartbeats/s') && s.includes('↑↓/jk select'));
+  const small = await tmux.waitForScreen(
+    'dash:color',
+    'the 80×24 layout',
+    (s) => s.split('\n')[0]!.length <= 80 && s.includes('Heartbeats/s') && s.includes('↑↓/jk select'),
+  );
   for (const pane of ['Agents', 'Capabilities', 'Wiring', 'Events', 'Heartbeats/s']) t.true(small.screen.includes(pane), pane);
   t.regex(rowOf(small.screen, 'greeter'), /greeter\s+healthy/);
   t.true(small.screen.split('\n').every((l) => [...l].length <= 80));

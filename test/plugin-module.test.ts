@@ -37,10 +37,15 @@ async function fleetHealthy(): Promise<true> {
 
 /** Polls one agent until it is unhealthy; the ms it took from `since`. */
 function untilUnhealthy(id: string, since: number): Promise<{ agent: ListedAgent; ms: number }> {
-  return waitFor(`${id} unhealthy`, async () => {
-    const agent = await agentById(id);
-    return agent.status === 'unhealthy' ? { agent, ms: Date.now() - since } : undefined;
-  }, 30_000, 10);
+  return waitFor(
+    `${id} unhealthy`,
+    async () => {
+      const agent = await agentById(id);
+      return agent.status === 'unhealthy' ? { agent, ms: Date.now() - since } : undefined;
+    },
+    30_000,
+    10,
+  );
 }
 
 test.before(async (t) => {
@@ -131,15 +136,18 @@ test.serial('pm2 stop marks the agent unhealthy at once, consumers fail over, pm
   t.is(stop.code, 0, stop.stderr);
   const seen = await untilUnhealthy(before.id, since);
   t.truthy(seen, 'unhealthy after pm2 stop');
-  t.log(`pm2 stop weather-fast → unhealthy: ${seen!.ms} ms after the command started (the pm2 CLI itself took ${stop.ms} ms); reason "${seen!.agent.status_reason}"`);
+  t.log(
+    `pm2 stop weather-fast → unhealthy: ${seen!.ms} ms after the command started (the pm2 CLI itself took ${stop.ms} ms); reason "${seen!.agent.status_reason}"`,
+  );
   t.is(seen!.agent.status, 'unhealthy');
   // SIGINT first makes the agent unregister itself ("unregistered"); the bus's "process exit" covers the rest.
   t.true(['unregistered', 'process exit'].includes(seen!.agent.status_reason ?? ''), `reason ${seen!.agent.status_reason}`);
 
   const deps = await cli(home, ['deps', 'planner', '--json']);
   t.is(deps.code, 0, deps.stderr);
-  const weather = (JSON.parse(deps.stdout) as { dependency_resolutions: { capability: string; provider_agent_id: string }[] })
-    .dependency_resolutions.find((d) => d.capability === 'weather');
+  const weather = (
+    JSON.parse(deps.stdout) as { dependency_resolutions: { capability: string; provider_agent_id: string }[] }
+  ).dependency_resolutions.find((d) => d.capability === 'weather');
   t.regex(weather?.provider_agent_id ?? '', /^weather-precise-/, 'the planner now resolves weather to the other provider');
   const failover = await cli(home, ['call', 'trip_planning', '{"city":"Lisbon"}', '--json']);
   t.is(failover.code, 0, failover.stderr);
@@ -151,10 +159,15 @@ test.serial('pm2 stop marks the agent unhealthy at once, consumers fail over, pm
   const restartedAt = Date.now();
   const restart = await pm2(home, ['restart', 'weather-fast']);
   t.is(restart.code, 0, restart.stderr);
-  const back = await waitFor('a healthy weather-fast agent again', async () => {
-    const current = (await jlist(home)).find((p) => p.name === 'weather-fast');
-    return current && current.status === 'online' ? healthyAgentOf(await listAgents(home), current) : undefined;
-  }, 60_000, 100);
+  const back = await waitFor(
+    'a healthy weather-fast agent again',
+    async () => {
+      const current = (await jlist(home)).find((p) => p.name === 'weather-fast');
+      return current && current.status === 'online' ? healthyAgentOf(await listAgents(home), current) : undefined;
+    },
+    60_000,
+    100,
+  );
   t.truthy(back, 'a healthy weather-fast agent again');
   t.log(`pm2 restart weather-fast → healthy again: ${Date.now() - restartedAt} ms`);
 });
@@ -180,7 +193,7 @@ test.serial('a crash (kill -9) marks the agent unhealthy with reason "process ex
   t.true(await waitFor('PM2 restarting it and it registering again', fleetHealthy, 60_000, 500));
 });
 
-test.serial('pm2 logs shows the agents\' heartbeat and topology lines and the module\'s registrations', async (t) => {
+test.serial("pm2 logs shows the agents' heartbeat and topology lines and the module's registrations", async (t) => {
   t.timeout(60_000);
   const time = await pm2(home, ['logs', 'time-service', '--nostream', '--lines', '200']);
   t.regex(time.stdout, /\[mesh\] time-service-[0-9a-f]{8} heartbeat /);
@@ -204,14 +217,18 @@ test.serial('pm2 set mesh:port moves the registry, which keeps its data; the fle
   port = movedPort;
 
   const after = await listAgents(home); // found through the module's new port in PM2_HOME
-  for (const id of ids) t.truthy(after.find((a) => a.id === id), `${id} kept across the module restart`);
+  for (const id of ids)
+    t.truthy(
+      after.find((a) => a.id === id),
+      `${id} kept across the module restart`,
+    );
 
   const restart = await pm2(home, ['restart', ECOSYSTEM, '--update-env'], { env: { MESH_PORT: String(port) } });
   t.is(restart.code, 0, restart.stderr);
   t.true(await waitFor('the fleet registered on the new port', fleetHealthy, 90_000, 500));
 });
 
-test.serial('the registry\'s data survives pm2 kill: a fresh daemon relaunches the module, resurrect brings the fleet back', async (t) => {
+test.serial("the registry's data survives pm2 kill: a fresh daemon relaunches the module, resurrect brings the fleet back", async (t) => {
   t.timeout(180_000);
   t.is((await pm2(home, ['save'])).code, 0);
   const ids = (await listAgents(home)).map((a) => a.id);
@@ -224,7 +241,11 @@ test.serial('the registry\'s data survives pm2 kill: a fresh daemon relaunches t
   t.truthy(await waitFor('the module relaunched by the new daemon', () => health(registryUrl()), 30_000, 50));
   t.log(`pm2 resurrect → registry serving again: ${Date.now() - since} ms`);
   const restored = await listAgents(home);
-  for (const id of ids) t.truthy(restored.find((a) => a.id === id), `${id} restored from ${home}/mesh/registry.db`);
+  for (const id of ids)
+    t.truthy(
+      restored.find((a) => a.id === id),
+      `${id} restored from ${home}/mesh/registry.db`,
+    );
   t.is((await jlist(home)).filter((p) => p.name === 'mesh').length, 1, 'one module process, not two');
   t.true(await waitFor('the resurrected fleet healthy', fleetHealthy, 90_000, 500));
 });

@@ -18,7 +18,10 @@ test('a consumer is wired to the provider, HEAD says 202 when that changes, 410 
   const first = await postHeartbeat(url, consumer('greeter-00000001', [{ capability: 'time_service', version: '>=1.0.0' }, 'nothing_here']));
   t.is(first.status, 200);
   t.is(first.body.message, 'Agent registered via heartbeat');
-  t.deepEqual(first.body.dependencies_resolved.use!.map((d) => d.status), ['unresolved', 'unresolved']);
+  t.deepEqual(
+    first.body.dependencies_resolved.use!.map((d) => d.status),
+    ['unresolved', 'unresolved'],
+  );
   t.is(await headHeartbeat(url, 'greeter-00000001'), 200);
 
   const timesvc = await postHeartbeat(url, provider('timesvc-00000002', 'time_service', '1.2.0', ['fast'], 9101));
@@ -30,10 +33,23 @@ test('a consumer is wired to the provider, HEAD says 202 when that changes, 410 
   const refreshed = await postHeartbeat(url, consumer('greeter-00000001', [{ capability: 'time_service', version: '>=1.0.0' }, 'nothing_here']));
   t.is(refreshed.body.message, 'Agent updated via heartbeat');
   t.deepEqual(refreshed.body.dependencies_resolved.use![0], {
-    agent_id: 'timesvc-00000002', capability: 'time_service', endpoint: 'http://127.0.0.1:9101', function_name: 'time_service_fn', status: 'available',
+    agent_id: 'timesvc-00000002',
+    capability: 'time_service',
+    endpoint: 'http://127.0.0.1:9101',
+    function_name: 'time_service_fn',
+    status: 'available',
   });
-  t.deepEqual(refreshed.body.dependencies_resolved.use![1], { agent_id: '', capability: 'nothing_here', endpoint: '', function_name: '', status: 'unresolved' });
-  t.deepEqual(refreshed.body.dependency_alternatives.use![0]!.map((d) => d.agent_id), ['timesvc-00000002']);
+  t.deepEqual(refreshed.body.dependencies_resolved.use![1], {
+    agent_id: '',
+    capability: 'nothing_here',
+    endpoint: '',
+    function_name: '',
+    status: 'unresolved',
+  });
+  t.deepEqual(
+    refreshed.body.dependency_alternatives.use![0]!.map((d) => d.agent_id),
+    ['timesvc-00000002'],
+  );
   t.regex(refreshed.body.topology_hash, /^[0-9a-f]{64}$/);
   t.is(await headHeartbeat(url, 'greeter-00000001'), 200);
 
@@ -41,7 +57,10 @@ test('a consumer is wired to the provider, HEAD says 202 when that changes, 410 
   await postHeartbeat(url, provider('fasttime-00000003', 'time_service', '2.0.0', ['fast'], 9103));
   t.is(await headHeartbeat(url, 'greeter-00000001'), 202);
   const rewired = await postHeartbeat(url, consumer('greeter-00000001', [{ capability: 'time_service', version: '>=1.0.0' }, 'nothing_here']));
-  t.deepEqual(rewired.body.dependency_alternatives.use![0]!.map((d) => d.agent_id), ['fasttime-00000003', 'timesvc-00000002']);
+  t.deepEqual(
+    rewired.body.dependency_alternatives.use![0]!.map((d) => d.agent_id),
+    ['fasttime-00000003', 'timesvc-00000002'],
+  );
   t.is(rewired.body.dependencies_resolved.use![0]!.agent_id, 'fasttime-00000003');
 
   const deleted = await fetch(`${url}/agents/fasttime-00000003`, { method: 'DELETE' });
@@ -56,7 +75,10 @@ test('a consumer is wired to the provider, HEAD says 202 when that changes, 410 
   t.is(gone.body.status_reason, 'unregistered');
   t.false(gone.body.registered);
   const events = await getJson(url, '/events?agent_id=fasttime-00000003');
-  t.deepEqual(events.body.events.map((e: any) => e.event_type), ['unregister', 'register']);
+  t.deepEqual(
+    events.body.events.map((e: any) => e.event_type),
+    ['unregister', 'register'],
+  );
   t.is(events.body.events[0].data.reason, 'graceful_shutdown');
   t.is(events.body.events[0].data.source, 'delete_endpoint');
 
@@ -64,7 +86,10 @@ test('a consumer is wired to the provider, HEAD says 202 when that changes, 410 
   const back = await postHeartbeat(url, provider('fasttime-00000003', 'time_service', '2.0.0', ['fast'], 9103));
   t.is(back.status, 200);
   t.is((await getJson(url, '/agents/fasttime-00000003')).body.status, 'healthy');
-  t.true(registry.lines.some((line) => /register fasttime-00000003/.test(line)), 'a log line per registration change');
+  t.true(
+    registry.lines.some((line) => /register fasttime-00000003/.test(line)),
+    'a log line per registration change',
+  );
 });
 
 test('GET /agents has MCP Mesh fields and ours; GET /agents/:id; capability search by name, tags, version', async (t) => {
@@ -73,19 +98,44 @@ test('GET /agents has MCP Mesh fields and ours; GET /agents/:id; capability sear
   const url = registry.url;
   await postHeartbeat(url, provider('a-00000001', 'storage', '1.0.0', ['fast', 'disk']));
   await postHeartbeat(url, provider('b-00000002', 'storage', '2.1.0', ['slow', 'disk']));
-  await postHeartbeat(url, agentPayload('c-00000003', {
-    http_port: 0, metadata: { pm_id: 4, pm2_name: 'c', pid: 1234 },
-    tools: [{ function_name: 'f', capability: 'other', dependencies: [{ capability: 'storage', tags: ['+fast', ['disk', 'ssd']] }] }],
-  }));
+  await postHeartbeat(
+    url,
+    agentPayload('c-00000003', {
+      http_port: 0,
+      metadata: { pm_id: 4, pm2_name: 'c', pid: 1234 },
+      tools: [{ function_name: 'f', capability: 'other', dependencies: [{ capability: 'storage', tags: ['+fast', ['disk', 'ssd']] }] }],
+    }),
+  );
 
   const list = await getJson(url, '/agents');
   t.is(list.status, 200);
   t.is(list.body.count, 3);
   t.is(typeof list.body.timestamp, 'string');
   const c = list.body.agents.find((a: any) => a.id === 'c-00000003');
-  for (const field of ['id', 'name', 'agent_type', 'runtime', 'status', 'endpoint', 'version', 'description', 'created_at', 'last_seen',
-    'capabilities', 'total_dependencies', 'dependencies_resolved', 'dependency_resolutions', 'a2a_consumer', 'a2a_producer',
-    'llm_tool_resolutions', 'llm_provider_resolutions', 'metadata', 'namespace', 'status_reason', 'topology_hash']) {
+  for (const field of [
+    'id',
+    'name',
+    'agent_type',
+    'runtime',
+    'status',
+    'endpoint',
+    'version',
+    'description',
+    'created_at',
+    'last_seen',
+    'capabilities',
+    'total_dependencies',
+    'dependencies_resolved',
+    'dependency_resolutions',
+    'a2a_consumer',
+    'a2a_producer',
+    'llm_tool_resolutions',
+    'llm_provider_resolutions',
+    'metadata',
+    'namespace',
+    'status_reason',
+    'topology_hash',
+  ]) {
     t.true(field in c, `field ${field}`);
   }
   t.is(c.endpoint, 'stdio://c-00000003', 'no port: stdio, as MCP Mesh');
@@ -93,7 +143,13 @@ test('GET /agents has MCP Mesh fields and ours; GET /agents/:id; capability sear
   t.deepEqual(c.metadata, { pm_id: 4, pm2_name: 'c', pid: 1234 });
   t.is(c.total_dependencies, 1);
   t.is(c.dependencies_resolved, 1);
-  t.like(c.dependency_resolutions[0], { function_name: 'f', capability: 'storage', mcp_tool: 'storage_fn', provider_agent_id: 'a-00000001', status: 'available' });
+  t.like(c.dependency_resolutions[0], {
+    function_name: 'f',
+    capability: 'storage',
+    mcp_tool: 'storage_fn',
+    provider_agent_id: 'a-00000001',
+    status: 'available',
+  });
   t.deepEqual(c.dependency_resolutions[0].tags, ['+fast'], 'OR groups left out of tags, as MCP Mesh');
   const a = list.body.agents.find((x: any) => x.id === 'a-00000001');
   t.is(a.dependency_resolutions, null);
@@ -135,8 +191,14 @@ test('bad input: 400 naming the field, 413 over the limit, 404 JSON, never a 5xx
   t.regex((await post('{"agent_id": "a-1", "http_port": "abc"}')).body.error, /^http_port: /);
   t.regex((await post('{"agent_id": "a-1", "tools": "hello"}')).body.error, /^tools: /);
   t.regex((await post('{"agent_id": "a-1", "tools": [{}]}')).body.error, /^tools\.0\.function_name is required/);
-  t.regex((await post('{"agent_id": "a-1", "tools": [{"function_name": "f"}, {"function_name": "f"}]}')).body.error, /^tools\.1\.function_name: duplicate/);
-  t.regex((await post('{"agent_id": "a-1", "tools": [{"function_name": "f", "dependencies": [{"capability": "x", "tags": "fast"}]}]}')).body.error, /^tools\.0\.dependencies\.0\.tags: /);
+  t.regex(
+    (await post('{"agent_id": "a-1", "tools": [{"function_name": "f"}, {"function_name": "f"}]}')).body.error,
+    /^tools\.1\.function_name: duplicate/,
+  );
+  t.regex(
+    (await post('{"agent_id": "a-1", "tools": [{"function_name": "f", "dependencies": [{"capability": "x", "tags": "fast"}]}]}')).body.error,
+    /^tools\.0\.dependencies\.0\.tags: /,
+  );
   t.regex((await post('{"agent_id": "has space"}')).body.error, /^agent_id: /);
   t.regex((await post(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]))).body.error, /UTF-8/);
   t.regex((await post('['.repeat(500) + ']'.repeat(500))).body.error, /nested deeper/);
@@ -172,7 +234,10 @@ test('bad input: 400 naming the field, 413 over the limit, 404 JSON, never a 5xx
   });
   const health = await getJson(url, '/health');
   t.is(health.status, 200);
-  t.false(registry.lines.some((line) => /internal error/.test(line)), registry.lines.join('\n'));
+  t.false(
+    registry.lines.some((line) => /internal error/.test(line)),
+    registry.lines.join('\n'),
+  );
 });
 
 test('token: writes need it always, reads unless publicRead', async (t) => {
@@ -205,18 +270,36 @@ test('GET /events pages by id; GET /health counts; GET /metrics is Prometheus te
   await fetch(`${url}/agents/ev-00000002`, { method: 'DELETE' });
 
   const newest = await getJson(url, '/events?limit=2');
-  t.deepEqual(newest.body.events.map((e: any) => e.id), [6, 5], 'newest first without since');
+  t.deepEqual(
+    newest.body.events.map((e: any) => e.id),
+    [6, 5],
+    'newest first without since',
+  );
   t.is(newest.body.next, 6);
   const page1 = await getJson(url, '/events?since=0&limit=4');
-  t.deepEqual(page1.body.events.map((e: any) => e.id), [1, 2, 3, 4]);
+  t.deepEqual(
+    page1.body.events.map((e: any) => e.id),
+    [1, 2, 3, 4],
+  );
   const page2 = await getJson(url, `/events?since=${page1.body.next}&limit=4`);
-  t.deepEqual(page2.body.events.map((e: any) => e.id), [5, 6]);
+  t.deepEqual(
+    page2.body.events.map((e: any) => e.id),
+    [5, 6],
+  );
   t.is((await getJson(url, `/events?since=6`)).body.count, 0);
-  t.deepEqual((await getJson(url, '/events?type=unregister')).body.events.map((e: any) => e.agent_id), ['ev-00000002']);
+  t.deepEqual(
+    (await getJson(url, '/events?type=unregister')).body.events.map((e: any) => e.agent_id),
+    ['ev-00000002'],
+  );
   for (const field of ['id', 'agent_id', 'agent_name', 'event_type', 'timestamp', 'data']) t.true(field in newest.body.events[0], field);
 
   const health = await getJson(url, '/health');
-  t.like(health.body, { service: 'mcp-mesh-registry', status: 'healthy', agents: { healthy: 4, unhealthy: 1, unknown: 0, total: 5 }, capabilities: 1 });
+  t.like(health.body, {
+    service: 'mcp-mesh-registry',
+    status: 'healthy',
+    agents: { healthy: 4, unhealthy: 1, unknown: 0, total: 5 },
+    capabilities: 1,
+  });
   t.is((await fetch(`${url}/health`, { method: 'HEAD' })).status, 200);
 
   const metrics = await fetch(`${url}/metrics`);
@@ -244,7 +327,12 @@ async function readEvents(url: string, count: number, headers: Record<string, st
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((l) => !l.startsWith(':'))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+      );
       if (fields.data) events.push({ id: Number(fields.id), event: String(fields.event), data: JSON.parse(fields.data) });
     }
   }
@@ -265,11 +353,21 @@ test('SSE: live events, and resume after Last-Event-ID', async (t) => {
     await fetch(`${url}/agents/sse-00000001`, { method: 'DELETE' });
   });
   t.is(live.contentType, 'text/event-stream');
-  t.deepEqual(live.events.map((e) => [e.id, e.event, e.data.agent_id]), [[2, 'register', 'sse-00000002'], [3, 'unregister', 'sse-00000001']]);
+  t.deepEqual(
+    live.events.map((e) => [e.id, e.event, e.data.agent_id]),
+    [
+      [2, 'register', 'sse-00000002'],
+      [3, 'unregister', 'sse-00000001'],
+    ],
+  );
   t.is(live.events[0]!.data.event_type, 'register');
 
   const resumed = await readEvents(url, 2, { 'Last-Event-ID': '1' });
-  t.deepEqual(resumed.events.map((e) => e.id), [2, 3], 'everything after id 1, then live');
+  t.deepEqual(
+    resumed.events.map((e) => e.id),
+    [2, 3],
+    'everything after id 1, then live',
+  );
   const fromQuery = await fetch(`${url}/events/stream?since=abc`);
   t.is(fromQuery.status, 400);
 });
@@ -301,7 +399,10 @@ test('topology long-poll: 200 at once when the hash differs, waits for a change,
   t.is((await getJson(url, '/agents/watcher-00000001/topology?wait=abc')).status, 400);
 
   // Closing the registry releases a pending long-poll at once.
-  const pending = fetch(`${url}/agents/watcher-00000001/topology?hash=${changed.body.topology_hash}&wait=60`).then((r) => r.status, () => 'closed');
+  const pending = fetch(`${url}/agents/watcher-00000001/topology?hash=${changed.body.topology_hash}&wait=60`).then(
+    (r) => r.status,
+    () => 'closed',
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   await registry.close();
   t.true([304, 'closed'].includes(await pending));
@@ -334,7 +435,7 @@ test('markProcessExited: the agents of that PM2 process turn unhealthy at once, 
   t.is((await getJson(url, '/events?limit=1')).body.events[0].event_type, 'healthy');
 });
 
-test("an agent whose own health check fails is not chosen; a self-dependency resolves to itself", async (t) => {
+test('an agent whose own health check fails is not chosen; a self-dependency resolves to itself', async (t) => {
   const registry = await startRegistry();
   t.teardown(() => registry.close());
   const url = registry.url;
@@ -346,9 +447,15 @@ test("an agent whose own health check fails is not chosen; a self-dependency res
   t.is(sick.body.status, 'unhealthy');
   t.is(sick.body.status_reason, 'health check: no connection');
 
-  const self = await postHeartbeat(url, agentPayload('self-00000004', {
-    tools: [{ function_name: 'hello', capability: 'greeting' }, { function_name: 'twice', capability: 'double', dependencies: ['greeting'] }],
-  }));
+  const self = await postHeartbeat(
+    url,
+    agentPayload('self-00000004', {
+      tools: [
+        { function_name: 'hello', capability: 'greeting' },
+        { function_name: 'twice', capability: 'double', dependencies: ['greeting'] },
+      ],
+    }),
+  );
   t.is(self.body.dependencies_resolved.twice![0]!.agent_id, 'self-00000004');
   t.is(self.body.dependencies_resolved.twice![0]!.function_name, 'hello');
 });

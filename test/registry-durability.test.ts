@@ -28,7 +28,11 @@ test('kill -9 in the middle of a registration storm: every acknowledged agent is
         http_port: 10_000 + w,
         tools: [
           { function_name: `f${i}`, capability: `cap-${i % 50}`, version: `1.${i % 7}.0`, tags: ['storm', `w${w}`] },
-          { function_name: `g${i}`, capability: `use-${w}`, dependencies: [`cap-${(i + 1) % 50}`, { capability: `cap-${(i + 2) % 50}`, tags: ['+storm'] }] },
+          {
+            function_name: `g${i}`,
+            capability: `use-${w}`,
+            dependencies: [`cap-${(i + 1) % 50}`, { capability: `cap-${(i + 2) % 50}`, tags: ['+storm'] }],
+          },
         ],
       });
       try {
@@ -50,7 +54,9 @@ test('kill -9 in the middle of a registration storm: every acknowledged agent is
   await Promise.all(workers);
   t.is(await first.exited, 'SIGKILL');
   t.is(failed, 0, 'no registration was refused during the storm');
-  t.log(`storm: ${ackedAtKill} registrations acknowledged in ${stormMs} ms (${Math.round((ackedAtKill * 1000) / stormMs)} POST/s, 16 connections, 2 tools each), then kill -9 (${acknowledged.size} acknowledged in all)`);
+  t.log(
+    `storm: ${ackedAtKill} registrations acknowledged in ${stormMs} ms (${Math.round((ackedAtKill * 1000) / stormMs)} POST/s, 16 connections, 2 tools each), then kill -9 (${acknowledged.size} acknowledged in all)`,
+  );
   t.log(`files left by the crash: ${readdirSync(dir).sort().join(', ')}`);
 
   const second = await spawnRegistry({ args: ['--data-file', dataFile] });
@@ -59,7 +65,10 @@ test('kill -9 in the middle of a registration storm: every acknowledged agent is
   const present = new Set<string>(body.agents.map((a: any) => a.id));
   const lost = [...acknowledged].filter((id) => !present.has(id));
   t.deepEqual(lost, [], `acknowledged but lost after kill -9: ${lost.length}`);
-  t.true(body.agents.every((a: any) => a.status === 'unknown'), 'restored agents wait for their next heartbeat (grace)');
+  t.true(
+    body.agents.every((a: any) => a.status === 'unknown'),
+    'restored agents wait for their next heartbeat (grace)',
+  );
   const sample = body.agents.find((a: any) => a.id === [...acknowledged][0]);
   t.is(sample.capabilities.length, 2, 'the whole registration came back, not only the id');
   t.log(`after restart: ${present.size} agents (${present.size - acknowledged.size} more than acknowledged: written before the kill, answer lost)`);
@@ -116,7 +125,12 @@ test('kill -9 while the snapshot process works: it gives up, and every acknowled
   await Promise.all(workers);
   t.is(await first.exited, 'SIGKILL');
   const killedAt = Date.now();
-  await waitFor('the snapshot processes gone', () => snapshotPids.every((pid) => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))), 15_000, 20);
+  await waitFor(
+    'the snapshot processes gone',
+    () => snapshotPids.every((pid) => !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))),
+    15_000,
+    20,
+  );
   t.log(`${acknowledged.size} registrations acknowledged; the orphaned snapshot process ended ${Date.now() - killedAt} ms after the kill`);
 
   const second = await spawnRegistry({ args: ['--data-file', dataFile] });

@@ -129,7 +129,11 @@ function parseAnswer(raw: Buffer, head: boolean): Omit<Answer, 'timedOut'> {
 
 // ---------- building requests ----------
 
-function request(method: string, path: string, options: { body?: Buffer | string; headers?: Record<string, string>; length?: number | string | null } = {}): Buffer {
+function request(
+  method: string,
+  path: string,
+  options: { body?: Buffer | string; headers?: Record<string, string>; length?: number | string | null } = {},
+): Buffer {
   const body = options.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
   const headers: Record<string, string> = { host: 'fuzz', connection: 'close', ...options.headers };
   const length = options.length === undefined ? (options.body === undefined ? undefined : body.length) : options.length;
@@ -180,12 +184,35 @@ const validAgent = (id: string) => ({
 
 /** Field paths of a valid agent (as property-key arrays) to break one at a time. */
 const FIELD_PATHS: (string | number)[][] = [
-  ['agent_id'], ['name'], ['version'], ['agent_type'], ['http_host'], ['http_port'], ['namespace'], ['tools'],
-  ['tools', 0], ['tools', 0, 'function_name'], ['tools', 0, 'capability'], ['tools', 0, 'version'], ['tools', 0, 'tags'],
-  ['tools', 0, 'tags', 0], ['tools', 0, 'description'], ['tools', 0, 'input_schema'], ['tools', 0, 'dependencies'],
-  ['tools', 0, 'dependencies', 0], ['tools', 0, 'dependencies', 0, 'capability'], ['tools', 0, 'dependencies', 0, 'tags'],
-  ['tools', 0, 'dependencies', 0, 'tags', 2], ['tools', 0, 'dependencies', 0, 'tags', 2, 0], ['tools', 0, 'dependencies', 0, 'version'],
-  ['tools', 0, 'dependencies', 1], ['metadata'], ['metadata', 'pm_id'], ['metadata', 'pid'], ['health'], ['health', 'status'],
+  ['agent_id'],
+  ['name'],
+  ['version'],
+  ['agent_type'],
+  ['http_host'],
+  ['http_port'],
+  ['namespace'],
+  ['tools'],
+  ['tools', 0],
+  ['tools', 0, 'function_name'],
+  ['tools', 0, 'capability'],
+  ['tools', 0, 'version'],
+  ['tools', 0, 'tags'],
+  ['tools', 0, 'tags', 0],
+  ['tools', 0, 'description'],
+  ['tools', 0, 'input_schema'],
+  ['tools', 0, 'dependencies'],
+  ['tools', 0, 'dependencies', 0],
+  ['tools', 0, 'dependencies', 0, 'capability'],
+  ['tools', 0, 'dependencies', 0, 'tags'],
+  ['tools', 0, 'dependencies', 0, 'tags', 2],
+  ['tools', 0, 'dependencies', 0, 'tags', 2, 0],
+  ['tools', 0, 'dependencies', 0, 'version'],
+  ['tools', 0, 'dependencies', 1],
+  ['metadata'],
+  ['metadata', 'pm_id'],
+  ['metadata', 'pid'],
+  ['health'],
+  ['health', 'status'],
 ];
 
 const nest = (depth: number, inner: unknown = 1): unknown => {
@@ -195,10 +222,50 @@ const nest = (depth: number, inner: unknown = 1): unknown => {
 };
 
 const HOSTILE_VALUES: unknown[] = [
-  null, true, false, 0, -1, 1.5, -0, 1e308, 65536, 2 ** 53 + 1, '', ' ', 'x'.repeat(300), 'x'.repeat(70_000), '\u0000', 'a\u0000b',
-  '\ud800', '\udfff\ud800', '../../etc/passwd', '%2F', '<script>', '${jndi:x}', 'Ünïcødé ✓ 😀', [], [null], [[]], [1, 2], {}, { a: 1 },
-  JSON.parse('{"__proto__": {"polluted": 1}}'), { constructor: { prototype: { polluted: 1 } } }, nest(50), nest(900), '+', '-', '++a', '>=banana',
-  '^^1', '1.2.3 || || x', '>=1.0.0 <', '!=', 'v', '*'.repeat(200), '>' + '='.repeat(5000),
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  -0,
+  1e308,
+  65536,
+  2 ** 53 + 1,
+  '',
+  ' ',
+  'x'.repeat(300),
+  'x'.repeat(70_000),
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff\ud800',
+  '../../etc/passwd',
+  '%2F',
+  '<script>',
+  '${jndi:x}',
+  'Ünïcødé ✓ 😀',
+  [],
+  [null],
+  [[]],
+  [1, 2],
+  {},
+  { a: 1 },
+  JSON.parse('{"__proto__": {"polluted": 1}}'),
+  { constructor: { prototype: { polluted: 1 } } },
+  nest(50),
+  nest(900),
+  '+',
+  '-',
+  '++a',
+  '>=banana',
+  '^^1',
+  '1.2.3 || || x',
+  '>=1.0.0 <',
+  '!=',
+  'v',
+  '*'.repeat(200),
+  '>' + '='.repeat(5000),
 ];
 
 function setPath(target: Record<string, any>, path: (string | number)[], value: unknown, remove: boolean) {
@@ -244,22 +311,46 @@ function* heartbeatCases(rng: ReturnType<typeof random>): Generator<Case> {
   }
   // whole bodies that are not an agent
   const bodies: [string, Buffer | string][] = [
-    ['empty', ''], ['null', 'null'], ['number', '42'], ['string', '"agent"'], ['array', '[]'], ['true', 'true'],
-    ['bad JSON', '{"agent_id": "x", '], ['trailing comma', '{"agent_id": "x",}'], ['single quotes', "{'agent_id': 'x'}"],
-    ['NaN', '{"agent_id": "x", "http_port": NaN}'], ['comment', '{"agent_id": "x" /* hi */}'], ['BOM', '\ufeff{"agent_id":"bom-1"}'],
-    ['two documents', '{"agent_id":"a"}{"agent_id":"b"}'], ['deep array 10k', '['.repeat(10_000) + ']'.repeat(10_000)],
-    ['deep object 10k', '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)], ['deep array 200k unclosed', '['.repeat(200_000)],
+    ['empty', ''],
+    ['null', 'null'],
+    ['number', '42'],
+    ['string', '"agent"'],
+    ['array', '[]'],
+    ['true', 'true'],
+    ['bad JSON', '{"agent_id": "x", '],
+    ['trailing comma', '{"agent_id": "x",}'],
+    ['single quotes', "{'agent_id': 'x'}"],
+    ['NaN', '{"agent_id": "x", "http_port": NaN}'],
+    ['comment', '{"agent_id": "x" /* hi */}'],
+    ['BOM', '\ufeff{"agent_id":"bom-1"}'],
+    ['two documents', '{"agent_id":"a"}{"agent_id":"b"}'],
+    ['deep array 10k', '['.repeat(10_000) + ']'.repeat(10_000)],
+    ['deep object 10k', '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)],
+    ['deep array 200k unclosed', '['.repeat(200_000)],
     // built as text: JSON.stringify itself recurses and would overflow the stack at this depth
-    ['deep tags', `{"agent_id":"deep-tags","tools":[{"function_name":"f","dependencies":[{"capability":"c","tags":${'['.repeat(5000)}"x"${']'.repeat(5000)}}]}]}`],
-    ['1000 tools', JSON.stringify({ ...validAgent('many-tools'), tools: Array.from({ length: 1000 }, (_, i) => ({ function_name: `f${i}`, capability: `c${i}` })) })],
+    [
+      'deep tags',
+      `{"agent_id":"deep-tags","tools":[{"function_name":"f","dependencies":[{"capability":"c","tags":${'['.repeat(5000)}"x"${']'.repeat(5000)}}]}]}`,
+    ],
+    [
+      '1000 tools',
+      JSON.stringify({
+        ...validAgent('many-tools'),
+        tools: Array.from({ length: 1000 }, (_, i) => ({ function_name: `f${i}`, capability: `c${i}` })),
+      }),
+    ],
     ['1001 tools', JSON.stringify({ ...validAgent('too-many-tools'), tools: Array.from({ length: 1001 }, (_, i) => ({ function_name: `f${i}` })) })],
-    ['duplicate keys', '{"agent_id":"dup-1","agent_id":42}'], ['proto key', '{"agent_id":"proto-1","__proto__":{"status":"x"}}'],
-    ['huge number', '{"agent_id":"num-1","http_port":1' + '0'.repeat(400) + '}'], ['lone surrogate escape', '{"agent_id":"\\ud800"}'],
-    ['NUL escape', '{"agent_id":"a\\u0000b"}'], ['raw control char', '{"agent_id":"a\u0001b"}'],
+    ['duplicate keys', '{"agent_id":"dup-1","agent_id":42}'],
+    ['proto key', '{"agent_id":"proto-1","__proto__":{"status":"x"}}'],
+    ['huge number', '{"agent_id":"num-1","http_port":1' + '0'.repeat(400) + '}'],
+    ['lone surrogate escape', '{"agent_id":"\\ud800"}'],
+    ['NUL escape', '{"agent_id":"a\\u0000b"}'],
+    ['raw control char', '{"agent_id":"a\u0001b"}'],
     ['broken UTF-8 0xff', Buffer.concat([Buffer.from('{"agent_id":"utf-1","name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])],
     ['overlong UTF-8', Buffer.concat([Buffer.from('{"agent_id":"utf-2","name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])],
     ['cut UTF-8', Buffer.concat([Buffer.from('{"agent_id":"utf-3","name":"'), Buffer.from([0xe2, 0x82]), Buffer.from('"}')])],
-    ['UTF-16 body', Buffer.from('{"agent_id":"utf-4"}', 'utf16le')], ['surrogate in UTF-8', Buffer.concat([Buffer.from('{"agent_id":"utf-5","name":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+    ['UTF-16 body', Buffer.from('{"agent_id":"utf-4"}', 'utf16le')],
+    ['surrogate in UTF-8', Buffer.concat([Buffer.from('{"agent_id":"utf-5","name":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
   ];
   for (const [name, body] of bodies) {
     yield { label: `POST /heartbeat body ${name}`, bytes: request('POST', '/heartbeat', { body, headers: { 'content-type': 'application/json' } }) };
@@ -268,7 +359,10 @@ function* heartbeatCases(rng: ReturnType<typeof random>): Generator<Case> {
   for (let i = 0; i < 150; i++) {
     const size = Math.floor(rng.next() * 2000);
     const garbage = Buffer.from(Array.from({ length: size }, () => Math.floor(rng.next() * 256)));
-    yield { label: `POST /heartbeat ${size} random bytes`, bytes: request('POST', '/heartbeat', { body: garbage, headers: { 'content-type': 'application/json' } }) };
+    yield {
+      label: `POST /heartbeat ${size} random bytes`,
+      bytes: request('POST', '/heartbeat', { body: garbage, headers: { 'content-type': 'application/json' } }),
+    };
   }
   // random single-byte corruptions of a valid body
   const valid = JSON.stringify(validAgent('corrupt-0'));
@@ -276,12 +370,18 @@ function* heartbeatCases(rng: ReturnType<typeof random>): Generator<Case> {
     const bytes = Buffer.from(valid);
     const at = Math.floor(rng.next() * bytes.length);
     bytes[at] = Math.floor(rng.next() * 256);
-    yield { label: `POST /heartbeat byte ${at} corrupted`, bytes: request('POST', '/heartbeat', { body: bytes, headers: { 'content-type': 'application/json' } }) };
+    yield {
+      label: `POST /heartbeat byte ${at} corrupted`,
+      bytes: request('POST', '/heartbeat', { body: bytes, headers: { 'content-type': 'application/json' } }),
+    };
   }
   // truncations of a valid body
   for (let i = 0; i < 80; i++) {
     const cut = Math.floor(rng.next() * valid.length);
-    yield { label: `POST /heartbeat truncated at ${cut}`, bytes: request('POST', '/heartbeat', { body: valid.slice(0, cut), headers: { 'content-type': 'application/json' } }) };
+    yield {
+      label: `POST /heartbeat truncated at ${cut}`,
+      bytes: request('POST', '/heartbeat', { body: valid.slice(0, cut), headers: { 'content-type': 'application/json' } }),
+    };
   }
 }
 
@@ -289,19 +389,44 @@ function* transportCases(): Generator<Case> {
   const valid = JSON.stringify(validAgent('transport-1'));
   const ct = { 'content-type': 'application/json' };
   // content types
-  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1',
-    'application/xml', '', 'application/json; charset=utf-16', '*/*', 'application/json\u0000']) {
-    yield { label: `POST /heartbeat content-type ${JSON.stringify(type)}`, bytes: request('POST', '/heartbeat', { body: valid, headers: { 'content-type': type.replace(/\u0000/g, '') } }) };
+  for (const type of [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=latin1',
+    'application/xml',
+    '',
+    'application/json; charset=utf-16',
+    '*/*',
+    'application/json\u0000',
+  ]) {
+    yield {
+      label: `POST /heartbeat content-type ${JSON.stringify(type)}`,
+      bytes: request('POST', '/heartbeat', { body: valid, headers: { 'content-type': type.replace(/\u0000/g, '') } }),
+    };
   }
   yield { label: 'POST /heartbeat without content-type', bytes: request('POST', '/heartbeat', { body: valid }) };
-  yield { label: 'POST /heartbeat form body', bytes: request('POST', '/heartbeat', { body: 'agent_id=x&name=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } }) };
-  yield { label: 'POST /heartbeat gzip claimed, plain sent', bytes: request('POST', '/heartbeat', { body: valid, headers: { ...ct, 'content-encoding': 'gzip' } }) };
-  yield { label: 'POST /heartbeat unknown encoding', bytes: request('POST', '/heartbeat', { body: valid, headers: { ...ct, 'content-encoding': 'br, zstd, x-fuzz' } }) };
+  yield {
+    label: 'POST /heartbeat form body',
+    bytes: request('POST', '/heartbeat', { body: 'agent_id=x&name=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+  };
+  yield {
+    label: 'POST /heartbeat gzip claimed, plain sent',
+    bytes: request('POST', '/heartbeat', { body: valid, headers: { ...ct, 'content-encoding': 'gzip' } }),
+  };
+  yield {
+    label: 'POST /heartbeat unknown encoding',
+    bytes: request('POST', '/heartbeat', { body: valid, headers: { ...ct, 'content-encoding': 'br, zstd, x-fuzz' } }),
+  };
   // bodies over the limit
   const big = JSON.stringify({ agent_id: 'big-1', description: 'x'.repeat(ONE_MIB + 10) });
   yield { label: 'POST /heartbeat 1 MiB + body', bytes: request('POST', '/heartbeat', { body: big, headers: ct }) };
   yield { label: 'POST /heartbeat 3 MiB body', bytes: request('POST', '/heartbeat', { body: 'x'.repeat(3 * ONE_MIB), headers: ct }) };
-  yield { label: 'POST /heartbeat declares 10 GB, sends 10 bytes', bytes: request('POST', '/heartbeat', { body: '{"a":1}', headers: ct, length: 10_000_000_000 }), mayHang: true };
+  yield {
+    label: 'POST /heartbeat declares 10 GB, sends 10 bytes',
+    bytes: request('POST', '/heartbeat', { body: '{"a":1}', headers: ct, length: 10_000_000_000 }),
+    mayHang: true,
+  };
   const chunk = (data: string) => `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`;
   const bigChunks = Array.from({ length: 24 }, () => chunk('x'.repeat(100_000))).join('');
   yield {
@@ -310,7 +435,11 @@ function* transportCases(): Generator<Case> {
   };
   yield {
     label: 'POST /heartbeat chunked valid',
-    bytes: request('POST', '/heartbeat', { body: chunk(valid.slice(0, 50)) + chunk(valid.slice(50)) + '0\r\n\r\n', headers: { ...ct, 'transfer-encoding': 'chunked' }, length: null }),
+    bytes: request('POST', '/heartbeat', {
+      body: chunk(valid.slice(0, 50)) + chunk(valid.slice(50)) + '0\r\n\r\n',
+      headers: { ...ct, 'transfer-encoding': 'chunked' },
+      length: null,
+    }),
   };
   yield {
     label: 'POST /heartbeat chunked bad size',
@@ -321,16 +450,45 @@ function* transportCases(): Generator<Case> {
     bytes: request('POST', '/heartbeat', { body: chunk(valid) + '0\r\n\r\n', headers: { ...ct, 'transfer-encoding': 'chunked' }, length: 5 }),
   };
   // lying or broken Content-Length
-  yield { label: 'POST /heartbeat length larger than body, then half-close', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: valid.length + 100 }), endAfterWrite: true, mayHang: true };
-  yield { label: 'POST /heartbeat length larger than body, kept open', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: valid.length + 100 }), mayHang: true };
+  yield {
+    label: 'POST /heartbeat length larger than body, then half-close',
+    bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: valid.length + 100 }),
+    endAfterWrite: true,
+    mayHang: true,
+  };
+  yield {
+    label: 'POST /heartbeat length larger than body, kept open',
+    bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: valid.length + 100 }),
+    mayHang: true,
+  };
   yield { label: 'POST /heartbeat length smaller than body', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: 20 }) };
   yield { label: 'POST /heartbeat length 0 with body', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: 0 }) };
   yield { label: 'POST /heartbeat length -1', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: -1 }) };
   yield { label: 'POST /heartbeat length abc', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: 'abc' }) };
-  yield { label: 'POST /heartbeat two different lengths', bytes: request('POST', '/heartbeat', { body: valid, headers: { ...ct, 'Content-Length': '3' }, length: valid.length }) };
-  yield { label: 'POST /heartbeat no length, no chunking, half-close', bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: null }), endAfterWrite: true };
-  yield { label: 'POST /heartbeat body in slow pieces', bytes: [request('POST', '/heartbeat', { body: '', headers: ct, length: valid.length }), Buffer.from(valid.slice(0, 30)), Buffer.from(valid.slice(30))], pauseMs: 50 };
-  yield { label: 'POST /heartbeat body cut, then close', bytes: request('POST', '/heartbeat', { body: valid.slice(0, 40), headers: ct, length: valid.length }), endAfterWrite: true, mayHang: true };
+  yield {
+    label: 'POST /heartbeat two different lengths',
+    bytes: request('POST', '/heartbeat', { body: valid, headers: { ...ct, 'Content-Length': '3' }, length: valid.length }),
+  };
+  yield {
+    label: 'POST /heartbeat no length, no chunking, half-close',
+    bytes: request('POST', '/heartbeat', { body: valid, headers: ct, length: null }),
+    endAfterWrite: true,
+  };
+  yield {
+    label: 'POST /heartbeat body in slow pieces',
+    bytes: [
+      request('POST', '/heartbeat', { body: '', headers: ct, length: valid.length }),
+      Buffer.from(valid.slice(0, 30)),
+      Buffer.from(valid.slice(30)),
+    ],
+    pauseMs: 50,
+  };
+  yield {
+    label: 'POST /heartbeat body cut, then close',
+    bytes: request('POST', '/heartbeat', { body: valid.slice(0, 40), headers: ct, length: valid.length }),
+    endAfterWrite: true,
+    mayHang: true,
+  };
   // malformed HTTP itself (answered by Node's parser, not by Koa)
   yield { label: 'garbage request line', bytes: Buffer.from('HELLO\r\n\r\n') };
   yield { label: 'unknown method FOO', bytes: request('FOO', '/heartbeat') };
@@ -346,9 +504,42 @@ function* transportCases(): Generator<Case> {
 }
 
 function* pathAndQueryCases(rng: ReturnType<typeof random>): Generator<Case> {
-  const ids = ['a%2Fb', '%2F', '..', '%2e%2e', '%2e%2e%2fhealth', '%00', 'a%00b', '%', '%zz', '%E0%A4%A', '%C0%AF', '%FF', '%F0%9F%98%80',
-    'a'.repeat(129), 'a'.repeat(5000), 'Ünï', '%C3%9Cn%C3%AF', '-leading', '.dot', 'with%20space', 'a+b', 'a;b', 'a?b', 'a#b', '%3Cscript%3E',
-    '__proto__', 'constructor', 'hasOwnProperty', 'toString', '%5Cu0000', "'%20OR%201=1--", 'null', 'undefined', 'x'.repeat(128)];
+  const ids = [
+    'a%2Fb',
+    '%2F',
+    '..',
+    '%2e%2e',
+    '%2e%2e%2fhealth',
+    '%00',
+    'a%00b',
+    '%',
+    '%zz',
+    '%E0%A4%A',
+    '%C0%AF',
+    '%FF',
+    '%F0%9F%98%80',
+    'a'.repeat(129),
+    'a'.repeat(5000),
+    'Ünï',
+    '%C3%9Cn%C3%AF',
+    '-leading',
+    '.dot',
+    'with%20space',
+    'a+b',
+    'a;b',
+    'a?b',
+    'a#b',
+    '%3Cscript%3E',
+    '__proto__',
+    'constructor',
+    'hasOwnProperty',
+    'toString',
+    '%5Cu0000',
+    "'%20OR%201=1--",
+    'null',
+    'undefined',
+    'x'.repeat(128),
+  ];
   for (const id of ids) {
     yield { label: `HEAD /heartbeat/${id.slice(0, 30)}`, bytes: request('HEAD', `/heartbeat/${id}`), head: true };
     yield { label: `DELETE /agents/${id.slice(0, 30)}`, bytes: request('DELETE', `/agents/${id}`) };
@@ -356,8 +547,36 @@ function* pathAndQueryCases(rng: ReturnType<typeof random>): Generator<Case> {
     yield { label: `GET /agents/${id.slice(0, 30)}/topology`, bytes: request('GET', `/agents/${id}/topology?wait=0`) };
     yield { label: `POST /heartbeat/${id.slice(0, 30)}`, bytes: json('POST', `/heartbeat/${id}`, validAgent('x-1')) };
   }
-  const values = ['', 'abc', '-1', '0', '1', '1.5', '1e10', '1e400', 'NaN', 'Infinity', '-0', '99999999999999999999', '0x10', '%00', '%zz', '%',
-    'a'.repeat(5000), '[]', '{}', '>=banana', '^^1', '>=1.0.0', ',,,', '+', '-', 'healthy', 'bogus', '..%2F'];
+  const values = [
+    '',
+    'abc',
+    '-1',
+    '0',
+    '1',
+    '1.5',
+    '1e10',
+    '1e400',
+    'NaN',
+    'Infinity',
+    '-0',
+    '99999999999999999999',
+    '0x10',
+    '%00',
+    '%zz',
+    '%',
+    'a'.repeat(5000),
+    '[]',
+    '{}',
+    '>=banana',
+    '^^1',
+    '>=1.0.0',
+    ',,,',
+    '+',
+    '-',
+    'healthy',
+    'bogus',
+    '..%2F',
+  ];
   const routes: [string, string[]][] = [
     ['/agents', ['status', 'capability', 'limit']],
     ['/capabilities', ['name', 'tags', 'version']],
@@ -384,15 +603,37 @@ function* pathAndQueryCases(rng: ReturnType<typeof random>): Generator<Case> {
     yield { label: `GET /events/stream Last-Event-ID ${value}`, bytes: request('GET', '/events/stream', { headers: { 'last-event-id': value } }) };
   }
   // every method on every route
-  const paths = ['/heartbeat', '/heartbeat/fuzz-1', '/agents', '/agents/fuzz-1', '/agents/fuzz-1/topology', '/capabilities', '/events', '/events/stream', '/health', '/metrics', '/', '/nope', '/agents/fuzz-1/extra/deep'];
+  const paths = [
+    '/heartbeat',
+    '/heartbeat/fuzz-1',
+    '/agents',
+    '/agents/fuzz-1',
+    '/agents/fuzz-1/topology',
+    '/capabilities',
+    '/events',
+    '/events/stream',
+    '/health',
+    '/metrics',
+    '/',
+    '/nope',
+    '/agents/fuzz-1/extra/deep',
+  ];
   for (const path of paths) {
     for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
       if (path === '/events/stream' && method === 'GET') continue;
-      yield { label: `${method} ${path}`, bytes: request(method, path, method === 'POST' || method === 'PUT' || method === 'PATCH' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}), head: method === 'HEAD' };
+      yield {
+        label: `${method} ${path}`,
+        bytes: request(
+          method,
+          path,
+          method === 'POST' || method === 'PUT' || method === 'PATCH' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {},
+        ),
+        head: method === 'HEAD',
+      };
     }
   }
   // random paths
-  const alphabet = 'abc/%.-_~:@!$&\'()*+,;=?#[]';
+  const alphabet = "abc/%.-_~:@!$&'()*+,;=?#[]";
   for (let i = 0; i < 150; i++) {
     const length = 1 + Math.floor(rng.next() * 40);
     let path = '/';
@@ -484,10 +725,15 @@ test('thousands of malformed requests: no 5xx, every 4xx a JSON {error}, the reg
       continue;
     }
     if (answer.status >= 400 && answer.status < 500 && !head && !hasJsonError(answer)) {
-      withoutJsonError.push(`${label}: ${answer.status} ${JSON.stringify(answer.body.toString('utf8').slice(0, 120))} (${answer.headers['content-type'] ?? 'no content-type'})`);
+      withoutJsonError.push(
+        `${label}: ${answer.status} ${JSON.stringify(answer.body.toString('utf8').slice(0, 120))} (${answer.headers['content-type'] ?? 'no content-type'})`,
+      );
     }
   }
-  const summary = [...byStatus.entries()].sort().map(([status, count]) => `${status}: ${count}`).join(', ');
+  const summary = [...byStatus.entries()]
+    .sort()
+    .map(([status, count]) => `${status}: ${count}`)
+    .join(', ');
   t.log(`${outcomes.length} malformed requests in ${seconds.toFixed(1)} s — ${summary}`);
   if (parserRefusals.length) t.log(`refused by Node's HTTP parser before the registry saw them (bare 400/431):\n  ${parserRefusals.join('\n  ')}`);
   if (unanswered.length) t.log(`closed or unanswered (the registry's HTTP parser refusing bytes):\n  ${unanswered.join('\n  ')}`);
@@ -505,8 +751,14 @@ test('thousands of malformed requests: no 5xx, every 4xx a JSON {error}, the reg
   const health = await get(host, port, '/health');
   t.is(health.status, 200);
   t.is(health.json?.status, 'healthy');
-  const provider = { ...validAgent('after-provider-1'), tools: [{ function_name: 'now', capability: 'after_time', version: '2.1.0', tags: ['fast'] }] };
-  const consumer = { ...validAgent('after-consumer-1'), tools: [{ function_name: 'use', capability: 'after_use', dependencies: [{ capability: 'after_time', tags: ['+fast'], version: '^2' }] }] };
+  const provider = {
+    ...validAgent('after-provider-1'),
+    tools: [{ function_name: 'now', capability: 'after_time', version: '2.1.0', tags: ['fast'] }],
+  };
+  const consumer = {
+    ...validAgent('after-consumer-1'),
+    tools: [{ function_name: 'use', capability: 'after_use', dependencies: [{ capability: 'after_time', tags: ['+fast'], version: '^2' }] }],
+  };
   t.is((await get(host, port, '/heartbeat', 'POST', provider)).status, 200);
   const registered = await get(host, port, '/heartbeat', 'POST', consumer);
   t.is(registered.status, 200);
@@ -525,7 +777,9 @@ test('with a token: unauthenticated malformed requests get 401 JSON, never 5xx',
   t.teardown(stop);
   const rng = random(7);
   const cases = [...heartbeatCases(rng)].filter((_, i) => i % 10 === 0);
-  cases.push(...['/agents', '/events', '/health', '/capabilities', '/metrics'].map((path) => ({ label: `GET ${path}`, bytes: request('GET', path) })));
+  cases.push(
+    ...['/agents', '/events', '/health', '/capabilities', '/metrics'].map((path) => ({ label: `GET ${path}`, bytes: request('GET', path) })),
+  );
   cases.push({ label: 'bad bearer', bytes: request('GET', '/agents', { headers: { authorization: 'Bearer wrong' } }) });
   cases.push({ label: 'bearer with NUL', bytes: request('GET', '/agents', { headers: { authorization: 'Bearer fuzz-secret\u0000' } }) });
   cases.push({ label: 'long bearer', bytes: request('GET', '/agents', { headers: { authorization: 'Bearer ' + 'x'.repeat(8000) } }) });
@@ -538,7 +792,10 @@ test('with a token: unauthenticated malformed requests get 401 JSON, never 5xx',
     t.true(answer.status !== null && answer.status < 500, `${label}: ${answer.status}`);
     if (answer.status === 401 && !head) t.true(hasJsonError(answer), `${label}: 401 with JSON {error}`);
   }
-  const authorised = await exchange(host, port, { label: 'ok', bytes: request('GET', '/health', { headers: { authorization: 'Bearer fuzz-secret' } }) });
+  const authorised = await exchange(host, port, {
+    label: 'ok',
+    bytes: request('GET', '/health', { headers: { authorization: 'Bearer fuzz-secret' } }),
+  });
   t.is(authorised.status, 200);
   t.true(registry.alive);
 });
@@ -552,7 +809,11 @@ test('methods no route implements (TRACE, PROPFIND, LOCK, SEARCH, PURGE) answer 
   const outcomes = await runAll(host, port, cases);
   const bad = outcomes.filter(({ answer }) => answer.status === null || answer.status >= 500 || !hasJsonError(answer));
   t.log(bad.map(({ label, answer }) => `${label}: ${answer.status} ${answer.body.toString('utf8').slice(0, 80)}`).join('\n'));
-  t.deepEqual(bad.map(({ label }) => label), [], 'expected 405 (or 501 with a message naming the method) with a JSON {error}');
+  t.deepEqual(
+    bad.map(({ label }) => label),
+    [],
+    'expected 405 (or 501 with a message naming the method) with a JSON {error}',
+  );
 });
 
 test("requests Node's HTTP parser refuses get a 400/431 with a JSON {error}", async (t) => {

@@ -7,7 +7,6 @@ import { tempDir } from './support/processes.js';
 import { agentPayload, getJson, headHeartbeat, postHeartbeat, startRegistry } from './support/registry.js';
 import { sleep, waitFor } from './support/wait.js';
 
-
 test('no heartbeat for `timeout` → unhealthy + event, consumers re-resolve; a POST brings it back', async (t) => {
   // 2 s: long enough that the consumer heartbeating every 25 ms never misses it on a busy machine.
   const registry = await startRegistry({ timeout: 2, healthInterval: 0.1 });
@@ -20,10 +19,15 @@ test('no heartbeat for `timeout` → unhealthy + event, consumers re-resolve; a 
   // The consumer keeps heartbeating; the provider goes silent.
   const started = Date.now();
   let consumerAnswer = 200;
-  await waitFor('the silent agent unhealthy', async () => {
-    consumerAnswer = await headHeartbeat(url, 'user-00000002');
-    return (await getJson(url, '/agents/quiet-00000001')).body.status === 'unhealthy';
-  }, 10_000, 25);
+  await waitFor(
+    'the silent agent unhealthy',
+    async () => {
+      consumerAnswer = await headHeartbeat(url, 'user-00000002');
+      return (await getJson(url, '/agents/quiet-00000001')).body.status === 'unhealthy';
+    },
+    10_000,
+    25,
+  );
   t.log(`silent agent turned unhealthy after ${Date.now() - started} ms (timeout 2000 ms, sweep every 100 ms)`);
   const agent = (await getJson(url, '/agents/quiet-00000001')).body;
   t.is(agent.status_reason, 'heartbeat timeout');
@@ -83,7 +87,10 @@ test('the event log is capped at maxEvents, the newest kept', async (t) => {
   for (let i = 0; i < 12; i++) await postHeartbeat(registry.url, agentPayload(`cap-${String(i).padStart(8, '0')}`));
   const events = (await getJson(registry.url, '/events?limit=100')).body.events.map((e: any) => e.id);
   t.deepEqual(events, [12, 11, 10, 9, 8]);
-  t.deepEqual((await getJson(registry.url, '/events?since=0')).body.events.map((e: any) => e.id), [8, 9, 10, 11, 12]);
+  t.deepEqual(
+    (await getJson(registry.url, '/events?since=0')).body.events.map((e: any) => e.id),
+    [8, 9, 10, 11, 12],
+  );
 });
 
 test('restart from the data file: agents and events come back, restored agents get one timeout of grace', async (t) => {
@@ -107,7 +114,14 @@ test('restart from the data file: agents and events come back, restored agents g
   t.teardown(() => second.close());
   const url = second.url;
   const agents = (await getJson(url, '/agents')).body.agents;
-  t.deepEqual(agents.map((a: any) => [a.id, a.status]), [['prov-00000001', 'unknown'], ['cons-00000002', 'unknown'], ['gone-00000003', 'unhealthy']]);
+  t.deepEqual(
+    agents.map((a: any) => [a.id, a.status]),
+    [
+      ['prov-00000001', 'unknown'],
+      ['cons-00000002', 'unknown'],
+      ['gone-00000003', 'unhealthy'],
+    ],
+  );
   t.deepEqual((await getJson(url, '/events?since=0')).body.events, before, 'the event log survived');
   await sleep(500); // several sweeps
   t.is((await getJson(url, '/health')).body.agents.unknown, 2, 'no agent flapped to unhealthy after the restart');
@@ -121,10 +135,15 @@ test('restart from the data file: agents and events come back, restored agents g
 
   // The provider never comes back: after its grace it times out like any silent agent.
   const answers = new Set<number>();
-  await waitFor('the provider unhealthy after its grace', async () => {
-    answers.add(await headHeartbeat(url, 'cons-00000002')); // the consumer keeps heartbeating
-    return (await getJson(url, '/agents/prov-00000001')).body.status === 'unhealthy';
-  }, 10_000, 100);
+  await waitFor(
+    'the provider unhealthy after its grace',
+    async () => {
+      answers.add(await headHeartbeat(url, 'cons-00000002')); // the consumer keeps heartbeating
+      return (await getJson(url, '/agents/prov-00000001')).body.status === 'unhealthy';
+    },
+    10_000,
+    100,
+  );
   t.is(await headHeartbeat(url, 'cons-00000002'), 202);
   t.true(answers.has(200));
 });

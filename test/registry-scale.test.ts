@@ -27,17 +27,30 @@ test(`${AGENTS} agents with 10 tools each: registration, HEAD load, restart`, as
   t.teardown(() => void registry.stop('SIGKILL'));
 
   const bodies = registrationBodies(0, AGENTS, fleet);
-  const posts = await runLoad({ url: registry.url, method: 'POST', connections: 16, amount: AGENTS, limitS: 800, next: rotate(bodies.map((body) => ({ path: '/heartbeat', body }))) });
+  const posts = await runLoad({
+    url: registry.url,
+    method: 'POST',
+    connections: 16,
+    amount: AGENTS,
+    limitS: 800,
+    next: rotate(bodies.map((body) => ({ path: '/heartbeat', body }))),
+  });
   t.is(posts.ok, AGENTS, statusSummary(posts));
   const health = (await getJson(registry.url, '/health')).body;
   t.is(health.agents.healthy, AGENTS);
   t.is(health.capabilities, fleet.capabilityPool);
-  t.log(`POST /heartbeat (new agents, each durable before its 200): ${Math.round(posts.perSecond)}/s over ${posts.seconds.toFixed(1)} s, 16 connections`);
+  t.log(
+    `POST /heartbeat (new agents, each durable before its 200): ${Math.round(posts.perSecond)}/s over ${posts.seconds.toFixed(1)} s, 16 connections`,
+  );
   t.log(`registry RSS with ${AGENTS} agents / ${AGENTS * 10} capabilities: ${rssMiB(registry.pid)} MiB`);
 
   const ids = Array.from({ length: AGENTS }, (_, i) => ({ path: `/heartbeat/${agentId(i)}` }));
   const heads = await runLoad({ url: registry.url, method: 'HEAD', connections: 50, durationS: 5, next: rotate(ids) });
-  t.deepEqual(Object.keys(heads.statuses).filter((code) => code !== '200' && code !== '202'), [], statusSummary(heads));
+  t.deepEqual(
+    Object.keys(heads.statuses).filter((code) => code !== '200' && code !== '202'),
+    [],
+    statusSummary(heads),
+  );
   t.log(`HEAD /heartbeat/:id: ${Math.round(heads.perSecond)}/s over ${heads.seconds.toFixed(1)} s, 50 connections (${statusSummary(heads)})`);
 
   const started = Date.now();

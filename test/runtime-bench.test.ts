@@ -60,7 +60,9 @@ test.serial('start → first heartbeat → wired', async (t) => {
   await waitFor('wired', async () => (await callTool(client, 'grab'), deps.time_service), 10_000, 5);
   const wired = performance.now() - t0;
   await client.close();
-  t.log(`in-process agent: start() → serving ${serving.toFixed(0)} ms → registered ${registered.toFixed(0)} ms → dependency wired ${wired.toFixed(0)} ms`);
+  t.log(
+    `in-process agent: start() → serving ${serving.toFixed(0)} ms → registered ${registered.toFixed(0)} ms → dependency wired ${wired.toFixed(0)} ms`,
+  );
   const processLine = await time.waitForLine(/heartbeat registered/);
   t.log(`agent process: spawn → first heartbeat ${processLine.at - time.startedAt} ms (includes node start-up)`);
   t.truthy(deps.time_service);
@@ -83,7 +85,9 @@ test.serial('calls/s: mesh MCP proxy vs the raw SDK client, same provider', asyn
     const viaProxy = await rate(() => proxy(), concurrency);
     const viaSdk = await rate(() => raw.callTool({ name: 'now', arguments: {} }), concurrency);
     const viaSdkJson = await rate(() => rawJson.callTool({ name: 'now', arguments: {} }), concurrency);
-    rows.push(`concurrency ${concurrency}: mesh proxy ${viaProxy}/s · SDK client (SSE answers) ${viaSdk}/s · SDK client (JSON answers) ${viaSdkJson}/s`);
+    rows.push(
+      `concurrency ${concurrency}: mesh proxy ${viaProxy}/s · SDK client (SSE answers) ${viaSdk}/s · SDK client (JSON answers) ${viaSdkJson}/s`,
+    );
   }
   for (const row of rows) t.log(row);
   t.pass();

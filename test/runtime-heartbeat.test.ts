@@ -28,7 +28,14 @@ async function scriptedRegistry() {
       const body = JSON.parse(text);
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(
-        JSON.stringify({ agent_id: body.agent_id, status: 'success', message: 'ok', timestamp: new Date().toISOString(), llm_tools: {}, dependencies_resolved: {} }),
+        JSON.stringify({
+          agent_id: body.agent_id,
+          status: 'success',
+          message: 'ok',
+          timestamp: new Date().toISOString(),
+          llm_tools: {},
+          dependencies_resolved: {},
+        }),
       );
     }
     if (req.method === 'HEAD') {

@@ -85,7 +85,11 @@ test('MCP sessions: initialize first, unknown sessions are 404, mesh consumers g
   t.is(plain.status, 200);
   t.regex(plain.headers.get('content-type')!, /text\/event-stream/);
   await plain.body?.cancel();
-  const mesh = await fetch(mcpUrl, { method: 'POST', headers: { ...jsonHeaders, [MESH_CONSUMER_HEADER]: 'other-1234abcd' }, body: JSON.stringify(initialize) });
+  const mesh = await fetch(mcpUrl, {
+    method: 'POST',
+    headers: { ...jsonHeaders, [MESH_CONSUMER_HEADER]: 'other-1234abcd' },
+    body: JSON.stringify(initialize),
+  });
   t.regex(mesh.headers.get('content-type')!, /application\/json/);
   const session = mesh.headers.get('mcp-session-id')!;
   t.truthy(((await mesh.json()) as any).result.serverInfo);

@@ -17,7 +17,9 @@ let registry: RegistryProc;
 
 /** test/fixtures/agents/memory.ts under --expose-gc, named `name`, with an SDK client connected to it. */
 async function startMemoryAgent(name: string, env: Record<string, string>): Promise<Client> {
-  const proc = await startAgent(fixtureAgentPath('memory'), { MCP_MESH_AGENT_NAME: name, MCP_MESH_REGISTRY_URL: registry.url, ...env }, ['--expose-gc']);
+  const proc = await startAgent(fixtureAgentPath('memory'), { MCP_MESH_AGENT_NAME: name, MCP_MESH_REGISTRY_URL: registry.url, ...env }, [
+    '--expose-gc',
+  ]);
   return connectClient(proc.mcpUrl);
 }
 

@@ -32,7 +32,8 @@ function addTools(a: MeshAgent, prefix: string) {
     .tool(
       `${prefix}typed`,
       { capability: `${prefix}typed`, inputSchema: { kind: z.enum(['good', 'wrong', 'text']) }, outputSchema: { n: z.number() } },
-      ({ kind }) => (kind === 'good' ? { n: 1 } : kind === 'wrong' ? ({ n: 'one' } as unknown as { n: number }) : ('one' as unknown as { n: number })),
+      ({ kind }) =>
+        kind === 'good' ? { n: 1 } : kind === 'wrong' ? ({ n: 'one' } as unknown as { n: number }) : ('one' as unknown as { n: number }),
     )
     .tool(`${prefix}slow`, { capability: `${prefix}slow`, inputSchema: { ms: z.number(), tag: z.string() } }, async ({ ms, tag }, _deps, extra) => {
       sawAbort[tag] = false;
@@ -140,7 +141,10 @@ test.serial('results are checked against the output schema the same way', async 
 });
 
 test.serial('a call timeout fails the call and cancels the handler, local or remote', async (t) => {
-  for (const [proxy, tag] of [[deps.slow!, 'remote-timeout'], [deps.local_slow!, 'local-timeout']] as const) {
+  for (const [proxy, tag] of [
+    [deps.slow!, 'remote-timeout'],
+    [deps.local_slow!, 'local-timeout'],
+  ] as const) {
     const started = Date.now();
     const error = await t.throwsAsync(proxy({ ms: 5_000, tag }, { timeoutMs: 200 }), { instanceOf: MeshCallError });
     t.regex(error!.message, /Request timed out/);
@@ -151,7 +155,10 @@ test.serial('a call timeout fails the call and cancels the handler, local or rem
 });
 
 test.serial("cancellation is forwarded to the provider's handler", async (t) => {
-  for (const [proxy, tag] of [[deps.slow!, 'remote-cancel'], [deps.local_slow!, 'local-cancel']] as const) {
+  for (const [proxy, tag] of [
+    [deps.slow!, 'remote-cancel'],
+    [deps.local_slow!, 'local-cancel'],
+  ] as const) {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user gave up')), 150);
     const error = await t.throwsAsync(proxy({ ms: 5_000, tag }, { signal: controller.signal }), { instanceOf: MeshCallError });

@@ -46,7 +46,11 @@ async function open(mesh: boolean): Promise<Record<string, string>> {
 }
 
 async function post(headers: Record<string, string>, body: unknown, method = 'POST'): Promise<{ status: number; error?: string }> {
-  const res = await fetch(mcpUrl, { method, headers, ...(method === 'POST' ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+  const res = await fetch(mcpUrl, {
+    method,
+    headers,
+    ...(method === 'POST' ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   const error = /^\{/.test(text) ? (JSON.parse(text) as { error?: { message: string } }).error?.message : undefined;
   return { status: res.status, ...(error ? { error } : {}) };
@@ -57,16 +61,26 @@ const cases: [string, (h: Record<string, string>) => Promise<{ status: number; e
   ['no Accept for both types', (h) => post({ ...h, accept: 'application/json' }, list)],
   ['not JSON', (h) => post({ ...h, 'content-type': 'text/plain' }, list)],
   ['not JSON-RPC', (h) => post(h, { hello: 'world' })],
-  ['batch too large', (h) => post(h, Array.from({ length: 101 }, (_, i) => ({ ...list, id: 100 + i })))],
+  [
+    'batch too large',
+    (h) =>
+      post(
+        h,
+        Array.from({ length: 101 }, (_, i) => ({ ...list, id: 100 + i })),
+      ),
+  ],
   ['initialize again', (h) => post(h, initialize)],
   ['unknown protocol version', (h) => post({ ...h, 'mcp-protocol-version': '1999-01-01' }, list)],
   ['a notification', (h) => post(h, { jsonrpc: '2.0', method: 'notifications/roots/list_changed' })],
   ['a response nobody asked for', (h) => post(h, { jsonrpc: '2.0', id: 99, result: {} })],
-  ['DELETE, then a request', async (h) => {
-    const deleted = await post(h, undefined, 'DELETE');
-    const after = await post(h, list);
-    return { status: deleted.status * 1000 + after.status, ...(after.error ? { error: after.error } : {}) };
-  }],
+  [
+    'DELETE, then a request',
+    async (h) => {
+      const deleted = await post(h, undefined, 'DELETE');
+      const after = await post(h, list);
+      return { status: deleted.status * 1000 + after.status, ...(after.error ? { error: after.error } : {}) };
+    },
+  ],
 ];
 
 for (const [name, run] of cases) {
@@ -79,12 +93,20 @@ for (const [name, run] of cases) {
 
 test('a mesh session answers a call with JSON; a cancelled call gets its HTTP exchange ended (202), the handler aborted', async (t) => {
   const headers = await open(true);
-  const res = await fetch(mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } }) });
+  const res = await fetch(mcpUrl, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } }),
+  });
   t.regex(res.headers.get('content-type')!, /application\/json/);
   t.like(await res.json(), { id: 2, result: { content: [{ type: 'text', text: 'hi' }] } });
 
   const started = new Promise<void>((resolve) => (slowStarted = resolve));
-  const call = fetch(mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'slow', arguments: {} } }) });
+  const call = fetch(mcpUrl, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'slow', arguments: {} } }),
+  });
   await started;
   const cancel = await post(headers, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 3, reason: 'gave up' } });
   t.is(cancel.status, 202);

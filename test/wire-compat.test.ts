@@ -20,7 +20,10 @@ const { exchanges } = JSON.parse(readFileSync(new URL('exchanges.json', fixtureD
 
 /** Where ours answers another status on purpose: the statuses ours may give, and why. */
 const DIFFERENCES: Record<string, { status: number[]; why: string }> = {
-  'head-provider-unchanged': { status: [200], why: "MCP Mesh answers 202 to every agent after any registration; ours only when this agent's resolution changed" },
+  'head-provider-unchanged': {
+    status: [200],
+    why: "MCP Mesh answers 202 to every agent after any registration; ours only when this agent's resolution changed",
+  },
   'head-reregistered': { status: [200], why: 'the agent just POSTed and its resolution is unchanged since' },
   'delete-unknown': { status: [204, 404], why: 'MCP Mesh answers 204 for any id; ours may name the unknown agent with a 404' },
   'agent-by-id': { status: [200], why: 'ours serves GET /agents/:id (MCP Mesh: 404)' },
@@ -123,7 +126,10 @@ test('our registry answers MCP Mesh 3.7.1 requests with the same statuses, field
       t.is(ours.status, theirs.status, `${label}: status`);
     }
     if (ours.status >= 400 && exchange.request.method !== 'HEAD') {
-      t.true(isRecord(ours.json) && typeof ours.json.error === 'string' && ours.json.error.length > 0, `${label}: a 4xx carries a JSON {error}, got ${ours.text.slice(0, 200)}`);
+      t.true(
+        isRecord(ours.json) && typeof ours.json.error === 'string' && ours.json.error.length > 0,
+        `${label}: a 4xx carries a JSON {error}, got ${ours.text.slice(0, 200)}`,
+      );
     }
     if (ours.status === 200 && theirs.status === 200 && exchange.request.method !== 'HEAD' && !OURS_BEYOND.has(exchange.name)) {
       t.regex(ours.contentType ?? '', /^application\/json/, `${label}: content type`);
@@ -143,7 +149,17 @@ test('our registry answers MCP Mesh 3.7.1 requests with the same statuses, field
   t.is(body('register-consumer').message, 'Agent registered via heartbeat');
   t.is(body('update-consumer').message, 'Agent updated via heartbeat');
   t.is(body('register-consumer').status, 'success');
-  for (const name of ['register-provider', 'register-consumer', 'update-consumer', 'refresh-consumer', 'refresh-after-delete', 'or-group', 'reregister-consumer', 'non-semver-tool-version', 'minimal-agent']) {
+  for (const name of [
+    'register-provider',
+    'register-consumer',
+    'update-consumer',
+    'refresh-consumer',
+    'refresh-after-delete',
+    'or-group',
+    'reregister-consumer',
+    'non-semver-tool-version',
+    'minimal-agent',
+  ]) {
     t.deepEqual(body(name).dependencies_resolved, recorded(name).dependencies_resolved, `${name}: dependencies_resolved`);
     t.deepEqual(body(name).llm_tools, {}, `${name}: llm_tools`);
   }
@@ -197,9 +213,15 @@ test('our registry answers MCP Mesh 3.7.1 requests with the same statuses, field
       t.deepEqual(declared(agent.dependency_resolutions), declared(expected.dependency_resolutions), `${label}: dependency_resolutions`);
       // MCP Mesh lists the resolution of the agent's last POST; ours may list the current one: noted, not asserted.
       const providers = (list: Record<string, any>[] | null) =>
-        (list ?? []).map((r) => `${r.function_name}:${r.capability} → ${r.status} ${r.provider_agent_id ?? ''}`).sort().join(', ');
+        (list ?? [])
+          .map((r) => `${r.function_name}:${r.capability} → ${r.status} ${r.provider_agent_id ?? ''}`)
+          .sort()
+          .join(', ');
       t.is(typeof agent.dependencies_resolved, 'number', `${label}: dependencies_resolved is a count`);
-      if (providers(agent.dependency_resolutions) !== providers(expected.dependency_resolutions) || agent.dependencies_resolved !== expected.dependencies_resolved) {
+      if (
+        providers(agent.dependency_resolutions) !== providers(expected.dependency_resolutions) ||
+        agent.dependencies_resolved !== expected.dependencies_resolved
+      ) {
         noted.push(
           `${label}: MCP Mesh ${expected.dependencies_resolved} resolved [${providers(expected.dependency_resolutions)}], ours ${agent.dependencies_resolved} [${providers(agent.dependency_resolutions)}]`,
         );

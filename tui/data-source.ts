@@ -204,7 +204,8 @@ export class DashboardDataSource {
 
 function describe(err: unknown): string {
   if (err instanceof RegistryError) {
-    if (err.failure === 'status') return err.status === 401 ? `registry refused the token (401) on ${err.path}` : `registry answered ${err.status} on ${err.path}`;
+    if (err.failure === 'status')
+      return err.status === 401 ? `registry refused the token (401) on ${err.path}` : `registry answered ${err.status} on ${err.path}`;
     if (err.failure === 'timeout') return 'no answer within the timeout';
     if (err.failure === 'unreachable') return err.reason ?? err.message;
     return err.message;

@@ -71,7 +71,9 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** Tags may hold OR groups (nested arrays); shown flattened as a|b. */
 const tagList = (v: unknown): string[] =>
-  list(v).map((t) => (Array.isArray(t) ? t.map(str).join('|') : str(t))).filter((t) => t !== '');
+  list(v)
+    .map((t) => (Array.isArray(t) ? t.map(str).join('|') : str(t)))
+    .filter((t) => t !== '');
 
 function decodeTime(v: unknown): number | null {
   if (typeof v !== 'string' || v === '') return null;
@@ -116,7 +118,9 @@ export function decodeAgent(v: unknown): DashboardAgent | null {
   if (!isObject(v)) return null;
   const id = str(v.id ?? v.agent_id);
   if (id === '') return null;
-  const wiring = list(v.dependency_resolutions).map(decodeWiring).filter((w): w is DependencyWiring => w !== null);
+  const wiring = list(v.dependency_resolutions)
+    .map(decodeWiring)
+    .filter((w): w is DependencyWiring => w !== null);
   return {
     id,
     name: str(v.name) || id,
@@ -127,7 +131,9 @@ export function decodeAgent(v: unknown): DashboardAgent | null {
     namespace: str(v.namespace),
     createdAt: str(v.created_at),
     lastSeen: decodeTime(v.last_seen),
-    capabilities: list(v.capabilities).map(decodeCapability).filter((c): c is AgentCapability => c !== null),
+    capabilities: list(v.capabilities)
+      .map(decodeCapability)
+      .filter((c): c is AgentCapability => c !== null),
     totalDependencies: num(v.total_dependencies) ?? wiring.length,
     dependenciesResolved: num(v.dependencies_resolved) ?? wiring.filter((w) => w.resolved).length,
     wiring,

@@ -91,7 +91,12 @@ export function createDashboardScreen(options: DashboardScreenOptions): Dashboar
     const w = body.width as number;
     for (const [el, [row, col, rowSpan, colSpan]] of gridded) {
       const p = el.position as { top?: unknown; left?: unknown; width?: unknown; height?: unknown };
-      const next = { top: edge(row, h), left: edge(col, w), height: edge(row + rowSpan, h) - edge(row, h), width: edge(col + colSpan, w) - edge(col, w) };
+      const next = {
+        top: edge(row, h),
+        left: edge(col, w),
+        height: edge(row + rowSpan, h) - edge(row, h),
+        width: edge(col + colSpan, w) - edge(col, w),
+      };
       if (p.top !== next.top || p.left !== next.left || p.height !== next.height || p.width !== next.width) {
         (el as unknown as { clearPos(): void }).clearPos(); // blessed API missing from @types/blessed
         Object.assign(p, next);
@@ -198,7 +203,13 @@ function windowOf(lines: readonly string[], height: number, top: number): string
 }
 
 /** Rows are laid out by the view-model already: the table only gets one full-width column per row. */
-function showTable(table: contrib.TableElement, view: DashboardView['agents'] | DashboardView['capabilities'], width: number, highlight: boolean, color: boolean): void {
+function showTable(
+  table: contrib.TableElement,
+  view: DashboardView['agents'] | DashboardView['capabilities'],
+  width: number,
+  highlight: boolean,
+  color: boolean,
+): void {
   setLabel(table, view.label);
   (table.rows.style as Record<string, unknown>).selected = !highlight ? {} : color ? { fg: 'white', bg: 'blue' } : { inverse: true };
   // +1: the header is shifted one column right to sit above the rows.

@@ -8,10 +8,16 @@ const ev = (id: number): RegistryEvent => ({ id, agent_id: 'a', agent_name: 'a',
 
 test('events merge without duplicates, in id order, capped', (t) => {
   const merged = mergeEvents([ev(1), ev(3)], [ev(3), ev(2), ev(4)]);
-  t.deepEqual(merged.map((e) => e.id), [1, 2, 3, 4]);
+  t.deepEqual(
+    merged.map((e) => e.id),
+    [1, 2, 3, 4],
+  );
   const current = [ev(1)];
   t.is(mergeEvents(current, [ev(1)]), current); // unchanged: same array, no re-render needed
-  const many = mergeEvents([], Array.from({ length: MAX_EVENTS + 5 }, (_, i) => ev(i + 1)));
+  const many = mergeEvents(
+    [],
+    Array.from({ length: MAX_EVENTS + 5 }, (_, i) => ev(i + 1)),
+  );
   t.is(many.length, MAX_EVENTS);
   t.is(many[0]!.id, 6);
   t.is(lastEventId(many), MAX_EVENTS + 5);

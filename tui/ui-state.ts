@@ -64,24 +64,33 @@ const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n
 /** -1 / +1 for one line, ±page for page keys, ±Infinity for home/end; 0 when the key is no move. */
 function moveOf(key: KeyPress, page: number): number {
   switch (key.name) {
-    case 'up': return -1;
-    case 'down': return 1;
-    case 'pageup': return -page;
-    case 'pagedown': return page;
-    case 'home': return -Infinity;
-    case 'end': return Infinity;
+    case 'up':
+      return -1;
+    case 'down':
+      return 1;
+    case 'pageup':
+      return -page;
+    case 'pagedown':
+      return page;
+    case 'home':
+      return -Infinity;
+    case 'end':
+      return Infinity;
   }
   switch (key.ch) {
-    case 'k': return -1;
-    case 'j': return 1;
-    case 'g': return -Infinity;
-    case 'G': return Infinity;
+    case 'k':
+      return -1;
+    case 'j':
+      return 1;
+    case 'g':
+      return -Infinity;
+    case 'G':
+      return Infinity;
   }
   return 0;
 }
 
-const isPrintable = (key: KeyPress) =>
-  key.ch !== undefined && key.ch.length === 1 && !key.ctrl && !key.meta && key.ch >= ' ' && key.ch !== '\x7f';
+const isPrintable = (key: KeyPress) => key.ch !== undefined && key.ch.length === 1 && !key.ctrl && !key.meta && key.ch >= ' ' && key.ch !== '\x7f';
 
 function editFilter(ui: UiState, key: KeyPress): UiState {
   if (key.name === 'escape') return { ...ui, filter: '', filterEditing: false };

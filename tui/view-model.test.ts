@@ -9,8 +9,13 @@ import { buildView, capabilityRows, eventLine, wiringLines, type ViewOptions } f
 const size = (width: number, height: number) => ({ width, height });
 /** Pane sizes of an 80×24 terminal. */
 const SIZES: ViewOptions['sizes'] = {
-  agents: size(77, 4), capabilities: size(43, 4), wiring: size(44, 6), events: size(31, 7),
-  heartbeat: size(31, 4), overlay: size(70, 17), screen: size(80, 24),
+  agents: size(77, 4),
+  capabilities: size(43, 4),
+  wiring: size(44, 6),
+  events: size(31, 7),
+  heartbeat: size(31, 4),
+  overlay: size(70, 17),
+  screen: size(80, 24),
 };
 const agents = decodeAgents(SAMPLE_AGENTS);
 const online: DashboardState = {

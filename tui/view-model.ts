@@ -44,7 +44,6 @@ export interface DashboardView {
   focus: Pane;
 }
 
-
 const PANE_TITLES: Record<Pane, string> = {
   agents: 'Agents',
   capabilities: 'Capabilities & providers',
@@ -80,12 +79,18 @@ export function displayNames(agents: readonly DashboardAgent[]): Map<string, str
   return new Map(agents.map((a) => [a.id, (byName.get(a.name) ?? 0) > 1 ? `${a.name}#${a.id.slice(-4)}` : a.name]));
 }
 
-
 /** Whether an agent matches the filter text (case-insensitive, on everything shown about it). */
 export function agentMatches(agent: DashboardAgent, filter: string): boolean {
   if (filter === '') return true;
   const needle = filter.toLowerCase();
-  const hay = [agent.id, agent.name, agent.status, agent.endpoint, agent.pm2?.name ?? '', ...agent.capabilities.flatMap((c) => [c.name, c.functionName, ...c.tags])];
+  const hay = [
+    agent.id,
+    agent.name,
+    agent.status,
+    agent.endpoint,
+    agent.pm2?.name ?? '',
+    ...agent.capabilities.flatMap((c) => [c.name, c.functionName, ...c.tags]),
+  ];
   return hay.some((h) => h.toLowerCase().includes(needle));
 }
 
@@ -94,7 +99,10 @@ type Cell = { text: string; tone?: Tone | null };
 /** Header and rows of a table whose columns are sized to the widths available and to their content. */
 function layoutTable(specs: readonly ColumnSpec[], cells: Cell[][], width: number, paint: Painter): { header: string; rows: string[] } {
   const widths = fitColumns(specs, width, contentWidths(specs, cells));
-  const header = specs.map((c, i) => fit(c.title, widths[i]!, c.align)).filter((_, i) => widths[i]! > 0).join(' ');
+  const header = specs
+    .map((c, i) => fit(c.title, widths[i]!, c.align))
+    .filter((_, i) => widths[i]! > 0)
+    .join(' ');
   return { header, rows: cells.map((r) => row(r, widths, specs, paint)) };
 }
 
@@ -168,8 +176,9 @@ export function capabilityRows(agents: readonly DashboardAgent[], selectedAgentI
       if (!cap.name) continue;
       provided.add(cap.name);
       // A registry that does not name the tool ('') still names the provider and the capability.
-      const given = [...new Set([...(givenBy.get(key(provider.id, cap.name, cap.functionName)) ?? []), ...(givenBy.get(key(provider.id, cap.name, '')) ?? [])])]
-        .sort((a, b) => order.get(a)! - order.get(b)!);
+      const given = [
+        ...new Set([...(givenBy.get(key(provider.id, cap.name, cap.functionName)) ?? []), ...(givenBy.get(key(provider.id, cap.name, '')) ?? [])]),
+      ].sort((a, b) => order.get(a)! - order.get(b)!);
       rows.push({
         capability: cap.name,
         version: cap.version || '-',
@@ -193,10 +202,21 @@ export function capabilityRows(agents: readonly DashboardAgent[], selectedAgentI
     }
   }
   for (const [capability, consumers] of wanted) {
-    rows.push({ capability, version: '-', tags: '-', providerId: '', providerText: '(none)', providerTone: 'bad', consumers, givenToSelected: false });
+    rows.push({
+      capability,
+      version: '-',
+      tags: '-',
+      providerId: '',
+      providerText: '(none)',
+      providerTone: 'bad',
+      consumers,
+      givenToSelected: false,
+    });
   }
   const healthyFirst = (r: CapabilityRow) => (r.providerTone === null ? 0 : 1);
-  return rows.sort((a, b) => a.capability.localeCompare(b.capability) || healthyFirst(a) - healthyFirst(b) || a.providerText.localeCompare(b.providerText));
+  return rows.sort(
+    (a, b) => a.capability.localeCompare(b.capability) || healthyFirst(a) - healthyFirst(b) || a.providerText.localeCompare(b.providerText),
+  );
 }
 
 function capabilitiesTable(state: DashboardState, ui: UiState, opts: ViewOptions, paint: Painter, stale: string): DashboardView['capabilities'] {
@@ -232,7 +252,9 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
   if (!agent) return [paint('select an agent', 'dim')];
   const names = displayNames(agents);
   const byId = new Map(agents.map((a) => [a.id, a]));
-  const lines: string[] = [`${paint(clip(names.get(agent.id) ?? agent.name, width - 12), 'strong')} ${paint(agent.status, statusTone(agent.status))}`];
+  const lines: string[] = [
+    `${paint(clip(names.get(agent.id) ?? agent.name, width - 12), 'strong')} ${paint(agent.status, statusTone(agent.status))}`,
+  ];
   const tools = [...new Set(agent.wiring.map((w) => w.functionName))];
   if (tools.length === 0) lines.push(paint('no dependencies', 'dim'));
   for (const tool of tools) {
@@ -242,7 +264,10 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
       const provider = byId.get(w.providerAgentId);
       const target = w.resolved
         ? paint(
-            clip(`${provider ? names.get(provider.id) : w.providerAgentId}${w.providerTool ? '.' + w.providerTool : ''}`, Math.max(4, width - displayWidth(spec) - 5)),
+            clip(
+              `${provider ? names.get(provider.id) : w.providerAgentId}${w.providerTool ? '.' + w.providerTool : ''}`,
+              Math.max(4, width - displayWidth(spec) - 5),
+            ),
             provider && provider.status !== 'healthy' ? 'bad' : 'good',
           )
         : paint('unresolved', 'bad');
@@ -347,8 +372,8 @@ export const HELP_LINES = [
   '               dependencies resolved/declared, last heartbeat age',
   '  Capabilities every provider of every capability; * given to a',
   '               consumer, > given to the selected agent, (none) unmet',
-  '  Wiring       the selected agent\'s dependencies and who serves them',
-  '  Events       the registry\'s event log, live (SSE)',
+  "  Wiring       the selected agent's dependencies and who serves them",
+  "  Events       the registry's event log, live (SSE)",
   '  Heartbeats/s heartbeat rate and agents by status',
 ];
 
@@ -363,7 +388,10 @@ export function detailLines(agent: DashboardAgent, agents: readonly DashboardAge
     kv('version', agent.version || '-'),
     kv('namespace', agent.namespace || '-'),
     kv('pm2', pm2Label(agent.pm2, { withPid: true })),
-    kv('last seen', agent.lastSeen === null ? '-' : `${duration((now - agent.lastSeen) / 1000, { short: true })} ago (${new Date(agent.lastSeen).toISOString()})`),
+    kv(
+      'last seen',
+      agent.lastSeen === null ? '-' : `${duration((now - agent.lastSeen) / 1000, { short: true })} ago (${new Date(agent.lastSeen).toISOString()})`,
+    ),
     kv('registered', agent.createdAt || '-'),
     kv('deps', `${agent.dependenciesResolved}/${agent.totalDependencies} resolved`),
     '',
@@ -395,7 +423,9 @@ export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions)
     const agent = state.agents.find((a) => a.id === agentId);
     overlay = {
       title: `Agent ${agent?.name ?? agentId}${stale}  (esc closes)`,
-      lines: agent ? detailLines(agent, state.agents, opts.now, opts.sizes.overlay.width, paint) : [paint('this agent is no longer listed by the registry', 'dim')],
+      lines: agent
+        ? detailLines(agent, state.agents, opts.now, opts.sizes.overlay.width, paint)
+        : [paint('this agent is no longer listed by the registry', 'dim')],
       scroll: ui.overlay.scroll,
     };
   }
@@ -405,10 +435,16 @@ export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions)
     footer: footerLine(ui, opts.sizes.screen.width),
     agents,
     capabilities: capabilitiesTable(state, { ...ui, selectedAgentId: selectedId }, opts, paint, stale),
-    wiring: { label: label('wiring', ui.focus, (selected ? ` of ${clip(selected.name, 20)}` : '') + stale), lines: wiringLines(selected, state.agents, opts.sizes.wiring.width, paint), scroll: ui.wiringScroll },
+    wiring: {
+      label: label('wiring', ui.focus, (selected ? ` of ${clip(selected.name, 20)}` : '') + stale),
+      lines: wiringLines(selected, state.agents, opts.sizes.wiring.width, paint),
+      scroll: ui.wiringScroll,
+    },
     events: {
       label: label('events', ui.focus, ` (${state.stream})${stale}`),
-      lines: state.events.length ? state.events.map((e) => eventLine(e, eventsWidth, paint)) : [paint(state.lastUpdate === null ? 'waiting for the registry…' : 'no events yet', 'dim')],
+      lines: state.events.length
+        ? state.events.map((e) => eventLine(e, eventsWidth, paint))
+        : [paint(state.lastUpdate === null ? 'waiting for the registry…' : 'no events yet', 'dim')],
       scrollBack: ui.eventsScrollBack,
     },
     heartbeat: { label: `Heartbeats/s (10 s avg)${stale}`, lines: heartbeatLines(state, opts, paint) },

@@ -28,7 +28,16 @@ test('columns never shrink below their header', (t) => {
 });
 
 test('wide characters and emoji line up: columns are counted in display columns', (t) => {
-  const out = renderTable([{ header: 'NAME' }, { header: 'ST' }], [['天気予報', 'ok'], ['weather', 'ok'], ['🚀go', 'ok'], ['café', 'ok']], undefined);
+  const out = renderTable(
+    [{ header: 'NAME' }, { header: 'ST' }],
+    [
+      ['天気予報', 'ok'],
+      ['weather', 'ok'],
+      ['🚀go', 'ok'],
+      ['café', 'ok'],
+    ],
+    undefined,
+  );
   const lines = out.trimEnd().split('\n');
   t.deepEqual(
     lines.map((l) => displayWidth(l.slice(0, l.lastIndexOf(' ') + 1))),

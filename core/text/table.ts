@@ -50,7 +50,13 @@ export function renderTable(columns: Column[], rows: string[][], width: number |
       })
       .join(GAP)
       .trimEnd();
-  return `${[line(columns.map((column) => column.header), true), ...rows.map((row) => line(row, false))].join('\n')}\n`;
+  return `${[
+    line(
+      columns.map((column) => column.header),
+      true,
+    ),
+    ...rows.map((row) => line(row, false)),
+  ].join('\n')}\n`;
 }
 
 export interface ColumnSpec {
@@ -113,7 +119,12 @@ export function contentWidths(specs: readonly ColumnSpec[], rows: readonly { tex
 }
 
 /** Lays out one row: each cell fitted to its column, then painted (painting after fitting keeps widths exact). */
-export function row(cells: readonly { text: string; tone?: Tone | null }[], widths: readonly number[], specs: readonly ColumnSpec[], paint: Painter): string {
+export function row(
+  cells: readonly { text: string; tone?: Tone | null }[],
+  widths: readonly number[],
+  specs: readonly ColumnSpec[],
+  paint: Painter,
+): string {
   const parts: string[] = [];
   cells.forEach((cell, i) => {
     const w = widths[i] ?? 0;

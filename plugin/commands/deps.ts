@@ -42,25 +42,28 @@ export function renderDependencies(agent: AgentView, cycles: readonly Dependency
     dependency.endpoint || '-',
     String(fallbacks[i]),
   ]);
-  return renderTable(
-    [
-      { header: 'TOOL' },
-      { header: 'NEEDS' },
-      { header: 'TAGS' },
-      { header: 'STATUS', style: paintStatus },
-      { header: 'PROVIDER' },
-      { header: 'VIA TOOL' },
-      { header: 'ENDPOINT' },
-      { header: 'FALLBACKS', align: 'right' },
-    ],
-    rows,
-  ) + renderCycles(cycles);
+  return (
+    renderTable(
+      [
+        { header: 'TOOL' },
+        { header: 'NEEDS' },
+        { header: 'TAGS' },
+        { header: 'STATUS', style: paintStatus },
+        { header: 'PROVIDER' },
+        { header: 'VIA TOOL' },
+        { header: 'ENDPOINT' },
+        { header: 'FALLBACKS', align: 'right' },
+      ],
+      rows,
+    ) + renderCycles(cycles)
+  );
 }
 
 export const deps: Command = {
   name: 'deps',
   args: '<agent>',
-  summary: 'Show how an agent\'s dependencies are resolved: the chosen provider of each, how many healthy fallbacks exist, and any dependency cycle through it.',
+  summary:
+    "Show how an agent's dependencies are resolved: the chosen provider of each, how many healthy fallbacks exist, and any dependency cycle through it.",
   details: ['<agent> is an agent id, or a name when one healthy agent has it.'],
   options: { ...registryOptions, ...jsonOption },
   positionals: { min: 1, max: 1 },

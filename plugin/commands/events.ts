@@ -65,7 +65,7 @@ async function follow(client: RegistryClient, lastId: number | undefined, filter
 
 export const events: Command = {
   name: 'events',
-  summary: 'Show the registry\'s event log (register, unregister, healthy, unhealthy, update, expired), oldest first.',
+  summary: "Show the registry's event log (register, unregister, healthy, unhealthy, update, expired), oldest first.",
   options: {
     ...registryOptions,
     ...jsonOption,

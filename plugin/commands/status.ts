@@ -133,7 +133,7 @@ export function renderStatus(status: MeshStatus): string {
 
 export const status: Command = {
   name: 'status',
-  summary: 'Show the registry\'s health, its agents by status, and the PM2 state of each agent\'s app and of the module.',
+  summary: "Show the registry's health, its agents by status, and the PM2 state of each agent's app and of the module.",
   details: ['Exits 1 when the registry is unreachable (after printing what PM2 knows).'],
   options: { ...registryOptions, ...jsonOption, ...pm2HomeOption },
   positionals: { min: 0, max: 0 },

@@ -25,15 +25,14 @@ async function appsNotReady(home: string, client: RegistryClient, names: string[
   return names.filter((name) => {
     const app = processes?.find((p) => !p.module && p.name === name);
     if (!app || app.status !== 'online') return true;
-    return !agents.some(
-      (agent) => agent.status === 'healthy' && agent.metadata?.pm_id === app.pm_id && (agent.metadata?.pid ?? app.pid) === app.pid,
-    );
+    return !agents.some((agent) => agent.status === 'healthy' && agent.metadata?.pm_id === app.pm_id && (agent.metadata?.pid ?? app.pid) === app.pid);
   });
 }
 
 export const up: Command = {
   name: 'up',
-  summary: 'Start the mesh under PM2: install the registry module, start the example agents (ecosystem.config.js), wait until every agent is healthy, print the status.',
+  summary:
+    'Start the mesh under PM2: install the registry module, start the example agents (ecosystem.config.js), wait until every agent is healthy, print the status.',
   details: [
     'Isolated PM2: pm2-mesh up --pm2-home /tmp/mesh-pm2 (or env PM2_HOME); undo with pm2-mesh down.',
     `An installed module is restarted so that a fresh build of ${packageRoot} takes effect.`,

@@ -98,5 +98,7 @@ export interface StorageMetrics {
 
 /** The message for saved state that cannot be read (the same for every backend). */
 export function unreadable(location: string, error: Error): Error {
-  return new Error(`refusing to use ${location} as the registry data file: its content cannot be read (${error.message}). Nothing was changed; move it away or choose another --data-file.`);
+  return new Error(
+    `refusing to use ${location} as the registry data file: its content cannot be read (${error.message}). Nothing was changed; move it away or choose another --data-file.`,
+  );
 }

@@ -90,12 +90,22 @@ export class EntryBuilder {
     // Without a port the agent serves stdio only (MCP Mesh's form).
     const endpoint = flat(reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`);
     const info: AgentInfo = {
-      agent_type: reg.agent_type, runtime: reg.runtime, version: reg.version, description: reg.description,
-      namespace: reg.namespace, metadata: reg.metadata, health: reg.health,
+      agent_type: reg.agent_type,
+      runtime: reg.runtime,
+      version: reg.version,
+      description: reg.description,
+      namespace: reg.namespace,
+      metadata: reg.metadata,
+      health: reg.health,
     };
     // Every field written out in one literal (no spread): V8 keeps them all in the object itself.
     const entry: AgentEntry = {
-      id, name: reg.name ?? id, endpoint, info, digest, tools: NO_TOOLS,
+      id,
+      name: reg.name ?? id,
+      endpoint,
+      info,
+      digest,
+      tools: NO_TOOLS,
       reportedUnhealthy: reg.health?.status === 'unhealthy',
       status: state.status,
       status_reason: state.status_reason,
@@ -108,10 +118,18 @@ export class EntryBuilder {
       restored: false,
       hash: '',
     };
-    entry.tools = (reg.tools ?? []).map((raw) => new ToolEntry(
-      entry, raw.function_name, raw.capability, raw.version ?? '1.0.0', this.pooledTags(raw.tags), raw.description ?? '',
-      raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
-    ));
+    entry.tools = (reg.tools ?? []).map(
+      (raw) =>
+        new ToolEntry(
+          entry,
+          raw.function_name,
+          raw.capability,
+          raw.version ?? '1.0.0',
+          this.pooledTags(raw.tags),
+          raw.description ?? '',
+          raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
+        ),
+    );
     return entry;
   }
 

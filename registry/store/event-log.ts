@@ -28,7 +28,14 @@ export class EventLog {
   }
 
   append(agentId: string, agentName: string, type: EventType, data: Record<string, unknown>, now: number): RegistryEvent {
-    const event: RegistryEvent = { id: this.nextId++, agent_id: agentId, agent_name: agentName, event_type: type, timestamp: new Date(now).toISOString(), data };
+    const event: RegistryEvent = {
+      id: this.nextId++,
+      agent_id: agentId,
+      agent_name: agentName,
+      event_type: type,
+      timestamp: new Date(now).toISOString(),
+      data,
+    };
     this.events.push(event);
     if (this.size > this.maxEvents) this.head = this.events.length - this.maxEvents;
     if (this.head > 1024 && this.head * 2 > this.events.length) {

@@ -2,7 +2,13 @@
 // resolution (resolution-index.ts), the wire views (views.ts), events and topology watchers (notifications.ts).
 // Every change goes to the storage as a record (changes.ts); reads never touch it.
 import type {
-  AgentView, CapabilityView, EventsResponse, HeartbeatRequest, HeartbeatResponse, RegistryEvent, TopologyResponse,
+  AgentView,
+  CapabilityView,
+  EventsResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  RegistryEvent,
+  TopologyResponse,
 } from '../../core/wire.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { RestoredState, SavedAgent, Storage } from '../storage/index.js';
@@ -124,7 +130,7 @@ export class RegistryStore {
 
   listAgents(filter: { status?: string; capability?: string } = {}): AgentView[] {
     const views: AgentView[] = [];
-    const source = filter.capability !== undefined ? this.index.providersOf(filter.capability) ?? [] : this.agents.all();
+    const source = filter.capability !== undefined ? (this.index.providersOf(filter.capability) ?? []) : this.agents.all();
     for (const entry of source) {
       if (filter.status !== undefined && statusOf(entry) !== filter.status) continue;
       views.push(agentView(entry, this.index));

@@ -163,8 +163,11 @@ export class AgentLifecycle {
     this.options.storage.write(stateChange(entry));
     this.options.metrics.unregistrations++;
     this.notifications.emit('unregister', entry, {
-      agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
-      reason: 'graceful_shutdown', source: 'delete_endpoint',
+      agent_type: entry.info.agent_type ?? 'mcp_agent',
+      name: entry.name,
+      version: entry.info.version ?? '',
+      reason: 'graceful_shutdown',
+      source: 'delete_endpoint',
     });
     this.index.recompute();
     this.notifications.topologyChanged(entry.id);
@@ -221,9 +224,11 @@ export class AgentLifecycle {
     this.options.storage.write(stateChange(entry));
     const after = statusOf(entry);
     if (after !== before && after !== 'unknown') {
-      this.notifications.emit(after, entry, after === 'unhealthy'
-        ? { reason, last_seen: new Date(entry.last_seen).toISOString() }
-        : { reason: 'heartbeat' });
+      this.notifications.emit(
+        after,
+        entry,
+        after === 'unhealthy' ? { reason, last_seen: new Date(entry.last_seen).toISOString() } : { reason: 'heartbeat' },
+      );
     }
   }
 

@@ -66,8 +66,12 @@ export function registrationData(entry: AgentEntry): Record<string, unknown> {
   for (const tool of entry.tools) if (tool.capability !== undefined) capabilities.add(tool.capability);
   // One literal, not spreads: the event log keeps these, and spread results got a hidden class each.
   const data: Record<string, unknown> = {
-    agent_type: entry.info.agent_type ?? 'mcp_agent', name: entry.name, version: entry.info.version ?? '',
-    endpoint: entry.endpoint, tools: entry.tools.length, capabilities: [...capabilities],
+    agent_type: entry.info.agent_type ?? 'mcp_agent',
+    name: entry.name,
+    version: entry.info.version ?? '',
+    endpoint: entry.endpoint,
+    tools: entry.tools.length,
+    capabilities: [...capabilities],
   };
   const pmId = entry.info.metadata?.pm_id;
   if (pmId !== undefined) data.pm_id = pmId;
@@ -76,8 +80,6 @@ export function registrationData(entry: AgentEntry): Record<string, unknown> {
 
 function describeEvent(event: RegistryEvent, entry: AgentEntry): string {
   const reason = typeof event.data.reason === 'string' ? ` (${event.data.reason})` : '';
-  const what = event.event_type === 'register' || event.event_type === 'update'
-    ? ` ${entry.name} ${entry.endpoint} tools=${entry.tools.length}`
-    : '';
+  const what = event.event_type === 'register' || event.event_type === 'update' ? ` ${entry.name} ${entry.endpoint} tools=${entry.tools.length}` : '';
   return `registry: ${event.event_type} ${event.agent_id}${what}${reason}`;
 }

@@ -2,9 +2,7 @@
 // distinct dependency spec (capability, tags, version). A change to a capability updates each distinct spec of
 // it once, and rebuilds (re-hashes) only the consumers whose top MAX_ALTERNATIVES changed. Agents' answers
 // (dependencies_resolved, dependency_alternatives) are built from the rankings when asked, never kept.
-import {
-  MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta,
-} from '../../core/ranking.js';
+import { MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta } from '../../core/ranking.js';
 import { toResolved, unresolvedEntry, type ProviderCandidate } from '../../core/resolver.js';
 import { topologyHash } from '../../core/topology-hash.js';
 import type { DependenciesResolved, DependencyAlternatives } from '../../core/wire.js';

@@ -59,10 +59,20 @@ function randomRegistration(rand: () => number, id: string): HeartbeatRequest {
       const range = pick(RANGES);
       return rand() < 0.3 ? pick(CAPS) : { capability: pick(CAPS), tags: filter(), ...(range ? { version: range } : {}) };
     });
-    return { function_name: `f${t}`, ...(rand() < 0.9 ? { capability: pick(CAPS) } : {}), ...(version ? { version } : {}), tags: tags(), dependencies };
+    return {
+      function_name: `f${t}`,
+      ...(rand() < 0.9 ? { capability: pick(CAPS) } : {}),
+      ...(version ? { version } : {}),
+      tags: tags(),
+      dependencies,
+    };
   });
   return {
-    agent_id: id, name: id.split('-')[0], http_host: '127.0.0.1', http_port: 9000 + Math.floor(rand() * 3), tools,
+    agent_id: id,
+    name: id.split('-')[0],
+    http_host: '127.0.0.1',
+    http_port: 9000 + Math.floor(rand() * 3),
+    tools,
     metadata: { pm_id: Math.floor(rand() * 5) },
     ...(rand() < 0.1 ? { health: { status: 'unhealthy' as const, error: 'down' } } : {}),
   };

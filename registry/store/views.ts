@@ -30,10 +30,17 @@ export function agentView(entry: AgentEntry, index: ResolutionIndex): AgentView 
     });
   }
   const total = resolvedViews.length + unresolvedViews.length;
-  const capabilities: AgentCapabilityView[] = entry.tools.filter((t) => t.capability !== undefined).map((t) => ({
-    name: t.capability!, function_name: t.function_name, version: t.version, tags: t.tags,
-    description: t.description, available, ...(available ? {} : { unavailable_reason: 'agent unhealthy' }),
-  }));
+  const capabilities: AgentCapabilityView[] = entry.tools
+    .filter((t) => t.capability !== undefined)
+    .map((t) => ({
+      name: t.capability!,
+      function_name: t.function_name,
+      version: t.version,
+      tags: t.tags,
+      description: t.description,
+      available,
+      ...(available ? {} : { unavailable_reason: 'agent unhealthy' }),
+    }));
   return {
     id: entry.id,
     name: entry.name,
@@ -69,9 +76,8 @@ export function findCapabilities(query: CapabilityQuery, index: ResolutionIndex)
   const range = query.version !== undefined ? new semver.Range(query.version.replace(/\s*,\s*/g, ' ')) : null;
   const required = (query.tags ?? []).filter((t) => !t.startsWith('-') && !t.startsWith('+'));
   const excluded = (query.tags ?? []).filter((t) => t.startsWith('-')).map((t) => t.slice(1));
-  const sources = query.name !== undefined
-    ? [[query.name, index.providersOf(query.name) ?? new Set<AgentEntry>()] as const]
-    : [...index.allProviders()];
+  const sources =
+    query.name !== undefined ? [[query.name, index.providersOf(query.name) ?? new Set<AgentEntry>()] as const] : [...index.allProviders()];
   const found: CapabilityView[] = [];
   for (const [capability, agents] of sources) {
     for (const entry of agents) {

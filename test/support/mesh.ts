@@ -45,7 +45,10 @@ export async function startExampleMesh(
   const names = options.agents ?? EXAMPLE_AGENTS;
   const started = await Promise.all(names.map((name) => startAgent(name, env)));
   const agents: ExampleMesh['agents'] = Object.fromEntries(names.map((name, i) => [name, started[i]!]));
-  await waitHealthy(registry.url, started.map((a) => a.agentId));
+  await waitHealthy(
+    registry.url,
+    started.map((a) => a.agentId),
+  );
   await Promise.all(
     names.map((name) => {
       const settled = settledTopology(name, agents);

@@ -83,7 +83,10 @@ export interface Pm2App {
 /** `pm2 jlist`, reduced to what the tests look at. */
 export async function jlist(home: string): Promise<Pm2App[]> {
   const result = await pm2(home, ['jlist']);
-  const line = result.stdout.split('\n').reverse().find((l) => l.startsWith('[{') || l.trim() === '[]');
+  const line = result.stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('[{') || l.trim() === '[]');
   if (!line) throw new Error(`pm2 jlist printed no list: ${result.stdout}${result.stderr}`);
   const processes = JSON.parse(line) as {
     name: string;

@@ -108,7 +108,12 @@ export class Proc {
 const started = new Set<Proc>();
 
 /** Starts `program args` as a tracked `Proc`, in the repository root, with `childEnv()` unless `env` is given. */
-export function launch(label: string, program: string, args: string[], { env = childEnv(), cwd = ROOT }: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Proc {
+export function launch(
+  label: string,
+  program: string,
+  args: string[],
+  { env = childEnv(), cwd = ROOT }: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Proc {
   const proc = new Proc(label, spawn(program, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   started.add(proc);
   void proc.exited.then(() => started.delete(proc));

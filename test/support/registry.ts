@@ -121,8 +121,12 @@ export async function registryAgents(registryUrl: string): Promise<RegistryAgent
 
 /** Waits until every agent id is registered and healthy; the registry's agents then. */
 export function waitHealthy(registryUrl: string, ids: string[], timeoutMs = 20_000): Promise<RegistryAgent[]> {
-  return waitFor(`${ids.join(', ')} healthy`, async () => {
-    const agents = await registryAgents(registryUrl);
-    return ids.every((id) => agents.some((a) => a.id === id && a.status === 'healthy')) ? agents : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `${ids.join(', ')} healthy`,
+    async () => {
+      const agents = await registryAgents(registryUrl);
+      return ids.every((id) => agents.some((a) => a.id === id && a.status === 'healthy')) ? agents : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -34,7 +34,9 @@ export class SqliteImage {
     const SQL = await initSqlJs();
     const bytes = existsSync(file) ? readFileSync(file) : null;
     if (bytes && bytes.length > 0 && !looksLikeSqlite(bytes)) {
-      throw new Error(`refusing to use ${file} as the registry data file: it is not an SQLite database. Nothing was changed; move it away or choose another --data-file.`);
+      throw new Error(
+        `refusing to use ${file} as the registry data file: it is not an SQLite database. Nothing was changed; move it away or choose another --data-file.`,
+      );
     }
     let db: Database;
     try {
@@ -75,7 +77,9 @@ export class SqliteImage {
   }
 
   *agents(): IterableIterator<SavedAgent> {
-    const rows = this.db.prepare('SELECT id, name, status, status_reason, status_changed_at, registered, created_at, updated_at, last_seen, posted_hash, registration FROM agents');
+    const rows = this.db.prepare(
+      'SELECT id, name, status, status_reason, status_changed_at, registered, created_at, updated_at, last_seen, posted_hash, registration FROM agents',
+    );
     try {
       while (rows.step()) {
         const [id, name, status, reason, changedAt, registered, createdAt, updatedAt, lastSeen, postedHash, registration] = rows.get();
@@ -138,18 +142,41 @@ export class SqliteImage {
     switch (change.op) {
       case 'agent': {
         const a = change.agent;
-        this.statement('upsertAgent', `INSERT OR REPLACE INTO agents (id, name, status, status_reason, status_changed_at, registered,
-          created_at, updated_at, last_seen, posted_hash, registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run([
-          a.id, a.name, a.status, a.status_reason, a.status_changed_at, a.registered ? 1 : 0,
-          a.created_at, a.updated_at, a.last_seen, a.posted_hash, a.registration,
+        this.statement(
+          'upsertAgent',
+          `INSERT OR REPLACE INTO agents (id, name, status, status_reason, status_changed_at, registered,
+          created_at, updated_at, last_seen, posted_hash, registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run([
+          a.id,
+          a.name,
+          a.status,
+          a.status_reason,
+          a.status_changed_at,
+          a.registered ? 1 : 0,
+          a.created_at,
+          a.updated_at,
+          a.last_seen,
+          a.posted_hash,
+          a.registration,
         ]);
         return;
       }
       case 'state': {
         const s = change.state;
-        this.statement('state', `UPDATE agents SET status = ?, status_reason = ?, status_changed_at = ?, registered = ?, created_at = ?,
-          updated_at = ?, last_seen = ?, posted_hash = ? WHERE id = ?`).run([
-          s.status, s.status_reason, s.status_changed_at, s.registered ? 1 : 0, s.created_at, s.updated_at, s.last_seen, s.posted_hash, change.id,
+        this.statement(
+          'state',
+          `UPDATE agents SET status = ?, status_reason = ?, status_changed_at = ?, registered = ?, created_at = ?,
+          updated_at = ?, last_seen = ?, posted_hash = ? WHERE id = ?`,
+        ).run([
+          s.status,
+          s.status_reason,
+          s.status_changed_at,
+          s.registered ? 1 : 0,
+          s.created_at,
+          s.updated_at,
+          s.last_seen,
+          s.posted_hash,
+          change.id,
         ]);
         return;
       }
@@ -158,8 +185,10 @@ export class SqliteImage {
         return;
       case 'event': {
         const e = change.event;
-        this.statement('insertEvent', 'INSERT OR REPLACE INTO events (id, agent_id, agent_name, event_type, timestamp, data) VALUES (?, ?, ?, ?, ?, ?)')
-          .run([e.id, e.agent_id, e.agent_name, e.event_type, e.timestamp, JSON.stringify(e.data)]);
+        this.statement(
+          'insertEvent',
+          'INSERT OR REPLACE INTO events (id, agent_id, agent_name, event_type, timestamp, data) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run([e.id, e.agent_id, e.agent_name, e.event_type, e.timestamp, JSON.stringify(e.data)]);
         if (e.id >= this.nextEventId) this.nextEventId = e.id + 1;
         return;
       }

@@ -40,7 +40,9 @@ export function readJournal<T>(path: string): { lines: JournalLine<T>[]; tornTai
   const text = readFileSync(path, 'utf8');
   if (!text.startsWith(JOURNAL_HEADER)) {
     if (text.length < JOURNAL_HEADER.length && JOURNAL_HEADER.startsWith(text)) return { lines: [], tornTail: text.length > 0 };
-    throw new Error(`refusing to read ${path}: it is not a pm2-mesh registry journal (unknown header). Nothing was changed; move it away to start without it.`);
+    throw new Error(
+      `refusing to read ${path}: it is not a pm2-mesh registry journal (unknown header). Nothing was changed; move it away to start without it.`,
+    );
   }
   const rows = text.slice(JOURNAL_HEADER.length).split('\n');
   const lines: JournalLine<T>[] = [];
@@ -59,7 +61,9 @@ export function readJournal<T>(path: string): { lines: JournalLine<T>[]; tornTai
       tornTail = true;
       break;
     }
-    throw new Error(`refusing to read ${path}: line ${i + 2} is damaged (checksum mismatch). Nothing was changed; restore a backup or move the file away.`);
+    throw new Error(
+      `refusing to read ${path}: line ${i + 2} is damaged (checksum mismatch). Nothing was changed; restore a backup or move the file away.`,
+    );
   }
   return { lines, tornTail };
 }
@@ -148,7 +152,10 @@ export class JournalWriter {
   /** Runs `task` with no flush in progress; lines appended meanwhile wait for the next flush. */
   exclusive<T>(task: () => Promise<T> | T): Promise<T> {
     const run = this.lock.then(task);
-    this.lock = run.then(() => undefined, () => undefined);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 

@@ -8,7 +8,8 @@ const heldLocks = new Set<string>();
 /** Takes the lock of `file` (throws naming the owner when it lives); returns the lock file. */
 export function takeLock(file: string): string {
   const lockFile = `${file}.lock`;
-  if (heldLocks.has(lockFile)) throw new Error(`the data file ${file} is in use by another registry of this process; close it first or choose another --data-file`);
+  if (heldLocks.has(lockFile))
+    throw new Error(`the data file ${file} is in use by another registry of this process; close it first or choose another --data-file`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });

@@ -86,5 +86,6 @@ export function checkOrCreate(db: Database, file: string, { scan = true }: { sca
   if (version > SCHEMA_VERSION) {
     throw refuse(`it was written by a newer pm2-mesh (schema version ${version}, this one knows up to ${SCHEMA_VERSION}); upgrade pm2-mesh`);
   }
-  if (version < SCHEMA_VERSION) throw refuse(`it was written by a pre-release pm2-mesh (schema version ${version}, this one reads ${SCHEMA_VERSION})`);
+  if (version < SCHEMA_VERSION)
+    throw refuse(`it was written by a pre-release pm2-mesh (schema version ${version}, this one reads ${SCHEMA_VERSION})`);
 }

@@ -37,7 +37,11 @@ export interface TaskOptions {
 }
 
 /** Rejects with the process's own message (a refusal names the file and what to do) or how it ended. */
-export function runSnapshotTask(task: SnapshotTask, handlers: TaskHandlers, { abort, background = false }: TaskOptions = {}): Promise<SnapshotResult> {
+export function runSnapshotTask(
+  task: SnapshotTask,
+  handlers: TaskHandlers,
+  { abort, background = false }: TaskOptions = {},
+): Promise<SnapshotResult> {
   return new Promise((resolve, reject) => {
     // No inherited flags (--inspect, loaders): a plain node process; advanced serialization sends strings as they
     // are. The task and file in its arguments only name it in `ps`: the task itself comes over IPC.
@@ -58,12 +62,20 @@ export function runSnapshotTask(task: SnapshotTask, handlers: TaskHandlers, { ab
     child.on('message', (reply: SnapshotReply) => {
       try {
         switch (reply.type) {
-          case 'log': return handlers.log(reply.line);
-          case 'agents': return handlers.agents?.(reply.rows);
-          case 'events': return handlers.events?.(reply.rows);
-          case 'loaded': return handlers.loaded?.({ seq: reply.seq, nextEventId: reply.nextEventId, replayed: reply.replayed });
-          case 'done': result = { seq: reply.seq, nextEventId: reply.nextEventId, replayed: reply.replayed, saved: reply.saved }; return;
-          case 'error': failure ??= new Error(reply.message); return;
+          case 'log':
+            return handlers.log(reply.line);
+          case 'agents':
+            return handlers.agents?.(reply.rows);
+          case 'events':
+            return handlers.events?.(reply.rows);
+          case 'loaded':
+            return handlers.loaded?.({ seq: reply.seq, nextEventId: reply.nextEventId, replayed: reply.replayed });
+          case 'done':
+            result = { seq: reply.seq, nextEventId: reply.nextEventId, replayed: reply.replayed, saved: reply.saved };
+            return;
+          case 'error':
+            failure ??= new Error(reply.message);
+            return;
         }
       } catch (error) {
         failure ??= error as Error;

@@ -83,16 +83,20 @@ export class SqliteStorage implements Storage {
       // A missing (or empty) file without journals is a fresh start: nothing to read, the first snapshot writes it.
       if (generations.length > 0 || sizeOf(file) > 0) {
         const info = await new Promise<LoadInfo>((resolveLoaded, reject) => {
-          fold = runSnapshotTask({ task: 'load', file, generations }, {
-            log: options.log,
-            loaded: resolveLoaded,
-            agents: (rows) => {
-              for (const row of rows) loaded.agents.push(row);
+          fold = runSnapshotTask(
+            { task: 'load', file, generations },
+            {
+              log: options.log,
+              loaded: resolveLoaded,
+              agents: (rows) => {
+                for (const row of rows) loaded.agents.push(row);
+              },
+              events: (rows) => {
+                for (const row of rows) loaded.events.push({ ...row, data: parseSaved(file, row.data) });
+              },
             },
-            events: (rows) => {
-              for (const row of rows) loaded.events.push({ ...row, data: parseSaved(file, row.data) });
-            },
-          }, { abort: abort.signal });
+            { abort: abort.signal },
+          );
           fold.catch(reject); // after `loaded` a failed fold only leaves the journals for the next snapshot
         });
         if (info.replayed > 0) options.log(`registry: replayed ${info.replayed} journal records of ${file}`);
@@ -100,7 +104,8 @@ export class SqliteStorage implements Storage {
         loaded.nextEventId = Math.max(info.nextEventId, (loaded.events.at(-1)?.id ?? 0) + 1);
       }
       const journal = new JournalWriter(
-        file, (generations.at(-1) ?? 0) + 1,
+        file,
+        (generations.at(-1) ?? 0) + 1,
         (records, seconds) => {
           options.metrics.journalFlushes++;
           options.metrics.journalRecords += records;
@@ -158,7 +163,8 @@ export class SqliteStorage implements Storage {
       await this.journal.durable();
       const pending = this.unsavedBytes + this.journal.bytes;
       if (pending <= FINAL_SNAPSHOT_MAX_JOURNAL_BYTES) await this.fold();
-      else this.options.log(`registry: leaving ${(pending / 1048576).toFixed(1)} MiB of journal next to ${this.location}, replayed at the next start`);
+      else
+        this.options.log(`registry: leaving ${(pending / 1048576).toFixed(1)} MiB of journal next to ${this.location}, replayed at the next start`);
       await this.journal.durable();
     } finally {
       this.closed = true;
@@ -195,36 +201,41 @@ export class SqliteStorage implements Storage {
       clearTimeout(this.snapshotTimer);
     }
     this.snapshotDue = due;
-    this.snapshotTimer = setTimeout(() => {
-      this.snapshotTimer = null;
-      this.snapshotDue = Infinity;
-      if (!this.journal.healthy) return; // changes are refused until a restart: nothing new to save
-      if (this.snapshotting) return this.scheduleSnapshot();
-      const abort = new AbortController();
-      this.track(this.fold({ abort: abort.signal, background: true }), null, abort, performance.now(), 'snapshot of');
-    }, Math.max(0, due - Date.now()));
+    this.snapshotTimer = setTimeout(
+      () => {
+        this.snapshotTimer = null;
+        this.snapshotDue = Infinity;
+        if (!this.journal.healthy) return; // changes are refused until a restart: nothing new to save
+        if (this.snapshotting) return this.scheduleSnapshot();
+        const abort = new AbortController();
+        this.track(this.fold({ abort: abort.signal, background: true }), null, abort, performance.now(), 'snapshot of');
+      },
+      Math.max(0, due - Date.now()),
+    );
     this.snapshotTimer.unref();
   }
 
   /** Runs a snapshot in the background; `generations` (of a fold at start) are saved once it succeeds. */
   private track(task: Promise<SnapshotResult | void>, generations: number[] | null, abort: AbortController, started: number, what: string): void {
     this.snapshotAbort = abort;
-    this.snapshotting = task.then(
-      (result) => {
-        if (!generations || !result?.saved) return;
-        this.forget(generations);
-        this.fileBytes = sizeOf(this.location);
-        this.options.metrics.snapshots++;
-        this.options.metrics.snapshotSeconds += (performance.now() - started) / 1000;
-      },
-      (error: Error) => {
-        if (abort.signal.aborted) return;
-        this.options.log(`registry: ${what} ${this.location} failed: ${error.message} (the journal still holds every change)`);
-      },
-    ).finally(() => {
-      this.snapshotting = null;
-      this.snapshotAbort = null;
-    });
+    this.snapshotting = task
+      .then(
+        (result) => {
+          if (!generations || !result?.saved) return;
+          this.forget(generations);
+          this.fileBytes = sizeOf(this.location);
+          this.options.metrics.snapshots++;
+          this.options.metrics.snapshotSeconds += (performance.now() - started) / 1000;
+        },
+        (error: Error) => {
+          if (abort.signal.aborted) return;
+          this.options.log(`registry: ${what} ${this.location} failed: ${error.message} (the journal still holds every change)`);
+        },
+      )
+      .finally(() => {
+        this.snapshotting = null;
+        this.snapshotAbort = null;
+      });
   }
 
   /**

@@ -4,24 +4,35 @@
 //
 // Every agent finds the registry of the PM2 module "mesh": port from MESH_PORT (the module's `pm2 set mesh:port`,
 // default 8000), or a whole URL from MCP_MESH_REGISTRY_URL. Agents serve on free ports (MCP_MESH_HTTP_PORT=0).
+//
+// Each app gets its own credential in MCP_MESH_REGISTRY_TOKEN, bound to its agent name and the capabilities listed
+// here, signed with the module's secret ($PM2_HOME/mesh/secret, made on first use): nothing to set up, and one
+// app's credential cannot register another name or capability. Add your own apps with agent(name, [capabilities]).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appCredential } from './dist/core/credentials.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const registryUrl = process.env.MCP_MESH_REGISTRY_URL || `http://${process.env.MESH_HOST || '127.0.0.1'}:${process.env.MESH_PORT || '8000'}`;
+
+const pm2Home = process.env.PM2_HOME || join(homedir(), '.pm2');
 
 const meshEnv = {
   MCP_MESH_REGISTRY_URL: registryUrl,
   MCP_MESH_HTTP_HOST: '127.0.0.1',
   MCP_MESH_HTTP_PORT: '0',
-  ...(process.env.MCP_MESH_REGISTRY_TOKEN ? { MCP_MESH_REGISTRY_TOKEN: process.env.MCP_MESH_REGISTRY_TOKEN } : {}),
 };
 
+/** MESH_TOKEN (set by pm2-mesh up for a module with `pm2 set mesh:auth off` and one shared token) wins over the app's own. */
+const credential = (name, capabilities) => process.env.MESH_TOKEN || appCredential(pm2Home, name, capabilities);
+
 /** One example agent: dist/examples/<name>.js, named after its file so `pm2 logs <name>` finds it. */
-const agent = (name, env = {}) => ({
+const agent = (name, capabilities, env = {}) => ({
   name,
   script: `${root}dist/examples/${name}.js`,
   cwd: root,
-  env: { ...meshEnv, ...env },
+  env: { ...meshEnv, MCP_MESH_REGISTRY_TOKEN: credential(name, capabilities), ...env },
   // Long enough for the agent's graceful DELETE /agents/:id on SIGINT.
   kill_timeout: 3000,
   max_restarts: 10,
@@ -30,10 +41,10 @@ const agent = (name, env = {}) => ({
 
 export const apps = [
   // planner → weather (fast preferred, precise as fallback) → time-service: the chained call of the README.
-  agent('time-service'),
-  agent('weather-fast'),
-  agent('weather-precise'),
-  agent('planner'),
+  agent('time-service', ['time_service']),
+  agent('weather-fast', ['weather']),
+  agent('weather-precise', ['weather']),
+  agent('planner', ['trip_planning', 'packing_list']),
   // greeter → time-service, plus a dependency (storage) nobody provides.
-  agent('greeter'),
+  agent('greeter', ['greeting']),
 ];

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appCredential } from '../core/credentials.js';
 import { agentEnv, benchAgentScript, untilNotHealthy } from './agents.js';
 import { atCleanup, freePort, sleep, waitForHttp } from './processes.js';
 
@@ -85,17 +86,11 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
   await waitForHttp(`${registryUrl}/health`, 60_000);
 
   const script = benchAgentScript(distDir);
-  await pm2(['start', script, '--name', 'bench-pm2-provider'], agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl }));
-  await pm2(
-    ['start', script, '--name', 'bench-pm2-consumer'],
-    agentEnv({ name: 'bench-pm2-consumer', provides: 'pm2_consumer', dependsOn: 'pm2_cap', registryUrl }),
-  );
-  const provider = await waitForAgents(
-    registryUrl,
-    (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'),
-    'the provider app',
-    60_000,
-  );
+  // Started by hand, not from an ecosystem file: each app gets its credential the way a user's would (token create).
+  const credential = (name: string, capability: string) => ({ MCP_MESH_REGISTRY_TOKEN: appCredential(home, name, [capability]) });
+  await pm2(['start', script, '--name', 'bench-pm2-provider'], agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl, env: credential('bench-pm2-provider', 'pm2_cap') }));
+  await pm2(['start', script, '--name', 'bench-pm2-consumer'], agentEnv({ name: 'bench-pm2-consumer', provides: 'pm2_consumer', dependsOn: 'pm2_cap', registryUrl, env: credential('bench-pm2-consumer', 'pm2_consumer') }));
+  const provider = await waitForAgents(registryUrl, (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'), 'the provider app', 60_000);
   await waitForAgents(
     registryUrl,
     (list) =>

@@ -12,6 +12,10 @@ export const DEFAULT_TIMEOUT_S = 20;
 export const DEFAULT_RETENTION_S = 3600;
 /** Events kept in the log; older ones are dropped. */
 export const DEFAULT_MAX_EVENTS = 100_000;
+/** Agents the registry holds at most, healthy or not (a flood cannot exhaust its memory). */
+export const DEFAULT_MAX_AGENTS = 20_000;
+/** New agents one source address may register per minute, and in one burst. */
+export const DEFAULT_REGISTRATION_RATE_PER_MIN = 600;
 /** Largest request body the registry reads. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 

@@ -125,7 +125,8 @@ export interface TopologyResponse {
 
 export type AgentStatus = 'healthy' | 'unhealthy' | 'unknown';
 
-export type EventType = 'register' | 'unregister' | 'unhealthy' | 'healthy' | 'update' | 'expired';
+/** `refused`: a registration the registry turned down (missing or wrong credential, capability outside the policy). */
+export type EventType = 'register' | 'unregister' | 'unhealthy' | 'healthy' | 'update' | 'expired' | 'refused';
 
 /** One entry of GET /events and of the SSE stream. */
 export interface RegistryEvent {

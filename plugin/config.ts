@@ -2,9 +2,13 @@
 // (the JSON of all keys in the variable named after the module, each key also as its own variable, values
 // as strings), with package.json "config" as defaults. Pure, so it is unit-tested on its own.
 import { isAbsolute, join, resolve } from 'node:path';
+import { secretFileIn } from '../core/credentials.js';
 import type { RegistryOptions } from '../registry/index.js';
 
-export const CONFIG_KEYS = ['port', 'host', 'data_file', 'health_interval', 'timeout', 'retention', 'token'] as const;
+export const CONFIG_KEYS = [
+  'port', 'host', 'data_file', 'health_interval', 'timeout', 'retention', 'token', 'allowed_hosts', 'allowed_origins',
+  'auth', 'policies', 'policy_file', 'max_agents', 'registration_rate',
+] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /** data_file values that mean "keep everything in memory". */
@@ -20,6 +24,10 @@ export interface ModuleConfig extends RegistryOptions {
   timeout: number;
   retention: number;
   token?: string;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  /** The module's secret (agent credentials); undefined with `auth off`. */
+  secretFile?: string;
 }
 
 /** The raw string of each key: module JSON first, then the key's own variable, then the package default. */
@@ -54,6 +62,14 @@ export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, default
   const port = Number(raw.port);
   if (!/^\d+$/.test(raw.port) || port < 1 || port > 65535) throw fix('port', 'a port number 1-65535', '8000');
   if (!raw.host) throw fix('host', 'a host name or address', '127.0.0.1');
+  const count = (key: ConfigKey, example: string) => {
+    if (raw[key] === '') return undefined; // the registry's default
+    const value = Number(raw[key]);
+    if (!Number.isInteger(value) || value < 0) throw fix(key, 'a whole number >= 0 (0 = no limit)', example);
+    return value;
+  };
+  const auth = raw.auth || 'agents';
+  if (auth !== 'agents' && auth !== 'off') throw fix('auth', '"agents" (each app needs its own credential) or "off"', 'agents');
   return {
     host: raw.host,
     port,
@@ -62,6 +78,13 @@ export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, default
     timeout: seconds('timeout', '20'),
     retention: seconds('retention', '3600'),
     token: raw.token || undefined,
+    allowedHosts: commaList(raw.allowed_hosts),
+    allowedOrigins: commaList(raw.allowed_origins),
+    ...(auth === 'agents' ? { secretFile: secretFileIn(pm2Home) } : {}),
+    ...(raw.policies ? { policies: raw.policies } : {}),
+    ...(raw.policy_file ? { policyFile: isAbsolute(raw.policy_file) ? raw.policy_file : resolve(pm2Home, raw.policy_file) } : {}),
+    ...optional('maxAgents', count('max_agents', '20000')),
+    ...optional('registrationRate', count('registration_rate', '600')),
   };
 }
 
@@ -71,3 +94,7 @@ export function dataFilePath(value: string, pm2Home: string): string | null {
   if (!value) return join(pm2Home, 'mesh', 'registry.db');
   return isAbsolute(value) ? value : resolve(pm2Home, value);
 }
+
+const commaList = (value: string): string[] => value.split(',').map((item) => item.trim()).filter(Boolean);
+
+const optional = <K extends string>(key: K, value: number | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, number>));

@@ -12,11 +12,12 @@ import { registry } from './commands/registry.js';
 import { shellInit } from './commands/shell-init.js';
 import { show } from './commands/show.js';
 import { status } from './commands/status.js';
+import { token } from './commands/token.js';
 import { up } from './commands/up.js';
 import { UsageError } from './errors.js';
 import { moduleName, readPackageJson } from './package-info.js';
 
-const commands: Command[] = [list, show, caps, deps, events, call, status, dash, registry, install, uninstall, up, down, shellInit];
+const commands: Command[] = [list, show, caps, deps, events, call, status, dash, registry, token, install, uninstall, up, down, shellInit];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -10,6 +10,11 @@ import { resolvePm2Home } from './pm2-home.js';
 
 const EXIT_REASON = 'process exit';
 
+/** Said to an agent that registers without a credential: the two ways to get one under PM2. */
+const pm2CredentialHelp = (name: string) =>
+  'apps started from ecosystem.config.js (or pm2-mesh up) get their own from the mesh module; ' +
+  `for an app started by hand: MCP_MESH_REGISTRY_TOKEN=$(pm2-mesh token create --agent ${name} --capability …) pm2 start <script> --name ${name} --update-env`;
+
 export async function startModule(): Promise<void> {
   const name = moduleName();
   let registry: Registry | undefined;
@@ -40,7 +45,7 @@ export async function startModule(): Promise<void> {
 
   const config = readModuleConfig(name, process.env, readPackageJson().config ?? {}, resolvePm2Home({}).dir);
   if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true });
-  registry = await createRegistry({ ...config, log: (line) => console.log(line) });
+  registry = await createRegistry({ ...config, credentialHelp: pm2CredentialHelp, log: (line) => console.log(line) });
   console.log(
     `[${name}] registry listening on ${registry.url} (data file ${config.dataFile ?? 'none: in memory'}; ` +
       `ready ${Math.round(performance.now())} ms after the process started)`,

@@ -1,16 +1,18 @@
-// The Koa app: JSON errors (never a 500 for client input), token auth, the routes, JSON 404/405.
-import { timingSafeEqual } from 'node:crypto';
+// The Koa app: JSON errors (never a 500 for client input), Host/Origin/Content-Type checks, credentials, the routes,
+// JSON 404/405. No CORS headers: a web page cannot read or change the mesh.
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Koa from 'koa';
+import type { RequestGuard } from '../core/request-guard.js';
 import { HttpError } from './body.js';
 import type { RegistryMetrics } from './metrics.js';
+import { refuseForeignRequests } from './request-guard.js';
 import { registryRoutes, type RouteDeps } from './routes.js';
 
 export interface HttpOptions extends RouteDeps {
-  token: string | undefined;
-  publicRead: boolean;
   metrics: RegistryMetrics;
+  /** Host/Origin/Content-Type rules; read per request (known once the server listens). */
+  guard: () => RequestGuard;
   log: (line: string) => void;
 }
 
@@ -18,7 +20,8 @@ export function createHttpApp(options: HttpOptions): Koa {
   const app = new Koa();
   const router = registryRoutes(options);
   app.use(answerErrorsAsJson(options));
-  if (options.token) app.use(requireToken(options.token, options.publicRead));
+  app.use(refuseForeignRequests(options.guard, options.log));
+  app.use(options.access.middleware());
   app.use(router.routes());
   app.use(router.allowedMethods());
   // Errors are answered by the middleware above; what reaches here happened after the answer (client gone).
@@ -61,21 +64,6 @@ function statusOf(error: unknown): number {
   const status = (error as { status?: unknown; expose?: unknown })?.status;
   // Koa/router errors (405, 501) carry a status and `expose` for client errors.
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
-}
-
-function requireToken(token: string, publicRead: boolean): Koa.Middleware {
-  const expected = Buffer.from(`Bearer ${token}`);
-  return async (ctx, next) => {
-    const isWrite = (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path.startsWith('/heartbeat');
-    if (isWrite || !publicRead) {
-      const given = Buffer.from(ctx.get('Authorization'));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        ctx.set('WWW-Authenticate', 'Bearer realm="mcp-mesh-registry"');
-        throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token>');
-      }
-    }
-    await next();
-  };
 }
 
 /**

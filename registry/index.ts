@@ -3,8 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readOrCreateSecret } from '../core/credentials.js';
+import { RequestGuard } from '../core/request-guard.js';
+import { AgentAccess } from './agent-access.js';
 import { answerMalformedRequests, createHttpApp } from './http.js';
 import { RegistryMetrics } from './metrics.js';
+import { parseInlinePolicies, readPolicyFile } from './policies.js';
+import { RegistrationLimits } from './registration-limits.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
 import { openMemoryStorage } from './storage/memory.js';
 import { openSqliteStorage } from './storage/sqlite/storage.js';
@@ -31,6 +36,12 @@ export const REGISTRY_VERSION = readPackageVersion();
 
 export async function createRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const config = resolveOptions(options);
+  const secret = config.secretFile ? readOrCreateSecret(config.secretFile) : undefined;
+  refuseOpenNetworkBind(config.host, secret !== undefined || config.token !== undefined, config.insecure);
+  const policies = new Map([
+    ...(config.policyFile ? readPolicyFile(config.policyFile) : []),
+    ...(config.policies ? parseInlinePolicies(config.policies, 'policies') : []),
+  ]);
   const metrics = new RegistryMetrics();
   let monitor: HealthMonitor | null = null;
   const storage = config.dataFile ? await openSqliteStorage(config.dataFile, { metrics, log: config.log }) : openMemoryStorage();
@@ -57,10 +68,15 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     bodyLimit: config.bodyLimit,
     version: REGISTRY_VERSION,
     closing: closing.signal,
-    token: config.token,
-    publicRead: config.publicRead,
+    access: new AgentAccess(
+      { secret, token: config.token, publicRead: config.publicRead, policies, credentialHelp: config.credentialHelp },
+      store,
+    ),
+    limits: new RegistrationLimits({ maxAgents: config.maxAgents, registrationsPerMinute: config.registrationRate }),
+    guard: () => guard,
     log: config.log,
   });
+  let guard!: RequestGuard;
   const server = createServer(app.callback());
   answerMalformedRequests(server);
   try {
@@ -69,10 +85,12 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     await storage.close();
     throw error;
   }
+  const port = (server.address() as AddressInfo).port;
+  guard = new RequestGuard({ bindHost: config.host, port, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins });
+  config.log(`registry: ${guard.describe()}; ${describeAccess(secret !== undefined, config.token !== undefined, policies.size)}`);
   monitor = new HealthMonitor(() => store.sweep(), config.healthInterval * 1000);
   monitor.start();
 
-  const port = (server.address() as AddressInfo).port;
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closed: Promise<void> | null = null;
   return {
@@ -100,6 +118,22 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
         await storage.close();
       })()),
   };
+}
+
+/** Beyond loopback, a registry anyone can change must be asked for by name. */
+function refuseOpenNetworkBind(host: string, authenticated: boolean, insecure: boolean): void {
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (loopback || authenticated || insecure) return;
+  throw new Error(
+    `registry on ${host} with no credentials: anyone who reaches the port could register agents. Pass --secret-file F ` +
+      '(each agent gets its own credential: pm2-mesh token create), or --token T, or --insecure to run open on purpose',
+  );
+}
+
+function describeAccess(secret: boolean, token: boolean, policies: number): string {
+  if (secret) return `agents need their own credential${policies ? ` (${policies} polic${policies > 1 ? 'ies' : 'y'})` : ''}${token ? ', the shared token is an operator credential' : ''}`;
+  if (token) return 'one shared token for every agent (give agents their own credential with --secret-file)';
+  return 'open to local agents (no credential needed)';
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

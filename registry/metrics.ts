@@ -1,5 +1,7 @@
 // Counters the registry keeps for GET /metrics, rendered in the Prometheus text exposition format.
 
+import type { RegistrationLimits } from './registration-limits.js';
+
 export interface MetricGauges {
   agents: { healthy: number; unhealthy: number; unknown: number };
   capabilities: number;
@@ -7,6 +9,7 @@ export interface MetricGauges {
   sseClients: number;
   topologyWatchers: number;
   journalBytes: number;
+  limits: RegistrationLimits;
 }
 
 export class RegistryMetrics {
@@ -70,6 +73,14 @@ export class RegistryMetrics {
       ['{status="healthy"}', gauges.agents.healthy],
       ['{status="unhealthy"}', gauges.agents.unhealthy],
       ['{status="unknown"}', gauges.agents.unknown],
+    ]);
+    const { limits } = gauges;
+    metric('mesh_registry_max_agents', 'gauge', 'Agents the registry holds at most (0 = no cap).', [['', limits.options.maxAgents]]);
+    metric('mesh_registry_registration_rate_limit', 'gauge', 'New agents one source address may register per minute (0 = no limit).',
+      [['', limits.options.registrationsPerMinute]]);
+    metric('mesh_registry_registrations_refused_total', 'counter', 'New registrations answered 429, by limit.', [
+      ['{limit="max_agents"}', limits.refusedForCapacity],
+      ['{limit="rate"}', limits.refusedForRate],
     ]);
     metric('mesh_registry_capabilities', 'gauge', 'Distinct capabilities provided.', [['', gauges.capabilities]]);
     metric('mesh_registry_events', 'gauge', 'Events kept in the log.', [['', gauges.events]]);

@@ -1,13 +1,8 @@
 // The registry's options: defaults, and parsing them from command-line flags and MCP_MESH_REGISTRY_* variables
 // (shared by `node dist/registry/main.js` and `pm2-mesh registry`).
 import {
-  DEFAULT_BODY_LIMIT_BYTES,
-  DEFAULT_HEALTH_CHECK_INTERVAL_S,
-  DEFAULT_MAX_EVENTS,
-  DEFAULT_REGISTRY_HOST,
-  DEFAULT_REGISTRY_PORT,
-  DEFAULT_RETENTION_S,
-  DEFAULT_TIMEOUT_S,
+  DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEALTH_CHECK_INTERVAL_S, DEFAULT_MAX_AGENTS, DEFAULT_MAX_EVENTS, DEFAULT_REGISTRATION_RATE_PER_MIN,
+  DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT, DEFAULT_RETENTION_S, DEFAULT_TIMEOUT_S,
 } from '../core/defaults.js';
 import { FlagError, optionsHelp, parseFlags, withEnvironment } from '../core/flags.js';
 import { REGISTRY_FLAGS as FLAGS, REGISTRY_SUMMARY } from '../core/registry-flags.js';
@@ -21,6 +16,26 @@ export interface RegistryOptions {
   /** When set, requests need `Authorization: Bearer <token>` (writes always, reads unless publicRead). */
   token?: string;
   publicRead?: boolean;
+  /** More names the registry is reached by, beyond its bind address and loopback (`*`: no Host check). */
+  allowedHosts?: string[];
+  /** Web origins allowed to change the mesh (none by default). */
+  allowedOrigins?: string[];
+  /**
+   * The secret that signs agent credentials (created 0600 when the file does not exist). With it, every agent
+   * needs its own credential (`pm2-mesh token create`) and the shared token becomes an operator credential.
+   */
+  secretFile?: string;
+  /** Policies (which capabilities each agent name may provide): a JSON file, and/or `name=cap,cap;name=cap`. */
+  policyFile?: string;
+  policies?: string;
+  /** How an agent gets a credential here, said in every 401 (the PM2 module says how under PM2). */
+  credentialHelp?: (name: string) => string;
+  /** Serve beyond loopback with no credentials at all (anyone who reaches the port changes the mesh). */
+  insecure?: boolean;
+  /** Agents held at most (0 = no cap). */
+  maxAgents?: number;
+  /** New agents one source may register per minute (0 = no limit). */
+  registrationRate?: number;
   /**
    * Longest gap (s) between health sweeps: how often long-unhealthy agents are purged and the event log is
    * capped. Timeouts do not wait for it: a silent agent turns unhealthy at last heartbeat + timeout.
@@ -36,12 +51,18 @@ export interface RegistryOptions {
   log?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<RegistryOptions, 'token' | 'dataFile'>> & { token: string | undefined; dataFile: string | null };
+type Optional = 'token' | 'dataFile' | 'secretFile' | 'policyFile' | 'policies';
+export type ResolvedOptions = Required<Omit<RegistryOptions, Optional>> & Pick<RegistryOptions, Optional> & { dataFile: string | null };
 
 export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   const positive = (name: string, value: number | undefined, fallback: number) => {
     const v = value ?? fallback;
     if (!Number.isFinite(v) || v <= 0) throw new Error(`registry option ${name} must be a positive number, got ${value}`);
+    return v;
+  };
+  const count = (name: string, value: number | undefined, fallback: number) => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < 0) throw new Error(`registry option ${name} must be a whole number >= 0 (0 = no limit), got ${value}`);
     return v;
   };
   const port = options.port ?? DEFAULT_REGISTRY_PORT;
@@ -52,6 +73,15 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     dataFile: options.dataFile || null,
     token: options.token || undefined,
     publicRead: options.publicRead ?? false,
+    allowedHosts: options.allowedHosts ?? [],
+    allowedOrigins: options.allowedOrigins ?? [],
+    secretFile: options.secretFile || undefined,
+    policyFile: options.policyFile || undefined,
+    policies: options.policies || undefined,
+    credentialHelp: options.credentialHelp ?? standaloneCredentialHelp,
+    insecure: options.insecure ?? false,
+    maxAgents: count('maxAgents', options.maxAgents, DEFAULT_MAX_AGENTS),
+    registrationRate: count('registrationRate', options.registrationRate, DEFAULT_REGISTRATION_RATE_PER_MIN),
     healthInterval: positive('healthInterval', options.healthInterval, DEFAULT_HEALTH_CHECK_INTERVAL_S),
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT_S),
     retention: positive('retention', options.retention, DEFAULT_RETENTION_S),
@@ -61,13 +91,24 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   };
 }
 
-/** What each flag sets: text as is, numbers checked. */
-const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number' | 'flag']> = {
+const standaloneCredentialHelp = (name: string) =>
+  `make one with \`pm2-mesh token create --agent ${name} --capability …\` (same --secret-file as the registry) and start the agent with MCP_MESH_REGISTRY_TOKEN=<token>`;
+
+/** What each flag sets: text as is, numbers checked, lists split at commas. */
+const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number' | 'flag' | 'list']> = {
   host: ['host', 'text'],
   port: ['port', 'number'],
   'data-file': ['dataFile', 'text'],
   token: ['token', 'text'],
   'public-read': ['publicRead', 'flag'],
+  'allowed-hosts': ['allowedHosts', 'list'],
+  'allowed-origins': ['allowedOrigins', 'list'],
+  'secret-file': ['secretFile', 'text'],
+  'policy-file': ['policyFile', 'text'],
+  policies: ['policies', 'text'],
+  insecure: ['insecure', 'flag'],
+  'max-agents': ['maxAgents', 'number'],
+  'registration-rate': ['registrationRate', 'number'],
   timeout: ['timeout', 'number'],
   'health-interval': ['healthInterval', 'number'],
   retention: ['retention', 'number'],
@@ -101,7 +142,7 @@ export function parseRegistryArgs(argv: readonly string[], env: NodeJS.ProcessEn
         throw new FlagError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
       options[key] = n;
     } else {
-      options[key] = raw;
+      options[key] = kind === 'list' && typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : raw;
     }
   }
   return options as RegistryOptions;

@@ -4,7 +4,9 @@ import type { Context } from 'koa';
 import semver from 'semver';
 import { HttpError, readJsonBody } from './body.js';
 import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js';
+import type { AgentAccess } from './agent-access.js';
 import type { RegistryMetrics } from './metrics.js';
+import type { RegistrationLimits } from './registration-limits.js';
 import type { Storage } from './storage/index.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store/index.js';
@@ -20,12 +22,15 @@ export interface RouteDeps {
   version: string;
   /** Aborted when the registry closes: pending long-polls answer at once. */
   closing: AbortSignal;
+  /** Who may register, heartbeat and unregister which agent. */
+  access: AgentAccess;
+  limits: RegistrationLimits;
 }
 
 /** heartbeat-check.js (zod and the wire schemas), imported by the first POST. */
 let heartbeatCheck: typeof import('./heartbeat-check.js') | undefined;
 
-const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired']);
+const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired', 'refused']);
 
 export function registryRoutes(deps: RouteDeps): Router {
   const { store, storage, metrics } = deps;
@@ -37,6 +42,8 @@ export function registryRoutes(deps: RouteDeps): Router {
     if (!checked.ok) throw new HttpError(400, checked.error);
     refuseWhenUnavailable(deps);
     const { value: request, warnings } = checked;
+    deps.access.checkRegistration(ctx, request);
+    if (store.nameOf(request.agent_id) === undefined) deps.limits.admitNew(ctx.request.ip, store.size);
     const answer = store.register(request);
     // Only the answer waits for the fsync: the request (a few KB of objects per POST in flight) can go now.
     await durable(storage);
@@ -44,6 +51,7 @@ export function registryRoutes(deps: RouteDeps): Router {
   });
 
   router.head('/heartbeat/:agent_id', (ctx) => {
+    deps.access.checkAgent(ctx, ctx.params.agent_id!);
     if (deps.closing.aborted || !storage.healthy) ctx.status = 503;
     else ctx.status = store.touch(ctx.params.agent_id!);
     metrics.countHead(ctx.status);
@@ -51,6 +59,7 @@ export function registryRoutes(deps: RouteDeps): Router {
 
   router.delete('/agents/:agent_id', async (ctx) => {
     refuseWhenUnavailable(deps);
+    deps.access.checkAgent(ctx, ctx.params.agent_id!);
     // An unknown id is 204 too, as in MCP Mesh: the agent is gone either way.
     store.unregister(ctx.params.agent_id!);
     await durable(storage);
@@ -142,6 +151,7 @@ export function registryRoutes(deps: RouteDeps): Router {
       sseClients: deps.streams.clientCount,
       topologyWatchers: store.watcherCount,
       journalBytes: storage.pendingBytes,
+      limits: deps.limits,
     });
   });
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkJsonBody, guardedRequest, RequestGuard } from '../core/request-guard.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
@@ -43,8 +44,7 @@ export class AgentHttpServer {
   private server?: Server;
   private sweeper?: NodeJS.Timeout;
   private draining = false;
-  private hostAllow?: Set<string>;
-  private originAllow = new Set<string>();
+  private guard?: RequestGuard;
   /** Requests served on /mcp since start (lets tests prove a self proxy made none). */
   mcpRequests = 0;
   /** POSTs on /mcp not answered yet: shutdown lets them finish. */
@@ -75,7 +75,8 @@ export class AgentHttpServer {
       });
     });
     const { port } = server.address() as AddressInfo;
-    this.buildAllowLists(port);
+    this.guard = new RequestGuard({ bindHost: this.options.host, port, allowedHosts: this.options.allowedHosts, allowedOrigins: this.options.allowedOrigins });
+    this.options.log.debug(this.guard.describe());
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(60_000, this.options.sessionIdleMs / 2));
     this.sweeper.unref();
     return { host: this.options.host, port };
@@ -106,10 +107,15 @@ export class AgentHttpServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
-    const refusal = this.checkHostAndOrigin(req);
+    // Host on every route (DNS rebinding), Origin on every route too (a page has no business here), JSON on POST.
+    const request = guardedRequest(req);
+    const refusal =
+      this.guard!.checkHost(request.host) ??
+      this.guard!.checkOrigin(request.origin) ??
+      (path === MCP_PATH && req.method === 'POST' ? checkJsonBody(request) : undefined);
     if (refusal) {
-      this.options.log.warn(`refused ${req.method} ${path}: ${refusal}`);
-      return sendJson(res, 403, { error: refusal });
+      this.options.log.warn(`refused ${req.method} ${path}: ${refusal.error}`);
+      return sendJson(res, refusal.status, { error: refusal.error });
     }
     if (path === MCP_PATH) return this.handleMcp(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `${req.method} not allowed on ${path}` });
@@ -197,37 +203,6 @@ export class AgentHttpServer {
         void this.closeSession(id);
       }
     }
-  }
-
-  /** Loopback binds accept only loopback names (plus configured ones); Origin, when sent, must be one of ours. */
-  private buildAllowLists(port: number): void {
-    const { host, allowedHosts, allowedOrigins } = this.options;
-    const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host);
-    if (allowedHosts.includes('*')) this.hostAllow = undefined;
-    else if (loopback || allowedHosts.length) {
-      const names = new Set(['127.0.0.1', 'localhost', '[::1]', host.includes(':') && !host.startsWith('[') ? `[${host}]` : host]);
-      this.hostAllow = new Set();
-      for (const n of names) this.hostAllow.add(n).add(`${n}:${port}`);
-      for (const h of allowedHosts) this.hostAllow.add(h.toLowerCase());
-    } else {
-      this.options.log.warn(`serving on ${host} with no MCP_MESH_ALLOWED_HOSTS: Host header not checked`);
-    }
-    this.originAllow = new Set(allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
-  }
-
-  private checkHostAndOrigin(req: IncomingMessage): string | undefined {
-    const host = (req.headers.host ?? '').toLowerCase();
-    if (this.hostAllow && !this.hostAllow.has(host)) return `Host "${host}" not allowed (add it to MCP_MESH_ALLOWED_HOSTS)`;
-    const origin = header(req, 'origin')?.toLowerCase();
-    if (!origin || this.originAllow.has('*') || this.originAllow.has(origin)) return undefined;
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      return `Origin "${origin}" not allowed`;
-    }
-    const sameSite = this.hostAllow ? this.hostAllow.has(originHost) : originHost === host;
-    return sameSite ? undefined : `Origin "${origin}" not allowed (add it to MCP_MESH_ALLOWED_ORIGINS)`;
   }
 }
 

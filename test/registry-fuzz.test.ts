@@ -17,7 +17,8 @@ const CONCURRENCY = 6;
 /** A registry process on a data file of its own; `stop` ends it (SIGTERM) and removes the file. */
 async function startFuzzed(args: string[] = []): Promise<{ registry: RegistryProc; host: string; port: number; stop: () => Promise<void> }> {
   const { dir, remove } = tempDir('registry-fuzz-');
-  const registry = await spawnRegistry({ args: ['--data-file', join(dir, 'registry.db'), ...args] });
+  // The cases address the registry as "fuzz" (see request()): a name it is told it answers to.
+  const registry = await spawnRegistry({ args: ['--allowed-hosts', 'fuzz', '--data-file', join(dir, 'registry.db'), ...args] });
   const stop = async () => {
     const killer = setTimeout(() => registry.signal('SIGKILL'), 10_000);
     await registry.stop('SIGTERM');

@@ -53,11 +53,11 @@ test('Host and Origin must be ours (DNS-rebinding protection)', async (t) => {
   t.is(await status({}), 200);
   t.is(await status({ host: `localhost:${port}` }), 200);
   t.is(await status({ host: 'mesh.internal:8080' }), 200);
-  t.is(await status({ host: `evil.example:${port}` }), 403);
+  t.is(await status({ host: `evil.example:${port}` }), 421);
   t.is(await status({ origin: 'http://evil.example' }), 403);
   t.is(await status({ origin: `http://localhost:${port}` }), 200);
   t.is(await status({ origin: 'https://app.example' }), 200);
-  t.is(await rawStatus(`${endpoint}/mcp`, { host: 'attacker.example' }), 403);
+  t.is(await rawStatus(`${endpoint}/mcp`, { host: 'attacker.example' }), 421);
 });
 
 test('health, readiness and liveness; standalone agents report it', async (t) => {

@@ -165,7 +165,7 @@ export function decodeHealth(body: unknown): RegistryHealth {
   };
 }
 
-const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired']);
+const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired', 'refused']);
 
 /** One event from GET /events or the SSE stream; null when it is not one. */
 export function decodeEvent(v: unknown): RegistryEvent | null {

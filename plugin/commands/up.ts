@@ -71,7 +71,8 @@ export const up: Command = {
       env: {
         MESH_PORT: new URL(url).port,
         MCP_MESH_REGISTRY_URL: url,
-        ...(settings.token ? { MCP_MESH_REGISTRY_TOKEN: settings.token } : {}),
+        // Apps get their own credential from ecosystem.config.js; the shared token only serves a registry without one.
+        ...(settings.token && settings.auth === 'off' ? { MESH_TOKEN: settings.token } : {}),
       },
     });
 

@@ -147,6 +147,21 @@ export class RegistryStore {
     return findCapabilities(query, this.index);
   }
 
+  /** The name an agent id is registered under (healthy or not), or undefined. */
+  nameOf(agentId: string): string | undefined {
+    return this.agents.get(agentId)?.name;
+  }
+
+  /** Agents held, healthy and unhealthy (O(1), unlike counts()). */
+  get size(): number {
+    return this.agents.size;
+  }
+
+  /** Records a registration the access checks turned down (a `refused` event). */
+  recordRefusal(agentId: string, agentName: string, data: Record<string, unknown>): void {
+    this.notifications.refused(agentId, agentName, data);
+  }
+
   counts(): { healthy: number; unhealthy: number; unknown: number; total: number } {
     const counts = { healthy: 0, unhealthy: 0, unknown: 0, total: 0 };
     for (const entry of this.agents.all()) {

@@ -35,6 +35,11 @@ export class AgentLifecycle {
     return this.agents.get(agentId);
   }
 
+  /** Agents held, healthy and unhealthy. */
+  get size(): number {
+    return this.agents.size;
+  }
+
   all(): IterableIterator<AgentEntry> {
     return this.agents.values();
   }

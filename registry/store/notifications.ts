@@ -28,6 +28,14 @@ export class Notifications {
     this.logLine(describeEvent(event, entry));
   }
 
+  /** A `refused` event: a registration turned down before it reached the store (no entry exists for it). */
+  refused(agentId: string, agentName: string, data: Record<string, unknown>): void {
+    const event = this.events.append(agentId, agentName, 'refused', data, this.now());
+    this.metrics.eventsEmitted++;
+    this.storage.write({ op: 'event', event });
+    this.logLine(`registry: refused ${agentId} ${agentName}: ${String(data.reason)}`);
+  }
+
   /** The journal hears about the event log's cap once per sweep, not per event. */
   saveTrim(): void {
     const below = this.events.takeTrimPoint();

@@ -4,7 +4,9 @@
 import test from 'ava';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, EXAMPLE_APPS, freePort, pm2, pm2Home, ROOT, waitFor } from './support/pm2.js';
+import { cli, EXAMPLE_APPS, pm2, pm2Home } from './support/pm2.js';
+import { freePort, ROOT } from './support/processes.js';
+import { waitFor } from './support/wait.js';
 
 const { home, kill } = pm2Home('mesh-sec-');
 test.after.always(kill);
@@ -50,11 +52,10 @@ test.serial('the example fleet starts with per-app credentials; a hand-started a
       return '';
     }
   };
-  const refusal = await waitFor(async () => /POST answered 401: .*/.exec(read(outLog) + read(errLog))?.[0], 30_000, 200);
-  t.truthy(refusal, 'the app logs the refusal');
+  const refusal = await waitFor('the app to log the refusal', () => /POST answered 401: .*/.exec(read(outLog) + read(errLog))?.[0], 30_000, 200);
   t.log(refusal);
-  t.regex(refusal!, /agent "clock" has no credential: apps started from ecosystem\.config\.js .* get their own from the mesh module/);
-  t.regex(refusal!, /MCP_MESH_REGISTRY_TOKEN=\$\(pm2-mesh token create --agent clock --capability …\) pm2 start <script> --name clock --update-env/);
+  t.regex(refusal, /agent "clock" has no credential: apps started from ecosystem\.config\.js .* get their own from the mesh module/);
+  t.regex(refusal, /MCP_MESH_REGISTRY_TOKEN=\$\(pm2-mesh token create --agent clock --capability …\) pm2 start <script> --name clock --update-env/);
   t.false((await agents()).some((a) => a.name === 'clock'), 'nothing registered');
   const events = (await (await fetch(`${registry}/events?type=refused`)).json()) as { events: { agent_name: string }[] };
   t.true(events.events.some((e) => e.agent_name === 'clock'), 'a refused event names the app');
@@ -66,8 +67,7 @@ test.serial('the example fleet starts with per-app credentials; a hand-started a
     env: { MCP_MESH_REGISTRY_URL: registry, MCP_MESH_AGENT_NAME: 'clock', MCP_MESH_REGISTRY_TOKEN: token.stdout.trim() },
   });
   t.is(restarted.code, 0, restarted.stderr);
-  const clock = await waitFor(async () => (await agents()).find((a) => a.name === 'clock' && a.status === 'healthy'), 30_000, 200);
-  t.truthy(clock);
+  await waitFor('clock healthy', async () => (await agents()).find((a) => a.name === 'clock' && a.status === 'healthy'), 30_000, 200);
 
   // The credential is in no log the module or the apps wrote.
   const logs = ['mesh-out.log', 'mesh-error.log', 'clock-out.log', 'clock-error.log', 'planner-out.log'].map((f) => read(join(home, 'logs', f))).join('\n');

@@ -54,8 +54,13 @@ export class AgentAccess {
     return async (ctx, next) => {
       const caller = this.identify(ctx.get('Authorization'));
       ctx.state.caller = caller;
-      if (!changesState(ctx.method, ctx.path) && caller.kind === 'nobody' && !this.mayReadWithout(ctx.request.ip)) {
-        throw unauthorized('missing credential: reads from another host need Authorization: Bearer <token> (an operator or agent credential)');
+      if (caller.kind === 'nobody') {
+        const write = changesState(ctx.method, ctx.path);
+        if (!write && !this.mayReadWithout(ctx.request.ip)) {
+          throw unauthorized(`missing credential: reads ${this.options.token ? '' : 'from another host '}need Authorization: Bearer <token> (an operator or agent credential)`);
+        }
+        // With one shared token there is no agent to name: refused before the body is read, as always.
+        if (write && !this.options.secret) throw unauthorized('missing or wrong token: send Authorization: Bearer <token>');
       }
       await next();
     };

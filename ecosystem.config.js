@@ -22,6 +22,8 @@ const meshEnv = {
   MCP_MESH_REGISTRY_URL: registryUrl,
   MCP_MESH_HTTP_HOST: '127.0.0.1',
   MCP_MESH_HTTP_PORT: '0',
+  // A TLS mesh (pm2-mesh certs): the same MCP_MESH_TLS_* for every app, passed on from the environment.
+  ...Object.fromEntries(Object.entries(process.env).filter(([key, value]) => key.startsWith('MCP_MESH_TLS_') && value)),
 };
 
 /** MESH_TOKEN (set by pm2-mesh up for a module with `pm2 set mesh:auth off` and one shared token) wins over the app's own. */

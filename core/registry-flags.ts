@@ -53,24 +53,13 @@ export const REGISTRY_FLAGS = {
     env: 'MCP_MESH_REGISTRY_HEALTH_INTERVAL',
     description: `longest gap between health sweeps (purge, event cap) (default ${DEFAULT_HEALTH_CHECK_INTERVAL_S})`,
   },
-  retention: {
-    type: 'string',
-    valueName: 'seconds',
-    env: 'MCP_MESH_REGISTRY_RETENTION',
-    description: `seconds an unhealthy agent is kept before it is purged (default ${DEFAULT_RETENTION_S})`,
-  },
-  'max-events': {
-    type: 'string',
-    valueName: 'n',
-    env: 'MCP_MESH_REGISTRY_MAX_EVENTS',
-    description: `events kept in the log (default ${DEFAULT_MAX_EVENTS})`,
-  },
-  'body-limit': {
-    type: 'string',
-    valueName: 'bytes',
-    env: 'MCP_MESH_REGISTRY_BODY_LIMIT',
-    description: `largest request body, 413 above (default ${DEFAULT_BODY_LIMIT_BYTES})`,
-  },
+  retention: { type: 'string', valueName: 'seconds', env: 'MCP_MESH_REGISTRY_RETENTION', description: `seconds an unhealthy agent is kept before it is purged (default ${DEFAULT_RETENTION_S})` },
+  'max-events': { type: 'string', valueName: 'n', env: 'MCP_MESH_REGISTRY_MAX_EVENTS', description: `events kept in the log (default ${DEFAULT_MAX_EVENTS})` },
+  'tls-mode': { type: 'string', valueName: 'off|auto|strict', env: 'MCP_MESH_TLS_MODE', description: 'HTTPS (auto: client certificates checked when sent; strict: required); default auto with a certificate, else off' },
+  'tls-cert': { type: 'string', valueName: 'file', env: 'MCP_MESH_TLS_CERT', description: "the registry's certificate (PEM; pm2-mesh certs makes one)" },
+  'tls-key': { type: 'string', valueName: 'file', env: 'MCP_MESH_TLS_KEY', description: 'its private key (PEM)' },
+  'tls-ca': { type: 'string', valueName: 'file', env: 'MCP_MESH_TLS_CA', description: "the CA that signs the mesh's certificates: agents' client certificates must come from it" },
+  'body-limit': { type: 'string', valueName: 'bytes', env: 'MCP_MESH_REGISTRY_BODY_LIMIT', description: `largest request body, 413 above (default ${DEFAULT_BODY_LIMIT_BYTES})` },
 } as const satisfies Options;
 
 export const REGISTRY_SUMMARY =

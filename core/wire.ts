@@ -46,6 +46,8 @@ export const agentMetadataSchema = z
     /** PM2's name of that app. */
     pm2_name: shortText(256).optional(),
     pid: z.number().int().min(0).optional(),
+    /** The agent serves HTTPS: its endpoint is https://http_host:http_port (ours, additive). */
+    tls: z.boolean().optional(),
   })
   .loose();
 

@@ -7,7 +7,7 @@ import type { RegistryOptions } from '../registry/index.js';
 
 export const CONFIG_KEYS = [
   'port', 'host', 'data_file', 'health_interval', 'timeout', 'retention', 'token', 'allowed_hosts', 'allowed_origins',
-  'auth', 'policies', 'policy_file', 'max_agents', 'registration_rate',
+  'auth', 'policies', 'policy_file', 'max_agents', 'registration_rate', 'tls_mode', 'tls_cert', 'tls_key', 'tls_ca',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -85,6 +85,9 @@ export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, default
     ...(raw.policy_file ? { policyFile: isAbsolute(raw.policy_file) ? raw.policy_file : resolve(pm2Home, raw.policy_file) } : {}),
     ...optional('maxAgents', count('max_agents', '20000')),
     ...optional('registrationRate', count('registration_rate', '600')),
+    ...(raw.tls_mode || raw.tls_cert || raw.tls_ca
+      ? { tls: { mode: raw.tls_mode || undefined, cert: raw.tls_cert || undefined, key: raw.tls_key || undefined, ca: raw.tls_ca || undefined } }
+      : {}),
   };
 }
 

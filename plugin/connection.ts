@@ -2,6 +2,7 @@
 // module's own `pm2 set mesh:*` values (so `pm2 set mesh:port 8123` needs no flag), else the default.
 import { DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT } from '../core/defaults.js';
 import { RegistryClient, RegistryError } from '../core/registry-client.js';
+import { clientTlsOptions, loadTls, tlsFilesFromEnv, type ClientTls, type TlsFiles } from '../core/tls.js';
 import type { AgentView } from '../core/wire.js';
 import type { Options, Values } from './args.js';
 import { UsageError } from './errors.js';
@@ -33,7 +34,20 @@ export function dialHost(host: string): string {
 export function moduleRegistryUrl(settings: Record<string, string>): string {
   const host = dialHost(settings.host ?? DEFAULT_REGISTRY_HOST);
   const port = settings.port || String(DEFAULT_REGISTRY_PORT);
-  return `http://${host}:${port}`;
+  const https = Boolean(settings.tls_cert) && settings.tls_mode !== 'off';
+  return `${https ? 'https' : 'http'}://${host}:${port}`;
+}
+
+/**
+ * The CLI's TLS: MCP_MESH_TLS_CA (and CERT/KEY for a strict registry) from the environment, else the module's
+ * `pm2 set mesh:tls_*` files (its CA verifies it; its certificate is a client certificate of the mesh too).
+ */
+export function cliTls(settings: Record<string, string>, env: NodeJS.ProcessEnv = process.env): ClientTls | undefined {
+  const fromEnv = tlsFilesFromEnv(env);
+  const files: TlsFiles = fromEnv.ca || fromEnv.cert
+    ? fromEnv
+    : { mode: settings.tls_mode || undefined, ca: settings.tls_ca || undefined, cert: settings.tls_cert || undefined, key: settings.tls_key || undefined };
+  return clientTlsOptions(loadTls(files, false));
 }
 
 export function resolveConnection(values: Values, env: NodeJS.ProcessEnv = process.env): Connection {
@@ -45,7 +59,8 @@ export function resolveConnection(values: Values, env: NodeJS.ProcessEnv = proce
 
 export function registryClient(values: Values, timeoutMs?: number): RegistryClient {
   const { url, token } = resolveConnection(values);
-  return new RegistryClient({ url, token, timeoutMs });
+  const tls = cliTls(readModuleSettings(resolvePm2Home(values).dir, moduleName()));
+  return new RegistryClient({ url, token, timeoutMs, ...(tls ? { tls } : {}) });
 }
 
 /**

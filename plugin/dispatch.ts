@@ -1,6 +1,7 @@
 // The command table and the dispatcher: finds the command word, parses its arguments, prints help.
 import { commandHelp, findCommandIndex, parseInvocation, valueOptionNames, type Command } from './args.js';
 import { call } from './commands/call.js';
+import { certs } from './commands/certs.js';
 import { caps } from './commands/caps.js';
 import { dash } from './commands/dash.js';
 import { deps } from './commands/deps.js';
@@ -17,7 +18,7 @@ import { up } from './commands/up.js';
 import { UsageError } from './errors.js';
 import { moduleName, readPackageJson } from './package-info.js';
 
-const commands: Command[] = [list, show, caps, deps, events, call, status, dash, registry, token, install, uninstall, up, down, shellInit];
+const commands: Command[] = [list, show, caps, deps, events, call, status, dash, registry, token, certs, install, uninstall, up, down, shellInit];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -6,7 +6,7 @@ import Koa from 'koa';
 import type { RequestGuard } from '../core/request-guard.js';
 import { HttpError } from './body.js';
 import type { RegistryMetrics } from './metrics.js';
-import { refuseForeignRequests } from './request-guard.js';
+import { refuseForeignRequests, refuseUntrustedPeers } from './request-guard.js';
 import { registryRoutes, type RouteDeps } from './routes.js';
 
 export interface HttpOptions extends RouteDeps {
@@ -21,6 +21,7 @@ export function createHttpApp(options: HttpOptions): Koa {
   const router = registryRoutes(options);
   app.use(answerErrorsAsJson(options));
   app.use(refuseForeignRequests(options.guard, options.log));
+  app.use(refuseUntrustedPeers());
   app.use(options.access.middleware());
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -2,9 +2,11 @@
 // and the HTTP server, and hands back { url, close, markProcessExited }. Used by main.js, the CLI and the PM2 module.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readOrCreateSecret } from '../core/credentials.js';
 import { RequestGuard } from '../core/request-guard.js';
+import { loadTls, serverTlsOptions, servesTls } from '../core/tls.js';
 import { AgentAccess } from './agent-access.js';
 import { answerMalformedRequests, createHttpApp } from './http.js';
 import { RegistryMetrics } from './metrics.js';
@@ -22,7 +24,7 @@ export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
 export { runRegistryForeground } from './foreground.js';
 
 export interface Registry {
-  /** http://host:port (the bound port when options.port was 0). */
+  /** http(s)://host:port (the bound port when options.port was 0). */
   url: string;
   host: string;
   port: number;
@@ -36,8 +38,9 @@ export const REGISTRY_VERSION = readPackageVersion();
 
 export async function createRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const config = resolveOptions(options);
+  const tls = config.tls ? loadTls(config.tls, true) : undefined;
   const secret = config.secretFile ? readOrCreateSecret(config.secretFile) : undefined;
-  refuseOpenNetworkBind(config.host, secret !== undefined || config.token !== undefined, config.insecure);
+  refuseOpenNetworkBind(config.host, secret !== undefined || config.token !== undefined || tls?.mode === 'strict', config.insecure);
   const policies = new Map([
     ...(config.policyFile ? readPolicyFile(config.policyFile) : []),
     ...(config.policies ? parseInlinePolicies(config.policies, 'policies') : []),
@@ -77,7 +80,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     log: config.log,
   });
   let guard!: RequestGuard;
-  const server = createServer(app.callback());
+  const server = servesTls(tls) ? createHttpsServer(serverTlsOptions(tls), app.callback()) : createServer(app.callback());
   answerMalformedRequests(server);
   try {
     await listen(server, config.port, config.host);
@@ -94,7 +97,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closed: Promise<void> | null = null;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${servesTls(tls) ? 'https' : 'http'}://${urlHost}:${port}`,
     host: config.host,
     port,
     markProcessExited: (pmId, reason) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason)),

@@ -4,6 +4,7 @@ import {
   DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEALTH_CHECK_INTERVAL_S, DEFAULT_MAX_AGENTS, DEFAULT_MAX_EVENTS, DEFAULT_REGISTRATION_RATE_PER_MIN,
   DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT, DEFAULT_RETENTION_S, DEFAULT_TIMEOUT_S,
 } from '../core/defaults.js';
+import type { TlsFiles } from '../core/tls.js';
 import { FlagError, optionsHelp, parseFlags, withEnvironment } from '../core/flags.js';
 import { REGISTRY_FLAGS as FLAGS, REGISTRY_SUMMARY } from '../core/registry-flags.js';
 
@@ -36,6 +37,8 @@ export interface RegistryOptions {
   maxAgents?: number;
   /** New agents one source may register per minute (0 = no limit). */
   registrationRate?: number;
+  /** TLS (MCP Mesh's names): mode off|auto|strict, this registry's certificate and key, the mesh's CA (PEM paths). */
+  tls?: TlsFiles;
   /**
    * Longest gap (s) between health sweeps: how often long-unhealthy agents are purged and the event log is
    * capped. Timeouts do not wait for it: a silent agent turns unhealthy at last heartbeat + timeout.
@@ -51,7 +54,7 @@ export interface RegistryOptions {
   log?: (line: string) => void;
 }
 
-type Optional = 'token' | 'dataFile' | 'secretFile' | 'policyFile' | 'policies';
+type Optional = 'token' | 'dataFile' | 'secretFile' | 'policyFile' | 'policies' | 'tls';
 export type ResolvedOptions = Required<Omit<RegistryOptions, Optional>> & Pick<RegistryOptions, Optional> & { dataFile: string | null };
 
 export function resolveOptions(options: RegistryOptions): ResolvedOptions {
@@ -82,6 +85,7 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     insecure: options.insecure ?? false,
     maxAgents: count('maxAgents', options.maxAgents, DEFAULT_MAX_AGENTS),
     registrationRate: count('registrationRate', options.registrationRate, DEFAULT_REGISTRATION_RATE_PER_MIN),
+    tls: options.tls,
     healthInterval: positive('healthInterval', options.healthInterval, DEFAULT_HEALTH_CHECK_INTERVAL_S),
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT_S),
     retention: positive('retention', options.retention, DEFAULT_RETENTION_S),
@@ -95,7 +99,7 @@ const standaloneCredentialHelp = (name: string) =>
   `make one with \`pm2-mesh token create --agent ${name} --capability …\` (same --secret-file as the registry) and start the agent with MCP_MESH_REGISTRY_TOKEN=<token>`;
 
 /** What each flag sets: text as is, numbers checked, lists split at commas. */
-const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number' | 'flag' | 'list']> = {
+const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number' | 'flag' | 'list' | 'tls']> = {
   host: ['host', 'text'],
   port: ['port', 'number'],
   'data-file': ['dataFile', 'text'],
@@ -114,6 +118,10 @@ const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number'
   retention: ['retention', 'number'],
   'max-events': ['maxEvents', 'number'],
   'body-limit': ['bodyLimit', 'number'],
+  'tls-mode': ['tls', 'tls'],
+  'tls-cert': ['tls', 'tls'],
+  'tls-key': ['tls', 'tls'],
+  'tls-ca': ['tls', 'tls'],
 };
 
 export const REGISTRY_USAGE = ['usage: registry [options]', REGISTRY_SUMMARY, '', 'Options:', ...optionsHelp(FLAGS)].join('\n');
@@ -141,6 +149,8 @@ export function parseRegistryArgs(argv: readonly string[], env: NodeJS.ProcessEn
       if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n))
         throw new FlagError(`${source}: expected a number, got ${JSON.stringify(raw)}`);
       options[key] = n;
+    } else if (kind === 'tls') {
+      options.tls = { ...(options.tls as TlsFiles | undefined), [flag.slice('tls-'.length)]: raw };
     } else {
       options[key] = kind === 'list' && typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : raw;
     }

@@ -3,6 +3,7 @@
 // The rules live in core/request-guard.ts, shared with the agents and the gateway.
 import type Koa from 'koa';
 import { guardedRequest, isReadMethod, type RequestGuard } from '../core/request-guard.js';
+import { untrustedPeer } from '../core/tls.js';
 import { HttpError } from './body.js';
 
 /** Routes that change state: every non-read method, and the heartbeats (a HEAD refreshes an agent). */
@@ -25,6 +26,15 @@ export function refuseForeignRequests(guard: () => RequestGuard, log: (line: str
       }
       throw new HttpError(refusal.status, refusal.error);
     }
+    await next();
+  };
+}
+
+/** Over TLS (mode auto), a client certificate from another CA is refused: 403 naming the CA to use. */
+export function refuseUntrustedPeers(): Koa.Middleware {
+  return async (ctx, next) => {
+    const refusal = untrustedPeer(ctx.req.socket);
+    if (refusal) throw new HttpError(403, refusal);
     await next();
   };
 }

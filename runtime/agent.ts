@@ -16,15 +16,8 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import { MCP_PATH } from '../core/mesh-session.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
-import {
-  DRAIN_TIMEOUT_MS,
-  loadConfig,
-  processMetadata,
-  SESSION_IDLE_S,
-  UNREGISTER_TIMEOUT_MS,
-  type AgentConfig,
-  type AgentOptions,
-} from './config.js';
+import { clientTlsOptions, servesTls } from '../core/tls.js';
+import { DRAIN_TIMEOUT_MS, loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring } from './inject.js';
@@ -142,6 +135,7 @@ export class MeshAgent {
 
   private async serve(): Promise<StartedAgent> {
     const { config, log } = this;
+    if (config.tls) (await import('./mesh-fetch.js')).useMeshTls(clientTlsOptions(config.tls));
     this.http = new AgentHttpServer({
       host: config.httpHost,
       port: config.httpPort,
@@ -149,18 +143,20 @@ export class MeshAgent {
       status: () => this.status(),
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
+      tls: config.tls,
       sessionIdleMs: SESSION_IDLE_S * 1000,
       log,
     });
     const [{ port }] = await Promise.all([this.http.listen(), this.computeJsonSchemas()]);
     const host = config.advertisedHost.includes(':') ? `[${config.advertisedHost}]` : config.advertisedHost;
-    const endpoint = `http://${host}:${port}`;
+    const endpoint = `${servesTls(config.tls) ? 'https' : 'http'}://${host}:${port}`;
     this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
     log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
     if (!config.standalone) {
       this.heartbeat = new HeartbeatLoop({
         registryUrl: config.registryUrl,
         token: config.registryToken,
+        tls: clientTlsOptions(config.tls),
         agentId: config.agentId,
         intervalMs: config.healthIntervalMs,
         payload: () => this.registration(port),
@@ -296,7 +292,7 @@ export class MeshAgent {
       http_port: port,
       namespace: config.namespace,
       tools,
-      metadata: processMetadata(),
+      metadata: { ...processMetadata(), ...(servesTls(this.config.tls) ? { tls: true } : {}) },
     };
   }
 

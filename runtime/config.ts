@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
 import { registryBaseUrl } from '../core/registry-client.js';
+import { loadTls, tlsFilesFromEnv, type TlsFiles, type TlsSettings } from '../core/tls.js';
 import { AGENT_ID_PATTERN } from '../core/wire.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
@@ -52,6 +53,8 @@ export interface AgentOptions {
   allowedHosts?: string[];
   /** Extra Origin values accepted (`http://app.example:3000`). */
   allowedOrigins?: string[];
+  /** TLS (overridden per field by MCP_MESH_TLS_MODE/CERT/KEY/CA): serve HTTPS, verify the registry and peers. */
+  tls?: TlsFiles;
   /** Checked on every heartbeat; an unhealthy result takes the agent out of resolution until it passes. */
   healthCheck?: () => HealthStatus | boolean | Promise<HealthStatus | boolean>;
   /** Install SIGINT/SIGTERM handlers that unregister and exit (default true). */
@@ -79,6 +82,8 @@ export interface AgentConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   handleSignals: boolean;
+  /** Loaded certificates, or undefined for plain HTTP. */
+  tls?: TlsSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,6 +127,7 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
     allowedHosts: [...(options.allowedHosts ?? []), ...list(env, 'MCP_MESH_ALLOWED_HOSTS')],
     allowedOrigins: [...(options.allowedOrigins ?? []), ...list(env, 'MCP_MESH_ALLOWED_ORIGINS')],
     handleSignals: options.handleSignals ?? true,
+    tls: loadTls({ ...options.tls, ...definedOnly(tlsFilesFromEnv(env)) }, true),
   };
 }
 
@@ -132,6 +138,10 @@ function advertisedHost(bindHost: string): string {
     for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function text(env: Env, key: string): string | undefined {

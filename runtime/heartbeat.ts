@@ -4,6 +4,7 @@
 import type { HeartbeatRequest, HeartbeatResponse, Topology, TopologyResponse } from '../core/wire.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, TOPOLOGY_WAIT_S, type HealthStatus } from './config.js';
 import { describeError, type Logger } from './log.js';
+import type { ClientTls } from '../core/tls.js';
 import { RegistryClient, RegistryError, type RegistryAnswer } from '../core/registry-client.js';
 import { WakeableSleep } from '../core/wakeable-sleep.js';
 
@@ -19,6 +20,8 @@ export type RegistryState = 'connecting' | 'connected' | 'unreachable' | 'standa
 export interface HeartbeatOptions {
   registryUrl: string;
   token?: string;
+  /** Our CA (to verify an https registry) and our certificate (mutual TLS). */
+  tls?: ClientTls;
   agentId: string;
   intervalMs: number;
   /** The full registration; `health` is filled in by the loop. */
@@ -55,7 +58,7 @@ export class HeartbeatLoop {
   private readonly client: RegistryClient;
 
   constructor(private readonly options: HeartbeatOptions) {
-    this.client = new RegistryClient({ url: options.registryUrl, token: options.token });
+    this.client = new RegistryClient({ url: options.registryUrl, token: options.token, ...(options.tls ? { tls: options.tls } : {}) });
   }
 
   start(): void {

@@ -2,8 +2,10 @@
 // /livez, behind a Host/Origin allow-list (DNS-rebinding protection).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { checkJsonBody, guardedRequest, RequestGuard } from '../core/request-guard.js';
+import { serverTlsOptions, servesTls, untrustedPeer, type TlsSettings } from '../core/tls.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
@@ -28,6 +30,8 @@ export interface HttpServerOptions {
   status: () => HttpStatus | Promise<HttpStatus>;
   allowedHosts: string[];
   allowedOrigins: string[];
+  /** Serve HTTPS (and check client certificates) with these; plain HTTP without. */
+  tls?: TlsSettings;
   sessionIdleMs: number;
   log: Logger;
 }
@@ -58,13 +62,15 @@ export class AgentHttpServer {
   }
 
   async listen(): Promise<{ host: string; port: number }> {
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.route(req, res).catch((error) => {
         this.options.log.error(`http ${req.method} ${req.url}: ${describeError(error)}`);
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
         else res.end();
       });
-    });
+    };
+    const { tls } = this.options;
+    const server = servesTls(tls) ? createHttpsServer(serverTlsOptions(tls), handler) : createServer(handler);
     server.keepAliveTimeout = 65_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -110,6 +116,7 @@ export class AgentHttpServer {
     // Host on every route (DNS rebinding), Origin on every route too (a page has no business here), JSON on POST.
     const request = guardedRequest(req);
     const refusal =
+      untrustedPeerRefusal(req) ??
       this.guard!.checkHost(request.host) ??
       this.guard!.checkOrigin(request.origin) ??
       (path === MCP_PATH && req.method === 'POST' ? checkJsonBody(request) : undefined);
@@ -204,6 +211,12 @@ export class AgentHttpServer {
       }
     }
   }
+}
+
+/** A client certificate from another CA (TLS mode auto): refused like a foreign Origin. */
+function untrustedPeerRefusal(req: IncomingMessage): { status: 403; error: string } | undefined {
+  const error = untrustedPeer(req.socket);
+  return error ? { status: 403, error } : undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -4,6 +4,8 @@
 // per call, which made it most of the consumer's CPU per call. Answers are plain Responses, read whole unless
 // they are event streams (only a non-mesh provider would answer one).
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { ClientTls } from '../core/tls.js';
 import { Readable } from 'node:stream';
 import { retriesOnAnotherConnection, STALE_CONNECTION_RETRIES } from './retry-policy.js';
 
@@ -12,6 +14,13 @@ import { retriesOnAnotherConnection, STALE_CONNECTION_RETRIES } from './retry-po
  * after 4 s (as undici's do; sooner if the server's Keep-Alive hint says so), before a server drops them under us.
  */
 const agent = new Agent({ keepAlive: true, timeout: 4_000 });
+/** The same for https providers: verified against the mesh's CA, presenting this agent's certificate (mutual TLS). */
+let tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000 });
+
+/** Called once at start with the agent's TLS settings (a new pool: connections made before do not carry them). */
+export function useMeshTls(tls: ClientTls | undefined): void {
+  if (tls) tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000, ...tls });
+}
 
 /** Requests under way per caller signal: one abort listener per signal, not one per request (10+ calls in flight). */
 const underWay = new WeakMap<AbortSignal, Set<ClientRequest>>();
@@ -44,7 +53,7 @@ const listeners = new WeakMap<AbortSignal, () => void>();
 
 export const meshFetch: typeof fetch = async (input, init = {}) => {
   const url = input instanceof URL ? input : new URL(typeof input === 'string' ? input : input.url);
-  if (url.protocol !== 'http:') return fetch(input, init);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
   const { signal } = init;
   signal?.throwIfAborted();
   const headers = headerObject(init.headers);
@@ -71,7 +80,7 @@ function send(
   signal: AbortSignal | null | undefined,
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
-    const req = httpRequest(url, { method, headers, agent });
+    const req = url.protocol === 'https:' ? httpsRequest(url, { method, headers, agent: tlsAgent }) : httpRequest(url, { method, headers, agent });
     const done = signal ? track(signal, req) : () => undefined;
     req.once('error', (error: NodeJS.ErrnoException) => {
       done();

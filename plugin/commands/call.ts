@@ -3,10 +3,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_CALL_TIMEOUT_S } from '../../core/defaults.js';
 import { listOption, numberOption, stringOption, type Command } from '../args.js';
-import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
+import { cliTls, findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
+import { moduleName, readPackageJson } from '../package-info.js';
+import { readModuleSettings, resolvePm2Home } from '../pm2-home.js';
 import { CliError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { readPackageJson } from '../package-info.js';
 import type { RegistryClient } from '../../core/registry-client.js';
 
 export interface CallTarget {
@@ -55,7 +56,7 @@ export async function callTool(target: CallTarget, args: Record<string, unknown>
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
   ]);
   const client = new Client({ name: 'pm2-mesh', version: readPackageJson().version });
-  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`));
+  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`), await tlsFetch(target.endpoint));
   try {
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
@@ -126,3 +127,11 @@ export const call: Command = {
     return result.isError ? 1 : 0;
   },
 };
+
+/** An https agent is verified with the mesh's CA, this CLI presenting the mesh's certificate (mutual TLS). */
+async function tlsFetch(endpoint: string): Promise<{ fetch?: typeof fetch }> {
+  if (!endpoint.startsWith('https:')) return {};
+  const { meshFetch, useMeshTls } = await import('../../runtime/mesh-fetch.js');
+  useMeshTls(cliTls(readModuleSettings(resolvePm2Home({}).dir, moduleName())));
+  return { fetch: meshFetch };
+}

@@ -73,6 +73,10 @@ export const up: Command = {
         MCP_MESH_REGISTRY_URL: url,
         // Apps get their own credential from ecosystem.config.js; the shared token only serves a registry without one.
         ...(settings.token && settings.auth === 'off' ? { MESH_TOKEN: settings.token } : {}),
+        // A TLS module: the apps serve and call with the same files (pm2 set mesh:tls_*).
+        ...Object.fromEntries(
+          (['mode', 'cert', 'key', 'ca'] as const).filter((k) => settings[`tls_${k}`]).map((k) => [`MCP_MESH_TLS_${k.toUpperCase()}`, settings[`tls_${k}`]!]),
+        ),
       },
     });
 

@@ -88,7 +88,8 @@ export class EntryBuilder {
   build(reg: HeartbeatRequest, digest: string, state: AgentState): AgentEntry {
     const id = reg.agent_id;
     // Without a port the agent serves stdio only (MCP Mesh's form).
-    const endpoint = flat(reg.http_port ? `http://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`);
+    const scheme = reg.metadata?.tls === true ? 'https' : 'http';
+    const endpoint = flat(reg.http_port ? `${scheme}://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`);
     const info: AgentInfo = {
       agent_type: reg.agent_type,
       runtime: reg.runtime,

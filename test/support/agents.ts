@@ -15,7 +15,7 @@ export interface AgentProc extends Proc {
   mcpUrl: string;
 }
 
-const SERVING = /\[mesh\] (\S+) serving (http:\/\/\S+)\/mcp/;
+const SERVING = /\[mesh\] (\S+) serving (https?:\/\/\S+)\/mcp/;
 
 /**
  * Starts an example agent by name (or any runtime script by path) and waits until it serves. Its environment is the

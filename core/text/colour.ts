@@ -50,6 +50,6 @@ export function paintStatus(padded: string, value: string): string {
 /** The tone of an event type, the same in `pm2-mesh events` and the dashboard's log. */
 export function eventTone(type: string): Tone {
   if (type === 'register' || type === 'healthy') return 'good';
-  if (type === 'unhealthy' || type === 'expired') return 'bad';
+  if (type === 'unhealthy' || type === 'expired' || type === 'refused') return 'bad';
   return type === 'unregister' ? 'warn' : 'info';
 }

@@ -44,7 +44,7 @@ export async function startModule(): Promise<void> {
   process.on('SIGTERM', stop);
 
   const config = readModuleConfig(name, process.env, readPackageJson().config ?? {}, resolvePm2Home({}).dir);
-  if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true });
+  if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true, mode: 0o700 });
   registry = await createRegistry({ ...config, credentialHelp: pm2CredentialHelp, log: (line) => console.log(line) });
   console.log(
     `[${name}] registry listening on ${registry.url} (data file ${config.dataFile ?? 'none: in memory'}; ` +

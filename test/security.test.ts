@@ -232,3 +232,22 @@ test('a registration flood from one source gets 429s; the registry holds no more
   t.is(refused, 50);
   t.is((await getJson(capped.url, '/health')).body.agents.total, 150);
 });
+
+test('data, journal, lock and secret files are readable by their owner only, whatever the umask', async (t) => {
+  const { dir, remove } = tempDir();
+  t.teardown(remove);
+  const previous = process.umask(0o022);
+  t.teardown(() => process.umask(previous));
+  const registry = await startRegistry({ dataFile: join(dir, 'data', 'registry.db'), secretFile: join(dir, 'keys', 'secret') });
+  const token = signCredential(readOrCreateSecret(join(dir, 'keys', 'secret')), { agent: 'private' });
+  t.is((await postHeartbeat(registry.url, agentPayload('private-1234abcd', { metadata: { pid: 1 } }), token)).status, 200);
+  const { readdirSync, statSync } = await import('node:fs');
+  const modes = (folder: string) => readdirSync(folder).map((name) => `${name} ${(statSync(join(folder, name)).mode & 0o777).toString(8)}`);
+  const whileOpen = modes(join(dir, 'data'));
+  await registry.close();
+  const files = [...whileOpen, ...modes(join(dir, 'data')), ...modes(join(dir, 'keys'))];
+  t.log(files.join(', '));
+  t.true(files.some((f) => f.startsWith('registry.db')) && files.some((f) => /journal/.test(f)), 'the data file and a journal were written');
+  t.deepEqual(files.filter((f) => !f.endsWith(' 600')), [], 'every file 0600');
+  t.is(statSync(join(dir, 'data')).mode & 0o777, 0o700);
+});

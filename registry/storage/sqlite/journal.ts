@@ -218,7 +218,7 @@ export class JournalWriter {
 }
 
 async function openGeneration(dataFile: string, generation: number): Promise<FileHandle> {
-  const handle = await open(journalPath(dataFile, generation), 'a');
+  const handle = await open(journalPath(dataFile, generation), 'a', 0o600); // only its owner reads what agents registered
   const { size } = await handle.stat();
   if (size === 0) {
     await handle.write(JOURNAL_HEADER);

@@ -12,7 +12,7 @@ export function takeLock(file: string): string {
     throw new Error(`the data file ${file} is in use by another registry of this process; close it first or choose another --data-file`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+      writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldLocks.add(lockFile);
       return lockFile;
     } catch (error) {

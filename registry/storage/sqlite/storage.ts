@@ -71,7 +71,7 @@ export class SqliteStorage implements Storage {
    */
   static async open(dataFile: string, options: StorageOptions): Promise<SqliteStorage> {
     const file = resolve(dataFile);
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const lockFile = takeLock(file);
     let fold: Promise<SnapshotResult> | null = null;
     const abort = new AbortController();

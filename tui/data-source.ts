@@ -1,5 +1,6 @@
 // The dashboard's one data source: polls the registry, follows its event stream, and publishes a DashboardState.
 // Every change of the registry that produces an event triggers an immediate re-read of the agents.
+import type { ClientTls } from '../core/tls.js';
 import { EventFollower, type EventStreamStatus } from '../core/event-follower.js';
 import { RegistryClient, RegistryError } from '../core/registry-client.js';
 import { heartbeatCounter, parsePrometheusText } from './prometheus.js';
@@ -20,6 +21,8 @@ import {
 export interface DataSourceOptions {
   registryUrl: string;
   token?: string;
+  /** An https registry: the mesh's CA, and a certificate for a strict (mutual TLS) one. */
+  tls?: ClientTls;
   /** Milliseconds between polls (agents, health, metrics); also the retry period while unreachable. */
   pollIntervalMs?: number;
   requestTimeoutMs?: number;
@@ -45,7 +48,12 @@ export class DashboardDataSource {
   private needBackfill = true;
 
   constructor(options: DataSourceOptions) {
-    this.client = new RegistryClient({ url: options.registryUrl, token: options.token, timeoutMs: options.requestTimeoutMs ?? 2000 });
+    this.client = new RegistryClient({
+      url: options.registryUrl,
+      token: options.token,
+      timeoutMs: options.requestTimeoutMs ?? 2000,
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
     this.current = initialState(this.client.baseUrl, Date.now());
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.backfill = options.backfill ?? 100;

@@ -1,4 +1,5 @@
 // `pm2-mesh dash`: ties the data source, the key reducer, the view-model and the screen together.
+import type { ClientTls } from '../core/tls.js';
 import type { Readable, Writable } from 'node:stream';
 import { DashboardDataSource } from './data-source.js';
 import { colorWanted } from '../core/text/colour.js';
@@ -9,6 +10,7 @@ import { buildView, type DashboardView } from './view-model.js';
 export interface DashboardOptions {
   registryUrl: string;
   token?: string;
+  tls?: ClientTls;
   input?: Readable;
   output?: Writable;
   /** Default: on unless NO_COLOR is set (https://no-color.org). */
@@ -25,7 +27,7 @@ const MIN_FRAME_MS = 30;
 /** Runs the dashboard until the user quits; resolves the exit code (0) with the terminal restored. */
 export function runDashboard(options: DashboardOptions): Promise<number> {
   const color = options.color ?? colorWanted(process.env);
-  const source = new DashboardDataSource({ registryUrl: options.registryUrl, token: options.token, pollIntervalMs: options.pollIntervalMs });
+  const source = new DashboardDataSource({ registryUrl: options.registryUrl, token: options.token, tls: options.tls, pollIntervalMs: options.pollIntervalMs });
   const screen = createDashboardScreen({ input: options.input, output: options.output, color });
   let ui: UiState = initialUiState();
   let view: DashboardView | null = null;

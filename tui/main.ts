@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Standalone entry: `node dist/tui/main.js [--registry URL] [--token T]` (what `pm2-mesh dash` runs too).
+import { clientTlsOptions, loadTls, tlsFilesFromEnv } from '../core/tls.js';
 import { DEFAULT_REGISTRY_URL } from '../core/defaults.js';
 import { numberOption, optionsHelp, parseFlags, stringOption, withEnvironment, type Options, type Values } from '../core/flags.js';
 import { runDashboard } from './index.js';
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
   return runDashboard({
     registryUrl: stringOption(values, 'registry') ?? DEFAULT_REGISTRY_URL,
     token: stringOption(values, 'token'),
+    tls: clientTlsOptions(loadTls(tlsFilesFromEnv(process.env), false)),
     pollIntervalMs: interval,
     signal: controller.signal,
   });

@@ -1,6 +1,8 @@
 // pm2-mesh dash: the terminal dashboard (tui/), a pure client of the registry API.
 import type { Command } from '../args.js';
-import { registryOptions, resolveConnection } from '../connection.js';
+import { cliTls, registryOptions, resolveConnection } from '../connection.js';
+import { moduleName } from '../package-info.js';
+import { readModuleSettings, resolvePm2Home } from '../pm2-home.js';
 import { CliError } from '../errors.js';
 import { registryBaseUrl } from '../../core/registry-client.js';
 
@@ -20,7 +22,8 @@ export const dash: Command = {
     process.once('SIGTERM', stop);
     process.once('SIGHUP', stop);
     try {
-      return await runDashboard({ registryUrl, token, signal: quit.signal });
+      const tls = cliTls(readModuleSettings(resolvePm2Home(values).dir, moduleName()));
+      return await runDashboard({ registryUrl, token, tls, signal: quit.signal });
     } finally {
       process.off('SIGTERM', stop);
       process.off('SIGHUP', stop);

@@ -1,6 +1,6 @@
 // pm2-mesh install / uninstall: the registry as the PM2 module, in one step.
 import type { Command } from '../args.js';
-import { moduleRegistryUrl } from '../connection.js';
+import { cliTls, moduleRegistryUrl } from '../connection.js';
 import { CliError } from '../errors.js';
 import { installModule, setModuleSettings, uninstallModule } from '../module-install.js';
 import { moduleName, packageRoot } from '../package-info.js';
@@ -12,7 +12,8 @@ import { installForm, moduleOptions, wantedSettings } from './module-options.js'
 /** Waits until the module's registry answers /health; its URL comes from the module's settings. */
 export async function waitForModuleRegistry(home: string, timeoutMs: number): Promise<string> {
   const settings = readModuleSettings(home, moduleName());
-  const client = new RegistryClient({ url: moduleRegistryUrl(settings), token: settings.token, timeoutMs: 2000 });
+  const tls = cliTls(settings, {});
+  const client = new RegistryClient({ url: moduleRegistryUrl(settings), token: settings.token, timeoutMs: 2000, ...(tls ? { tls } : {}) });
   const ok = await waitFor(async () => ((await client.health()).status ? true : undefined), { timeoutMs });
   if (!ok) {
     throw new CliError(`the module's registry did not answer at ${client.baseUrl} within ${timeoutMs / 1000} s; see \`pm2 logs ${moduleName()}\``);

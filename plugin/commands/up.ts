@@ -2,7 +2,7 @@
 // started from ecosystem.config.js, and a wait until each of them has registered healthy.
 import { mkdirSync } from 'node:fs';
 import { numberOption, type Command } from '../args.js';
-import { jsonOption } from '../connection.js';
+import { cliTls, jsonOption } from '../connection.js';
 import { ecosystemAppNames, ecosystemPath } from '../ecosystem.js';
 import { CliError } from '../errors.js';
 import { installModule, setModuleSettings } from '../module-install.js';
@@ -64,7 +64,8 @@ export const up: Command = {
     progress(`registry listening at ${url}`);
 
     const settings = readModuleSettings(home, name);
-    const client = new RegistryClient({ url, token: settings.token, timeoutMs: 5000 });
+    const tls = cliTls(settings, {});
+    const client = new RegistryClient({ url, token: settings.token, timeoutMs: 5000, ...(tls ? { tls } : {}) });
     const apps = await ecosystemAppNames();
     progress(`starting ${apps.join(', ')} (${ecosystemPath})`);
     await pm2(home, ['start', ecosystemPath, '--update-env'], {

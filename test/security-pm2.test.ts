@@ -74,3 +74,29 @@ test.serial('the example fleet starts with per-app credentials; a hand-started a
   for (const credential of [...tokens, token.stdout.trim()]) t.false(logs.includes(credential.split('.')[2]!), 'no token in the logs');
   t.false(logs.includes(readFileSync(secret, 'utf8').trim()), 'nor the secret');
 });
+
+test.serial('a TLS fleet under PM2: pm2-mesh certs, pm2 set mesh:tls_*, pm2-mesh up; every agent on https with its own credential', async (t) => {
+  t.timeout(300_000);
+  const tls = pm2Home('mesh-sec-tls-');
+  t.teardown(tls.kill);
+  const made = await cli(tls.home, ['certs', 'registry']);
+  t.is(made.code, 0, made.stderr);
+  const dir = join(tls.home, 'mesh', 'tls');
+  for (const [key, value] of [['mode', 'strict'], ['ca', 'ca.pem'], ['cert', 'registry.pem'], ['key', 'registry-key.pem']]) {
+    const set = await pm2(tls.home, ['set', `mesh:tls_${key}`, key === 'mode' ? value! : join(dir, value!)]);
+    t.is(set.code, 0, set.stderr);
+  }
+  const port = await freePort();
+  const up = await cli(tls.home, ['up', '--port', String(port)], { timeoutMs: 240_000 });
+  t.is(up.code, 0, up.stderr);
+  t.regex(up.stdout, new RegExp(`^registry\\s+https://127\\.0\\.0\\.1:${port}\\s+healthy`, 'm'));
+  const listed = await cli(tls.home, ['list', '--json']);
+  t.is(listed.code, 0, listed.stderr);
+  const { agents } = JSON.parse(listed.stdout) as { agents: { name: string; status: string; endpoint: string }[] };
+  t.deepEqual(agents.filter((a) => a.status === 'healthy' && a.endpoint.startsWith('https://')).map((a) => a.name).sort(), [...EXAMPLE_APPS].sort());
+  const call = await cli(tls.home, ['call', 'trip_planning', '{"city":"Oslo"}']);
+  t.is(call.code, 0, call.stderr);
+  t.regex(call.stdout, /"source":"weather-fast"/, 'planner → weather-fast → time-service over mutual TLS');
+  // Without the mesh's certificate nothing gets an answer, not even a read.
+  t.not(await fetch(`https://127.0.0.1:${port}/health`).then((r) => r.status, () => 0), 200);
+});

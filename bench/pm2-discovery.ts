@@ -88,9 +88,26 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
   const script = benchAgentScript(distDir);
   // Started by hand, not from an ecosystem file: each app gets its credential the way a user's would (token create).
   const credential = (name: string, capability: string) => ({ MCP_MESH_REGISTRY_TOKEN: appCredential(home, name, [capability]) });
-  await pm2(['start', script, '--name', 'bench-pm2-provider'], agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl, env: credential('bench-pm2-provider', 'pm2_cap') }));
-  await pm2(['start', script, '--name', 'bench-pm2-consumer'], agentEnv({ name: 'bench-pm2-consumer', provides: 'pm2_consumer', dependsOn: 'pm2_cap', registryUrl, env: credential('bench-pm2-consumer', 'pm2_consumer') }));
-  const provider = await waitForAgents(registryUrl, (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'), 'the provider app', 60_000);
+  await pm2(
+    ['start', script, '--name', 'bench-pm2-provider'],
+    agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl, env: credential('bench-pm2-provider', 'pm2_cap') }),
+  );
+  await pm2(
+    ['start', script, '--name', 'bench-pm2-consumer'],
+    agentEnv({
+      name: 'bench-pm2-consumer',
+      provides: 'pm2_consumer',
+      dependsOn: 'pm2_cap',
+      registryUrl,
+      env: credential('bench-pm2-consumer', 'pm2_consumer'),
+    }),
+  );
+  const provider = await waitForAgents(
+    registryUrl,
+    (list) => list.find((a) => a.metadata?.pm2_name === 'bench-pm2-provider' && a.status === 'healthy'),
+    'the provider app',
+    60_000,
+  );
   await waitForAgents(
     registryUrl,
     (list) =>

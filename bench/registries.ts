@@ -55,7 +55,18 @@ export function ourRegistry(mainJs: string): RegistryLauncher {
       const timeout = options.timeoutS ? ['--timeout', String(options.timeoutS)] : [];
       const since = performance.now();
       // The bench registers thousands of agents from one address as fast as it can: no flood limit (MCP Mesh has none).
-      const spawned = spawnTracked(process.execPath, [mainJs, '--host', '127.0.0.1', '--port', String(port), '--data-file', dataFile, '--registration-rate', '0', ...timeout]);
+      const spawned = spawnTracked(process.execPath, [
+        mainJs,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--data-file',
+        dataFile,
+        '--registration-rate',
+        '0',
+        ...timeout,
+      ]);
       return launch(`http://127.0.0.1:${port}`, spawned, since);
     },
   };

@@ -56,7 +56,7 @@ export class RequestGuard {
 
   /** The refusal for a request, or undefined when it may go on. `changesState`: the route changes state. */
   check(request: GuardedRequest, changesState: boolean): Refusal | undefined {
-    return this.checkHost(request.host) ?? (changesState ? this.checkOrigin(request.origin) ?? checkJsonBody(request) : undefined);
+    return this.checkHost(request.host) ?? (changesState ? (this.checkOrigin(request.origin) ?? checkJsonBody(request)) : undefined);
   }
 
   checkHost(host: string | undefined): Refusal | undefined {

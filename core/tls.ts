@@ -51,8 +51,9 @@ export function loadTls(files: TlsFiles, serving = true): TlsSettings | undefine
   if (serving && (!files.cert || !files.key)) {
     throw new TlsConfigError(`TLS mode ${mode} needs a certificate and its key (MCP_MESH_TLS_CERT and MCP_MESH_TLS_KEY; pm2-mesh certs makes them)`);
   }
-  if (mode === 'strict' && !files.ca) throw new TlsConfigError('TLS mode strict needs the CA that signs the mesh\'s certificates (MCP_MESH_TLS_CA)');
-  if (Boolean(files.cert) !== Boolean(files.key)) throw new TlsConfigError('MCP_MESH_TLS_CERT and MCP_MESH_TLS_KEY go together: give both or neither');
+  if (mode === 'strict' && !files.ca) throw new TlsConfigError("TLS mode strict needs the CA that signs the mesh's certificates (MCP_MESH_TLS_CA)");
+  if (Boolean(files.cert) !== Boolean(files.key))
+    throw new TlsConfigError('MCP_MESH_TLS_CERT and MCP_MESH_TLS_KEY go together: give both or neither');
   return {
     mode,
     ...(files.cert ? { cert: readPem(files.cert, 'MCP_MESH_TLS_CERT') } : {}),

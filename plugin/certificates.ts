@@ -29,7 +29,10 @@ export async function issueCertificates(dir: string, names: string[], hosts: str
     caCert = forge.pki.createCertificate();
     caCert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
     setValidity(caCert, days * 5);
-    const subject = [{ name: 'commonName', value: 'pm2-mesh local CA' }, { name: 'organizationName', value: 'pm2-mesh' }];
+    const subject = [
+      { name: 'commonName', value: 'pm2-mesh local CA' },
+      { name: 'organizationName', value: 'pm2-mesh' },
+    ];
     caCert.setSubject(subject);
     caCert.setIssuer(subject);
     caCert.setExtensions([
@@ -51,7 +54,10 @@ export async function issueCertificates(dir: string, names: string[], hosts: str
     const cert = forge.pki.createCertificate();
     cert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
     setValidity(cert, days);
-    cert.setSubject([{ name: 'commonName', value: name }, { name: 'organizationName', value: 'pm2-mesh' }]);
+    cert.setSubject([
+      { name: 'commonName', value: name },
+      { name: 'organizationName', value: 'pm2-mesh' },
+    ]);
     cert.setIssuer(caCert.subject.attributes);
     cert.setExtensions([
       { name: 'basicConstraints', cA: false, critical: true },

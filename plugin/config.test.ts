@@ -20,7 +20,13 @@ test('package defaults apply when PM2 passes nothing', (t) => {
 
 test('security settings: allowed hosts as a list, agent credentials unless auth is off, policies, flood limits', (t) => {
   const env = {
-    mesh: JSON.stringify({ allowed_hosts: 'mesh.lan, 10.0.0.5', policies: 'weather=weather', policy_file: 'policies.json', max_agents: '500', registration_rate: '0' }),
+    mesh: JSON.stringify({
+      allowed_hosts: 'mesh.lan, 10.0.0.5',
+      policies: 'weather=weather',
+      policy_file: 'policies.json',
+      max_agents: '500',
+      registration_rate: '0',
+    }),
   };
   const config = readModuleConfig('mesh', env, defaults, '/p');
   t.deepEqual(config.allowedHosts, ['mesh.lan', '10.0.0.5']);
@@ -30,7 +36,9 @@ test('security settings: allowed hosts as a list, agent credentials unless auth 
   t.is(config.maxAgents, 500);
   t.is(config.registrationRate, 0);
   t.is(readModuleConfig('mesh', { mesh: '{"auth":"off"}' }, defaults, '/p').secretFile, undefined);
-  t.throws(() => readModuleConfig('mesh', { mesh: '{"auth":"maybe"}' }, defaults, '/p'), { message: /mesh:auth must be "agents".*pm2 set mesh:auth agents/ });
+  t.throws(() => readModuleConfig('mesh', { mesh: '{"auth":"maybe"}' }, defaults, '/p'), {
+    message: /mesh:auth must be "agents".*pm2 set mesh:auth agents/,
+  });
   t.throws(() => readModuleConfig('mesh', { mesh: '{"max_agents":"-1"}' }, defaults, '/p'), { message: /mesh:max_agents must be a whole number/ });
 });
 

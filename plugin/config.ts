@@ -6,8 +6,24 @@ import { secretFileIn } from '../core/credentials.js';
 import type { RegistryOptions } from '../registry/index.js';
 
 export const CONFIG_KEYS = [
-  'port', 'host', 'data_file', 'health_interval', 'timeout', 'retention', 'token', 'allowed_hosts', 'allowed_origins',
-  'auth', 'policies', 'policy_file', 'max_agents', 'registration_rate', 'tls_mode', 'tls_cert', 'tls_key', 'tls_ca',
+  'port',
+  'host',
+  'data_file',
+  'health_interval',
+  'timeout',
+  'retention',
+  'token',
+  'allowed_hosts',
+  'allowed_origins',
+  'auth',
+  'policies',
+  'policy_file',
+  'max_agents',
+  'registration_rate',
+  'tls_mode',
+  'tls_cert',
+  'tls_key',
+  'tls_ca',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -98,6 +114,10 @@ export function dataFilePath(value: string, pm2Home: string): string | null {
   return isAbsolute(value) ? value : resolve(pm2Home, value);
 }
 
-const commaList = (value: string): string[] => value.split(',').map((item) => item.trim()).filter(Boolean);
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const optional = <K extends string>(key: K, value: number | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, number>));

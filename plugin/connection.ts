@@ -44,9 +44,15 @@ export function moduleRegistryUrl(settings: Record<string, string>): string {
  */
 export function cliTls(settings: Record<string, string>, env: NodeJS.ProcessEnv = process.env): ClientTls | undefined {
   const fromEnv = tlsFilesFromEnv(env);
-  const files: TlsFiles = fromEnv.ca || fromEnv.cert
-    ? fromEnv
-    : { mode: settings.tls_mode || undefined, ca: settings.tls_ca || undefined, cert: settings.tls_cert || undefined, key: settings.tls_key || undefined };
+  const files: TlsFiles =
+    fromEnv.ca || fromEnv.cert
+      ? fromEnv
+      : {
+          mode: settings.tls_mode || undefined,
+          ca: settings.tls_ca || undefined,
+          cert: settings.tls_cert || undefined,
+          key: settings.tls_key || undefined,
+        };
   return clientTlsOptions(loadTls(files, false));
 }
 

@@ -57,7 +57,9 @@ export class AgentAccess {
       if (caller.kind === 'nobody') {
         const write = changesState(ctx.method, ctx.path);
         if (!write && !this.mayReadWithout(ctx.request.ip)) {
-          throw unauthorized(`missing credential: reads ${this.options.token ? '' : 'from another host '}need Authorization: Bearer <token> (an operator or agent credential)`);
+          throw unauthorized(
+            `missing credential: reads ${this.options.token ? '' : 'from another host '}need Authorization: Bearer <token> (an operator or agent credential)`,
+          );
         }
         // With one shared token there is no agent to name: refused before the body is read, as always.
         if (write && !this.options.secret) throw unauthorized('missing or wrong token: send Authorization: Bearer <token>');
@@ -77,16 +79,22 @@ export class AgentAccess {
     };
     if (caller.kind === 'anyone') return;
     if (caller.kind === 'nobody') refuse(401, `agent ${JSON.stringify(name)} has no credential: ${this.options.credentialHelp(name)}`);
-    if (caller.kind === 'operator') refuse(403, `an operator credential registers no agent: give agent ${JSON.stringify(name)} its own (${this.options.credentialHelp(name)})`);
+    if (caller.kind === 'operator')
+      refuse(403, `an operator credential registers no agent: give agent ${JSON.stringify(name)} its own (${this.options.credentialHelp(name)})`);
     const claims = (caller as { claims: CredentialClaims }).claims;
-    if (claims.agent !== name) refuse(403, `${describeCredential(claims)} cannot register agent ${JSON.stringify(name)}`, [`a credential for agent ${JSON.stringify(name)}`]);
+    if (claims.agent !== name)
+      refuse(403, `${describeCredential(claims)} cannot register agent ${JSON.stringify(name)}`, [`a credential for agent ${JSON.stringify(name)}`]);
     const owner = this.store.nameOf(agentId);
     if (owner !== undefined && owner !== name) refuse(403, `agent id ${JSON.stringify(agentId)} belongs to agent ${JSON.stringify(owner)}`);
     const capabilities = new Set((request.tools ?? []).flatMap((tool) => (tool.capability === undefined ? [] : [tool.capability])));
     const forbidden = forbiddenCapabilities(capabilities, claims.capabilities, this.options.policies.get(name));
     if (forbidden.length) {
-      refuse(403, `agent ${JSON.stringify(name)} may not provide capabilit${forbidden.length > 1 ? 'ies' : 'y'} ${forbidden.join(', ')}: ` +
-        'not in its credential or policy (pm2-mesh token create --agent NAME --capability C…, or the policies)', forbidden);
+      refuse(
+        403,
+        `agent ${JSON.stringify(name)} may not provide capabilit${forbidden.length > 1 ? 'ies' : 'y'} ${forbidden.join(', ')}: ` +
+          'not in its credential or policy (pm2-mesh token create --agent NAME --capability C…, or the policies)',
+        forbidden,
+      );
     }
   }
 
@@ -95,9 +103,13 @@ export class AgentAccess {
     const caller = ctx.state.caller as Caller;
     if (caller.kind === 'anyone' || caller.kind === 'operator') return;
     const owner = this.store.nameOf(agentId);
-    if (caller.kind === 'nobody') throw unauthorized(`missing credential for agent ${JSON.stringify(owner ?? agentId)}: ${this.options.credentialHelp(owner ?? 'NAME')}`);
+    if (caller.kind === 'nobody')
+      throw unauthorized(`missing credential for agent ${JSON.stringify(owner ?? agentId)}: ${this.options.credentialHelp(owner ?? 'NAME')}`);
     if (owner !== undefined && owner !== caller.claims.agent) {
-      throw new HttpError(403, `${describeCredential(caller.claims)} cannot act for agent id ${JSON.stringify(agentId)} (agent ${JSON.stringify(owner)})`);
+      throw new HttpError(
+        403,
+        `${describeCredential(caller.claims)} cannot act for agent id ${JSON.stringify(agentId)} (agent ${JSON.stringify(owner)})`,
+      );
     }
   }
 

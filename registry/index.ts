@@ -71,10 +71,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     bodyLimit: config.bodyLimit,
     version: REGISTRY_VERSION,
     closing: closing.signal,
-    access: new AgentAccess(
-      { secret, token: config.token, publicRead: config.publicRead, policies, credentialHelp: config.credentialHelp },
-      store,
-    ),
+    access: new AgentAccess({ secret, token: config.token, publicRead: config.publicRead, policies, credentialHelp: config.credentialHelp }, store),
     limits: new RegistrationLimits({ maxAgents: config.maxAgents, registrationsPerMinute: config.registrationRate }),
     guard: () => guard,
     log: config.log,
@@ -134,7 +131,8 @@ function refuseOpenNetworkBind(host: string, authenticated: boolean, insecure: b
 }
 
 function describeAccess(secret: boolean, token: boolean, policies: number): string {
-  if (secret) return `agents need their own credential${policies ? ` (${policies} polic${policies > 1 ? 'ies' : 'y'})` : ''}${token ? ', the shared token is an operator credential' : ''}`;
+  if (secret)
+    return `agents need their own credential${policies ? ` (${policies} polic${policies > 1 ? 'ies' : 'y'})` : ''}${token ? ', the shared token is an operator credential' : ''}`;
   if (token) return 'one shared token for every agent (give agents their own credential with --secret-file)';
   return 'open to local agents (no credential needed)';
 }

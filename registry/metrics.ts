@@ -76,8 +76,9 @@ export class RegistryMetrics {
     ]);
     const { limits } = gauges;
     metric('mesh_registry_max_agents', 'gauge', 'Agents the registry holds at most (0 = no cap).', [['', limits.options.maxAgents]]);
-    metric('mesh_registry_registration_rate_limit', 'gauge', 'New agents one source address may register per minute (0 = no limit).',
-      [['', limits.options.registrationsPerMinute]]);
+    metric('mesh_registry_registration_rate_limit', 'gauge', 'New agents one source address may register per minute (0 = no limit).', [
+      ['', limits.options.registrationsPerMinute],
+    ]);
     metric('mesh_registry_registrations_refused_total', 'counter', 'New registrations answered 429, by limit.', [
       ['{limit="max_agents"}', limits.refusedForCapacity],
       ['{limit="rate"}', limits.refusedForRate],

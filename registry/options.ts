@@ -1,8 +1,15 @@
 // The registry's options: defaults, and parsing them from command-line flags and MCP_MESH_REGISTRY_* variables
 // (shared by `node dist/registry/main.js` and `pm2-mesh registry`).
 import {
-  DEFAULT_BODY_LIMIT_BYTES, DEFAULT_HEALTH_CHECK_INTERVAL_S, DEFAULT_MAX_AGENTS, DEFAULT_MAX_EVENTS, DEFAULT_REGISTRATION_RATE_PER_MIN,
-  DEFAULT_REGISTRY_HOST, DEFAULT_REGISTRY_PORT, DEFAULT_RETENTION_S, DEFAULT_TIMEOUT_S,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_HEALTH_CHECK_INTERVAL_S,
+  DEFAULT_MAX_AGENTS,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_REGISTRATION_RATE_PER_MIN,
+  DEFAULT_REGISTRY_HOST,
+  DEFAULT_REGISTRY_PORT,
+  DEFAULT_RETENTION_S,
+  DEFAULT_TIMEOUT_S,
 } from '../core/defaults.js';
 import type { TlsFiles } from '../core/tls.js';
 import { FlagError, optionsHelp, parseFlags, withEnvironment } from '../core/flags.js';
@@ -152,7 +159,13 @@ export function parseRegistryArgs(argv: readonly string[], env: NodeJS.ProcessEn
     } else if (kind === 'tls') {
       options.tls = { ...(options.tls as TlsFiles | undefined), [flag.slice('tls-'.length)]: raw };
     } else {
-      options[key] = kind === 'list' && typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter(Boolean) : raw;
+      options[key] =
+        kind === 'list' && typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : raw;
     }
   }
   return options as RegistryOptions;

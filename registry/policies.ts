@@ -11,11 +11,21 @@ export class PolicyError extends Error {}
 /** `name=cap,cap;name=cap` (what `pm2 set mesh:policies` holds). */
 export function parseInlinePolicies(text: string, source: string): Map<string, string[]> {
   const policies = new Map<string, string[]>();
-  for (const entry of text.split(';').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf('=');
     const name = entry.slice(0, eq).trim();
     if (eq <= 0 || !name) throw new PolicyError(`${source}: ${JSON.stringify(entry)} is not agent=capability,… (e.g. weather=weather,forecast)`);
-    policies.set(name, entry.slice(eq + 1).split(',').map((c) => c.trim()).filter(Boolean));
+    policies.set(
+      name,
+      entry
+        .slice(eq + 1)
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    );
   }
   return policies;
 }
@@ -52,7 +62,11 @@ export function capabilityMatches(pattern: string, capability: string): boolean 
  * The capabilities of `wanted` that neither the token's list nor the policy for the name lets the agent provide.
  * Each of the two, when present, must allow every capability; with neither, the name alone is bound.
  */
-export function forbiddenCapabilities(wanted: Iterable<string>, tokenList: readonly string[] | undefined, policy: readonly string[] | undefined): string[] {
+export function forbiddenCapabilities(
+  wanted: Iterable<string>,
+  tokenList: readonly string[] | undefined,
+  policy: readonly string[] | undefined,
+): string[] {
   const forbidden = new Set<string>();
   for (const capability of wanted) {
     const byToken = !tokenList || tokenList.some((p) => capabilityMatches(p, capability));

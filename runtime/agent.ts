@@ -17,7 +17,15 @@ import { MCP_PATH } from '../core/mesh-session.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { clientTlsOptions, servesTls } from '../core/tls.js';
-import { DRAIN_TIMEOUT_MS, loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
+import {
+  DRAIN_TIMEOUT_MS,
+  loadConfig,
+  processMetadata,
+  SESSION_IDLE_S,
+  UNREGISTER_TIMEOUT_MS,
+  type AgentConfig,
+  type AgentOptions,
+} from './config.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring } from './inject.js';

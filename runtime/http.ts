@@ -81,7 +81,12 @@ export class AgentHttpServer {
       });
     });
     const { port } = server.address() as AddressInfo;
-    this.guard = new RequestGuard({ bindHost: this.options.host, port, allowedHosts: this.options.allowedHosts, allowedOrigins: this.options.allowedOrigins });
+    this.guard = new RequestGuard({
+      bindHost: this.options.host,
+      port,
+      allowedHosts: this.options.allowedHosts,
+      allowedOrigins: this.options.allowedOrigins,
+    });
     this.options.log.debug(this.guard.describe());
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(60_000, this.options.sessionIdleMs / 2));
     this.sweeper.unref();

@@ -35,7 +35,10 @@ test('a TLS mesh from pm2-mesh certs: chained call over mutual TLS; a certificat
   t.teardown(remove);
   const ours = join(dir, 'ours');
   const theirs = join(dir, 'theirs');
-  for (const [folder, names] of [[ours, ['registry', 'agent']], [theirs, ['agent']]] as const) {
+  for (const [folder, names] of [
+    [ours, ['registry', 'agent']],
+    [theirs, ['agent']],
+  ] as const) {
     const made = await cli(dir, ['certs', '--dir', folder, ...names]);
     t.is(made.code, 0, made.stderr);
   }
@@ -92,8 +95,14 @@ test('a TLS mesh from pm2-mesh certs: chained call over mutual TLS; a certificat
   const rogue = await startAgent('time-service', { ...tlsEnv(theirs), MCP_MESH_AGENT_NAME: 'rogue-time' });
   await rogue.waitForLine(/heartbeat failed/);
   const { agents } = await client.agents();
-  t.false(agents.some((a) => a.id === rogue.agentId), 'the rogue agent is not registered');
-  t.deepEqual(agents.map((a) => a.status), ['healthy', 'healthy']);
+  t.false(
+    agents.some((a) => a.id === rogue.agentId),
+    'the rogue agent is not registered',
+  );
+  t.deepEqual(
+    agents.map((a) => a.status),
+    ['healthy', 'healthy'],
+  );
 });
 
 test('TLS mode auto: HTTPS without a client certificate is served; one from another CA is refused with 403 JSON', async (t) => {
@@ -113,5 +122,11 @@ test('TLS mode auto: HTTPS without a client certificate is served; one from anot
   const error = await t.throwsAsync(foreign.health());
   t.regex(error!.message, /403.*client certificate not trusted.*signed by the mesh's CA/);
   // Plain HTTP to an HTTPS registry gets nothing useful either.
-  t.not(await fetch(registry.url.replace('https:', 'http:') + '/health').then((r) => r.status, () => 0), 200);
+  t.not(
+    await fetch(registry.url.replace('https:', 'http:') + '/health').then(
+      (r) => r.status,
+      () => 0,
+    ),
+    200,
+  );
 });

@@ -35,7 +35,13 @@ function raw(url: string, method: string, path: string, headers: Record<string, 
 }
 
 const weather = (id: string) =>
-  JSON.stringify(agentPayload(id, { name: 'evil-weather', http_port: 6666, tools: [{ function_name: 'w', capability: 'weather', version: '9.9.9', tags: ['fast'] }] }));
+  JSON.stringify(
+    agentPayload(id, {
+      name: 'evil-weather',
+      http_port: 6666,
+      tools: [{ function_name: 'w', capability: 'weather', version: '9.9.9', tags: ['fast'] }],
+    }),
+  );
 
 test('the drive-by and rebinding probes of the issue are refused with JSON; a real agent still registers', async (t) => {
   const registry = await startRegistry();
@@ -44,7 +50,13 @@ test('the drive-by and rebinding probes of the issue are refused with JSON; a re
   const body = weather('evil-weather-1234abcd');
 
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-    const answer = await raw(registry.url, 'POST', '/heartbeat', { host, 'content-type': type, 'content-length': String(Buffer.byteLength(body)) }, body);
+    const answer = await raw(
+      registry.url,
+      'POST',
+      '/heartbeat',
+      { host, 'content-type': type, 'content-length': String(Buffer.byteLength(body)) },
+      body,
+    );
     t.is(answer.status, 415, type);
     t.regex(answer.json.error, /accepts only application\/json/);
   }
@@ -54,7 +66,13 @@ test('the drive-by and rebinding probes of the issue are refused with JSON; a re
   const rebound = await raw(registry.url, 'GET', '/agents', { host: 'evil.example.com' });
   t.is(rebound.status, 421);
   t.regex(rebound.json.error, /Host "evil\.example\.com" is not a name this server answers to.*allowed hosts/);
-  const reboundPost = await raw(registry.url, 'POST', '/heartbeat', { host: `evil.example.com:${registry.port}`, 'content-type': 'application/json' }, body);
+  const reboundPost = await raw(
+    registry.url,
+    'POST',
+    '/heartbeat',
+    { host: `evil.example.com:${registry.port}`, 'content-type': 'application/json' },
+    body,
+  );
   t.is(reboundPost.status, 421);
   for (const path of ['/health', '/metrics', '/events', '/capabilities', '/events/stream']) {
     t.is((await raw(registry.url, 'GET', path, { host: 'rebind.attacker.test' })).status, 421, path);
@@ -71,11 +89,19 @@ test('the drive-by and rebinding probes of the issue are refused with JSON; a re
   t.is(foreignHead.status, 403);
 
   // No CORS: a preflight gets no Access-Control-Allow-* header, so the browser sends nothing after it.
-  const preflight = await raw(registry.url, 'OPTIONS', '/heartbeat', { host, origin: 'https://evil.example', 'access-control-request-method': 'POST' });
+  const preflight = await raw(registry.url, 'OPTIONS', '/heartbeat', {
+    host,
+    origin: 'https://evil.example',
+    'access-control-request-method': 'POST',
+  });
   t.falsy(Object.keys(preflight.headers).find((h) => h.startsWith('access-control-allow')));
 
   const agents = (await getJson(registry.url, '/agents')).body.agents as { id: string; status: string }[];
-  t.deepEqual(agents.map((a) => `${a.id} ${a.status}`), ['victim-1234abcd healthy'], 'nothing of the attacker registered, nothing deleted');
+  t.deepEqual(
+    agents.map((a) => `${a.id} ${a.status}`),
+    ['victim-1234abcd healthy'],
+    'nothing of the attacker registered, nothing deleted',
+  );
 
   // The names the registry is reached by still work, and a real agent process registers.
   t.is((await raw(registry.url, 'GET', '/health', { host: `localhost:${registry.port}` })).status, 200);
@@ -85,19 +111,45 @@ test('the drive-by and rebinding probes of the issue are refused with JSON; a re
   t.pass();
 });
 
-test('allowed hosts and origins are configurable; a wildcard bind accepts this machine\'s own names', async (t) => {
+test("allowed hosts and origins are configurable; a wildcard bind accepts this machine's own names", async (t) => {
   const registry = await startRegistry({ allowedHosts: ['mesh.example.org'], allowedOrigins: ['https://ops.example.org'] });
   t.teardown(() => registry.close());
   const body = JSON.stringify(agentPayload('named-1234abcd'));
   t.is((await raw(registry.url, 'GET', '/health', { host: 'mesh.example.org:443' })).status, 200);
-  t.is((await raw(registry.url, 'POST', '/heartbeat', { host: 'mesh.example.org', origin: 'https://ops.example.org', 'content-type': 'application/json' }, body)).status, 200);
-  t.is((await raw(registry.url, 'POST', '/heartbeat', { host: 'mesh.example.org', origin: 'https://other.example.org', 'content-type': 'application/json' }, body)).status, 403);
+  t.is(
+    (
+      await raw(
+        registry.url,
+        'POST',
+        '/heartbeat',
+        { host: 'mesh.example.org', origin: 'https://ops.example.org', 'content-type': 'application/json' },
+        body,
+      )
+    ).status,
+    200,
+  );
+  t.is(
+    (
+      await raw(
+        registry.url,
+        'POST',
+        '/heartbeat',
+        { host: 'mesh.example.org', origin: 'https://other.example.org', 'content-type': 'application/json' },
+        body,
+      )
+    ).status,
+    403,
+  );
   t.is((await raw(registry.url, 'GET', '/health', { host: 'other.example.org' })).status, 421);
 
   const wide = await startRegistry({ host: '0.0.0.0', token: 'operator-secret' });
   t.teardown(() => wide.close());
   const { hostname } = await import('node:os');
-  t.is((await raw(`http://127.0.0.1:${wide.port}`, 'GET', '/health', { host: `${hostname()}:${wide.port}`, authorization: 'Bearer operator-secret' })).status, 200);
+  t.is(
+    (await raw(`http://127.0.0.1:${wide.port}`, 'GET', '/health', { host: `${hostname()}:${wide.port}`, authorization: 'Bearer operator-secret' }))
+      .status,
+    200,
+  );
   t.is((await raw(`http://127.0.0.1:${wide.port}`, 'GET', '/health', { host: 'evil.example', authorization: 'Bearer operator-secret' })).status, 421);
 });
 
@@ -125,15 +177,27 @@ test('credential A cannot register name B nor a capability outside its policy: 4
   t.is(missing.status, 401);
   t.regex(missing.body.error!, /agent "weather" has no credential: make one with `pm2-mesh token create --agent weather/);
 
-  const otherName = await postHeartbeat(registry.url, agentPayload('planner-2222cccc', { tools: [{ function_name: 'plan', capability: 'trip_planning' }] }), weatherToken);
+  const otherName = await postHeartbeat(
+    registry.url,
+    agentPayload('planner-2222cccc', { tools: [{ function_name: 'plan', capability: 'trip_planning' }] }),
+    weatherToken,
+  );
   t.is(otherName.status, 403);
   t.regex(otherName.body.error!, /credential of agent "weather".*cannot register agent "planner"/);
 
-  const otherCapability = await postHeartbeat(registry.url, agentPayload('weather-3333dddd', { tools: [weatherTool, { function_name: 'steal', capability: 'time_service' }] }), weatherToken);
+  const otherCapability = await postHeartbeat(
+    registry.url,
+    agentPayload('weather-3333dddd', { tools: [weatherTool, { function_name: 'steal', capability: 'time_service' }] }),
+    weatherToken,
+  );
   t.is(otherCapability.status, 403);
   t.regex(otherCapability.body.error!, /agent "weather" may not provide capability time_service/);
 
-  const forged = await postHeartbeat(registry.url, agentPayload('weather-4444eeee', { tools: [weatherTool] }), signCredential(Buffer.from('x'.repeat(43)), { agent: 'weather' }));
+  const forged = await postHeartbeat(
+    registry.url,
+    agentPayload('weather-4444eeee', { tools: [weatherTool] }),
+    signCredential(Buffer.from('x'.repeat(43)), { agent: 'weather' }),
+  );
   t.is(forged.status, 401);
   t.regex(forged.body.error!, /credential not accepted/);
   t.notRegex(forged.body.error!, /mesh1\./, 'the token is never echoed');
@@ -152,12 +216,28 @@ test('credential A cannot register name B nor a capability outside its policy: 4
 
   // A policy narrows what a token allows: time-service may provide time_* only, whatever its token says.
   const wideTime = signCredential(secret, { agent: 'time-service', capabilities: ['*'] });
-  t.is((await postHeartbeat(registry.url, agentPayload('time-service-5555ffff', { tools: [{ function_name: 'now', capability: 'time_service' }] }), wideTime)).status, 200);
-  const beyondPolicy = await postHeartbeat(registry.url, agentPayload('time-service-6666aaaa', { tools: [{ function_name: 'w', capability: 'weather' }] }), wideTime);
+  t.is(
+    (
+      await postHeartbeat(
+        registry.url,
+        agentPayload('time-service-5555ffff', { tools: [{ function_name: 'now', capability: 'time_service' }] }),
+        wideTime,
+      )
+    ).status,
+    200,
+  );
+  const beyondPolicy = await postHeartbeat(
+    registry.url,
+    agentPayload('time-service-6666aaaa', { tools: [{ function_name: 'w', capability: 'weather' }] }),
+    wideTime,
+  );
   t.is(beyondPolicy.status, 403);
 
   const agents = (await getJson(registry.url, '/agents')).body.agents as { id: string; name: string; status: string }[];
-  t.deepEqual(agents.map((a) => `${a.id} ${a.name} ${a.status}`).sort(), ['time-service-5555ffff time-service healthy', 'weather-0000aaaa weather healthy']);
+  t.deepEqual(agents.map((a) => `${a.id} ${a.name} ${a.status}`).sort(), [
+    'time-service-5555ffff time-service healthy',
+    'weather-0000aaaa weather healthy',
+  ]);
 
   const refused = (await getJson(registry.url, '/events?type=refused')).body.events as { agent_id: string; agent_name: string; data: any }[];
   const byId = new Map(refused.map((e) => [e.agent_id, e]));
@@ -165,7 +245,11 @@ test('credential A cannot register name B nor a capability outside its policy: 4
   t.deepEqual(byId.get('weather-3333dddd')!.data.missing, ['time_service']);
   t.truthy(byId.get('weather-1111bbbb'));
   t.regex(byId.get('weather-1111bbbb')!.data.source, /127\.0\.0\.1/);
-  const everything = JSON.stringify([(await getJson(registry.url, '/events?limit=1000')).body, (await getJson(registry.url, '/agents')).body, registry.lines]);
+  const everything = JSON.stringify([
+    (await getJson(registry.url, '/events?limit=1000')).body,
+    (await getJson(registry.url, '/agents')).body,
+    registry.lines,
+  ]);
   t.false(everything.includes(weatherToken.split('.')[2]!), 'no token in events, GET /agents or the log');
   t.false(everything.includes(timeToken.split('.')[2]!));
 
@@ -185,7 +269,10 @@ test('a real agent registers with its own credential and is refused, with how to
   const token = signCredential(readOrCreateSecret(secretFile), { agent: 'time-service', capabilities: ['time_service'] });
   const agent = await startAgent('time-service', { MCP_MESH_REGISTRY_URL: registry.url, MCP_MESH_REGISTRY_TOKEN: token });
   await waitHealthy(registry.url, [agent.agentId]);
-  t.false(agent.lines.some((l) => l.text.includes(token)), 'the agent does not log its token');
+  t.false(
+    agent.lines.some((l) => l.text.includes(token)),
+    'the agent does not log its token',
+  );
 
   const bare = await startAgent('time-service', { MCP_MESH_REGISTRY_URL: registry.url });
   const line = await bare.waitForLine(/POST answered 401/);
@@ -248,6 +335,10 @@ test('data, journal, lock and secret files are readable by their owner only, wha
   const files = [...whileOpen, ...modes(join(dir, 'data')), ...modes(join(dir, 'keys'))];
   t.log(files.join(', '));
   t.true(files.some((f) => f.startsWith('registry.db')) && files.some((f) => /journal/.test(f)), 'the data file and a journal were written');
-  t.deepEqual(files.filter((f) => !f.endsWith(' 600')), [], 'every file 0600');
+  t.deepEqual(
+    files.filter((f) => !f.endsWith(' 600')),
+    [],
+    'every file 0600',
+  );
   t.is(statSync(join(dir, 'data')).mode & 0o777, 0o700);
 });

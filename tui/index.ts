@@ -27,7 +27,12 @@ const MIN_FRAME_MS = 30;
 /** Runs the dashboard until the user quits; resolves the exit code (0) with the terminal restored. */
 export function runDashboard(options: DashboardOptions): Promise<number> {
   const color = options.color ?? colorWanted(process.env);
-  const source = new DashboardDataSource({ registryUrl: options.registryUrl, token: options.token, tls: options.tls, pollIntervalMs: options.pollIntervalMs });
+  const source = new DashboardDataSource({
+    registryUrl: options.registryUrl,
+    token: options.token,
+    tls: options.tls,
+    pollIntervalMs: options.pollIntervalMs,
+  });
   const screen = createDashboardScreen({ input: options.input, output: options.output, color });
   let ui: UiState = initialUiState();
   let view: DashboardView | null = null;

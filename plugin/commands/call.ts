@@ -1,5 +1,6 @@
 // pm2-mesh call: an MCP tools/call through the mesh. The registry says who provides the capability (or
 // where the named agent is); the call itself goes straight to that agent's /mcp, like an agent's own proxy.
+import { tlsFetch } from '../../core/tls-fetch.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_CALL_TIMEOUT_S } from '../../core/defaults.js';
 import { listOption, numberOption, stringOption, type Command } from '../args.js';
@@ -56,7 +57,7 @@ export async function callTool(target: CallTarget, args: Record<string, unknown>
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
   ]);
   const client = new Client({ name: 'pm2-mesh', version: readPackageJson().version });
-  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`), await tlsFetch(target.endpoint));
+  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`), tlsFetchFor(target.endpoint));
   try {
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
@@ -129,9 +130,7 @@ export const call: Command = {
 };
 
 /** An https agent is verified with the mesh's CA, this CLI presenting the mesh's certificate (mutual TLS). */
-async function tlsFetch(endpoint: string): Promise<{ fetch?: typeof fetch }> {
-  if (!endpoint.startsWith('https:')) return {};
-  const { meshFetch, useMeshTls } = await import('../../runtime/mesh-fetch.js');
-  useMeshTls(cliTls(readModuleSettings(resolvePm2Home({}).dir, moduleName())));
-  return { fetch: meshFetch };
+function tlsFetchFor(endpoint: string): { fetch?: typeof fetch } {
+  const tls = endpoint.startsWith('https:') ? cliTls(readModuleSettings(resolvePm2Home({}).dir, moduleName())) : undefined;
+  return tls ? { fetch: tlsFetch(tls) } : {};
 }

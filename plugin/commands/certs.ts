@@ -29,7 +29,8 @@ export const certs: Command = {
     const bad = names.find((n) => !NAME.test(n) || n === 'ca');
     if (bad) throw new UsageError(`certs: "${bad}" is not a usable name (letters, digits, . _ -; not "ca")`);
     const days = values.days === undefined ? 825 : Number(values.days);
-    if (!Number.isInteger(days) || days < 1) throw new UsageError(`certs: --days must be a whole number of days >= 1, got ${JSON.stringify(values.days)}`);
+    if (!Number.isInteger(days) || days < 1)
+      throw new UsageError(`certs: --days must be a whole number of days >= 1, got ${JSON.stringify(values.days)}`);
     const dir = typeof values.dir === 'string' ? resolve(values.dir) : join(resolvePm2Home(values).dir, 'mesh', 'tls');
     const hosts = [...new Set(['localhost', '127.0.0.1', '::1', hostname(), ...((values.host as string[] | undefined) ?? [])])];
     const issued = await issueCertificates(dir, names, hosts, days);
@@ -41,7 +42,9 @@ export const certs: Command = {
     const first = issued.certificates[0]!;
     out(`Turn TLS on (same variables for the registry and every agent; strict = mutual TLS required):`);
     out(`  MCP_MESH_TLS_MODE=strict MCP_MESH_TLS_CA=${issued.ca} MCP_MESH_TLS_CERT=${first.cert} MCP_MESH_TLS_KEY=${first.key}`);
-    out(`  registry URL: https://…   Under PM2: pm2 set mesh:tls_mode strict; pm2 set mesh:tls_ca ${issued.ca}; pm2 set mesh:tls_cert …; pm2 set mesh:tls_key …`);
+    out(
+      `  registry URL: https://…   Under PM2: pm2 set mesh:tls_mode strict; pm2 set mesh:tls_ca ${issued.ca}; pm2 set mesh:tls_cert …; pm2 set mesh:tls_key …`,
+    );
     return 0;
   },
 };

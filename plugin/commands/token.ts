@@ -12,22 +12,30 @@ export const token: Command = {
   args: 'create',
   summary: "Create an agent's credential (bound to its name and capabilities) or an operator credential, signed with the registry's secret.",
   details: [
-    'Under PM2 the secret is the module\'s ($PM2_HOME/mesh/secret); apps started from ecosystem.config.js get theirs with no step.',
+    "Under PM2 the secret is the module's ($PM2_HOME/mesh/secret); apps started from ecosystem.config.js get theirs with no step.",
     'Standalone registry: give both the same --secret-file (pm2-mesh registry --secret-file F).',
     'Example: MCP_MESH_REGISTRY_TOKEN=$(pm2-mesh token create --agent weather --capability weather) pm2 start weather.js',
   ],
   options: {
     agent: { type: 'string', valueName: 'name', description: 'the agent name the credential may register' },
-    capability: { type: 'string', multiple: true, valueName: 'capability', description: 'a capability it may provide (repeat; `prefix*` and `*` match several); none given: any, unless a policy says otherwise' },
+    capability: {
+      type: 'string',
+      multiple: true,
+      valueName: 'capability',
+      description: 'a capability it may provide (repeat; `prefix*` and `*` match several); none given: any, unless a policy says otherwise',
+    },
     operator: { type: 'boolean', description: 'an operator credential instead: reads from other hosts and unregisters, registers nothing' },
-    'secret-file': { type: 'string', valueName: 'file', description: 'the registry\'s secret (default: the PM2 module\'s, in PM2_HOME)' },
+    'secret-file': { type: 'string', valueName: 'file', description: "the registry's secret (default: the PM2 module's, in PM2_HOME)" },
     ...pm2HomeOption,
   },
   positionals: { min: 1, max: 1 },
   async run({ values, positionals }) {
     if (positionals[0] !== 'create') throw new UsageError(`token: unknown action "${positionals[0]}" (try: pm2-mesh token create --agent NAME)`);
     const agent = typeof values.agent === 'string' ? values.agent.trim() : '';
-    const capabilities = (values.capability as string[] | undefined)?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+    const capabilities = (values.capability as string[] | undefined)
+      ?.flatMap((c) => c.split(','))
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (values.operator && (agent || capabilities)) throw new UsageError('token create: --operator takes no --agent or --capability');
     if (!values.operator && !agent) throw new UsageError('token create: name the agent with --agent NAME (or ask for --operator)');
     const file = typeof values['secret-file'] === 'string' ? values['secret-file'] : secretFileIn(resolvePm2Home(values).dir);

@@ -76,7 +76,9 @@ export const up: Command = {
         ...(settings.token && settings.auth === 'off' ? { MESH_TOKEN: settings.token } : {}),
         // A TLS module: the apps serve and call with the same files (pm2 set mesh:tls_*).
         ...Object.fromEntries(
-          (['mode', 'cert', 'key', 'ca'] as const).filter((k) => settings[`tls_${k}`]).map((k) => [`MCP_MESH_TLS_${k.toUpperCase()}`, settings[`tls_${k}`]!]),
+          (['mode', 'cert', 'key', 'ca'] as const)
+            .filter((k) => settings[`tls_${k}`])
+            .map((k) => [`MCP_MESH_TLS_${k.toUpperCase()}`, settings[`tls_${k}`]!]),
         ),
       },
     });

@@ -12,7 +12,7 @@ import { meshFetch, useMeshTls } from '../runtime/mesh-fetch.js';
 import { startAgent } from './support/agents.js';
 import { stopAll, tempDir } from './support/processes.js';
 import { cli } from './support/pm2.js';
-import { startRegistry } from './support/registry.js';
+import { runRegistryToExit, spawnRegistry, startRegistry } from './support/registry.js';
 import { waitFor } from './support/wait.js';
 
 test.after.always(stopAll);
@@ -129,4 +129,31 @@ test('TLS mode auto: HTTPS without a client certificate is served; one from anot
     ),
     200,
   );
+});
+
+test('the foreground registry takes --tls-* flags and MCP_MESH_TLS_* variables', async (t) => {
+  const { dir, remove } = tempDir('mesh-tls-flags-');
+  t.teardown(remove);
+  await cli(dir, ['certs', '--dir', dir, 'registry', 'agent']);
+  const registry = await spawnRegistry({
+    args: ['--tls-cert', join(dir, 'registry.pem'), '--tls-key', join(dir, 'registry-key.pem'), '--tls-ca', join(dir, 'ca.pem')],
+    env: { MCP_MESH_TLS_MODE: 'strict' },
+  });
+  t.teardown(() => registry.stop());
+  t.regex(registry.url, /^https:\/\//);
+  const ca = readFileSync(join(dir, 'ca.pem'));
+  t.is(await probe(`${registry.url}/health`, { ca, cert: readFileSync(join(dir, 'agent.pem')), key: readFileSync(join(dir, 'agent-key.pem')) }), 200);
+  t.not(await probe(`${registry.url}/health`, { ca }), 200, 'strict, from the variable: no answer without a client certificate');
+  const bad = await runRegistryToExit([
+    '--port',
+    '0',
+    '--tls-mode',
+    'strict',
+    '--tls-cert',
+    join(dir, 'registry.pem'),
+    '--tls-key',
+    join(dir, 'registry-key.pem'),
+  ]);
+  t.not(bad.code, 0);
+  t.regex(bad.output, /TLS mode strict needs the CA .*MCP_MESH_TLS_CA/);
 });

@@ -27,7 +27,7 @@ export interface RegistryProc extends Proc {
   port: number;
 }
 
-const LISTENING = /registry listening on (http:\/\/\S+)/;
+const LISTENING = /registry listening on (https?:\/\/\S+)/;
 
 /**
  * The foreground registry as a real process on 127.0.0.1 (a free port unless `port` or `--port` in `args`, to come back

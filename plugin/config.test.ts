@@ -36,6 +36,10 @@ test('security settings: allowed hosts as a list, agent credentials unless auth 
   t.is(config.maxAgents, 500);
   t.is(config.registrationRate, 0);
   t.is(readModuleConfig('mesh', { mesh: '{"auth":"off"}' }, defaults, '/p').secretFile, undefined);
+  t.throws(() => readModuleConfig('mesh', { mesh: '{"auth":"off","host":"0.0.0.0"}' }, defaults, '/p'), {
+    message: /mesh:host 0\.0\.0\.0 with mesh:auth off and no mesh:token: .*pm2 set mesh:auth agents/,
+  });
+  t.is(readModuleConfig('mesh', { mesh: '{"host":"0.0.0.0"}' }, defaults, '/p').secretFile, '/p/mesh/secret', 'agent credentials make it safe');
   t.throws(() => readModuleConfig('mesh', { mesh: '{"auth":"maybe"}' }, defaults, '/p'), {
     message: /mesh:auth must be "agents".*pm2 set mesh:auth agents/,
   });

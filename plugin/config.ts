@@ -86,6 +86,13 @@ export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, default
   };
   const auth = raw.auth || 'agents';
   if (auth !== 'agents' && auth !== 'off') throw fix('auth', '"agents" (each app needs its own credential) or "off"', 'agents');
+  const loopback = raw.host === 'localhost' || raw.host === '::1' || raw.host.startsWith('127.');
+  if (auth === 'off' && !loopback && !raw.token && raw.tls_mode !== 'strict') {
+    throw new ConfigError(
+      `${module}:host ${raw.host} with ${module}:auth off and no ${module}:token: anyone who reaches the port could change the mesh; ` +
+        `fix it with: pm2 set ${module}:auth agents`,
+    );
+  }
   return {
     host: raw.host,
     port,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { callStructured, connect, heapUsed, startAgent, waitForTopology, type AgentProcess } from './agents.js';
 import { rssBytes, sleep } from './processes.js';
 import type { RegistryLauncher } from './registries.js';
-import { bytes, ms, num, percentile } from './stats.js';
+import { bytes, ms, num, percentile, type Timing } from './stats.js';
 import { check, type Row } from './table.js';
 
 export interface AgentSizes {
@@ -19,15 +19,6 @@ export interface AgentSizes {
   selfCalls: number;
   /** Fresh agents started to time start → first heartbeat. */
   starts: number;
-}
-
-interface Timing {
-  calls: number;
-  seconds: number;
-  perSecond: number;
-  p50Us: number;
-  p99Us: number;
-  meanUs: number;
 }
 
 const WIRE_TIMEOUT_MS = 30_000;

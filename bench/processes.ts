@@ -59,6 +59,32 @@ export function spawnTracked(command: string, args: string[], env: NodeJS.Proces
     });
   });
   const pid = child.pid;
+  /** Resolves with `find()`'s first answer, checked now and on every output chunk; rejects on timeout or exit. */
+  const waitUntil = <T>(find: () => T | undefined, what: string, timeoutMs: number) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) return;
+        done();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${what} from pid ${pid} within ${timeoutMs} ms; output:\n${output.slice(-2000)}`));
+      }, timeoutMs);
+      const onExit = (code: number | string) => {
+        if (!listeners.has(check)) return;
+        done();
+        reject(new Error(`pid ${pid} exited (${code}) before ${what}; output:\n${output.slice(-2000)}`));
+      };
+      const done = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      void exited.then(onExit);
+      check();
+    });
   return {
     pid,
     spawnedAt,
@@ -66,56 +92,11 @@ export function spawnTracked(command: string, args: string[], env: NodeJS.Proces
     output: () => output,
     exited,
     waitForLine(pattern, timeoutMs, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = lines.slice(from).find((line) => pattern.test(line.text));
-          if (!found) return;
-          done();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`no line matching ${pattern} from pid ${pid} within ${timeoutMs} ms; output:\n${output.slice(-2000)}`));
-        }, timeoutMs);
-        const onExit = (code: number | string) => {
-          if (!listeners.has(check)) return;
-          done();
-          reject(new Error(`pid ${pid} exited (${code}) before a line matching ${pattern}; output:\n${output.slice(-2000)}`));
-        };
-        const done = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        void exited.then(onExit);
-        check();
-      });
+      const find = () => lines.slice(from).find((line) => pattern.test(line.text));
+      return waitUntil(find, `a line matching ${pattern}`, timeoutMs);
     },
     waitForOutput(pattern, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = output.match(pattern);
-          if (!match) return;
-          done();
-          resolve(match);
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`no ${pattern} from pid ${pid} within ${timeoutMs} ms; output:\n${output.slice(-2000)}`));
-        }, timeoutMs);
-        const onExit = (code: number | string) => {
-          if (!listeners.has(check)) return;
-          done();
-          reject(new Error(`pid ${pid} exited (${code}) before printing ${pattern}; output:\n${output.slice(-2000)}`));
-        };
-        const done = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        void exited.then(onExit);
-        check();
-      });
+      return waitUntil(() => output.match(pattern) ?? undefined, `printing ${pattern}`, timeoutMs);
     },
     async stop(signal = 'SIGTERM', graceMs = 10_000) {
       if (!live.has(child)) return exited;

@@ -1,5 +1,15 @@
 // Percentiles and number formatting for the table.
 
+/** A timed run of calls, as the bench agent measures it in process and the agent rows read it. */
+export interface Timing {
+  calls: number;
+  seconds: number;
+  perSecond: number;
+  p50Us: number;
+  p99Us: number;
+  meanUs: number;
+}
+
 /** The q-quantile (0..1) of `values` by nearest rank; NaN when empty. */
 export function percentile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;

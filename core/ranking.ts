@@ -1,6 +1,6 @@
 // Keeping a dependency's ranking of providers up to date as providers come and go, without rescanning them all.
 // Pure: the store calls it once per distinct dependency spec of each changed capability.
-import { resolveDependency, type DependencySpec, type ProviderCandidate } from './resolver.js';
+import { resolveDependency, standings, type DependencySpec, type ProviderCandidate } from './resolver.js';
 
 /** Ranked providers answered per dependency in `dependency_alternatives` (chosen one first). */
 export const MAX_ALTERNATIVES = 5;
@@ -16,6 +16,8 @@ export interface Ranking {
   list: ProviderCandidate[];
   exact: number;
   complete: boolean;
+  /** The standing of each of the first MAX_ALTERNATIVES (equal = equally good: they share a consumer's calls). */
+  ranks: number[];
 }
 
 /** How the healthy providers of one capability changed: candidates gone (by key) and candidates new. */
@@ -28,7 +30,7 @@ export interface CapabilityDelta {
 export function rankFully(spec: DependencySpec, candidates: readonly ProviderCandidate[]): Ranking {
   const ranked = resolveDependency(spec, candidates).ranked;
   const list = ranked.slice(0, RANK_DEPTH);
-  return { list, exact: list.length, complete: ranked.length <= RANK_DEPTH };
+  return { list, exact: list.length, complete: ranked.length <= RANK_DEPTH, ranks: topStandings(spec, list) };
 }
 
 /**
@@ -42,6 +44,7 @@ export function updateRanking(
   allCandidates: () => readonly ProviderCandidate[],
 ): Ranking {
   let { list, exact, complete } = ranking;
+  const before = list;
   if (delta.removed.size > 0 && list.some((c) => delta.removed.has(candidateKey(c)))) {
     const kept: ProviderCandidate[] = [];
     const knownBefore = exact;
@@ -60,7 +63,14 @@ export function updateRanking(
       exact = list.length;
     }
   }
-  return { list, exact: complete ? list.length : exact, complete };
+  // Ranks change only with the list (a changed candidate is removed and added again, so the list changes too).
+  const ranks = list === before ? ranking.ranks : topStandings(spec, list);
+  return { list, exact: complete ? list.length : exact, complete, ranks };
+}
+
+/** Computed once per ranking change, not per answer: many consumers share a ranking. */
+function topStandings(spec: DependencySpec, list: readonly ProviderCandidate[]): number[] {
+  return standings(spec, list.length > MAX_ALTERNATIVES ? list.slice(0, MAX_ALTERNATIVES) : list);
 }
 
 /** What resolution depends on in a spec (not its `as` alias): equal shapes share one ranking. */
@@ -73,14 +83,23 @@ export function candidateKey(candidate: ProviderCandidate): string {
   return `${candidate.agent_id}\u0000${candidate.function_name}`;
 }
 
-/** Same first MAX_ALTERNATIVES providers in the same order, as the wire shows them. */
+/** Same first MAX_ALTERNATIVES providers in the same order, as the wire shows them (tags, version and kwargs too). */
 export function sameTop(a: readonly ProviderCandidate[], b: readonly ProviderCandidate[]): boolean {
   const count = Math.min(a.length, MAX_ALTERNATIVES);
   if (count !== Math.min(b.length, MAX_ALTERNATIVES)) return false;
   for (let i = 0; i < count; i++) {
     const x = a[i]!;
     const y = b[i]!;
+    if (x === y) continue;
     if (x.agent_id !== y.agent_id || x.function_name !== y.function_name || x.endpoint !== y.endpoint) return false;
+    if (!sameOffer(x, y)) return false;
   }
   return true;
+}
+
+/** Same version, tags and kwargs: what a consumer's spreading reads of a provider besides its identity. */
+export function sameOffer(a: ProviderCandidate, b: ProviderCandidate): boolean {
+  if (a.version !== b.version || a.tags.length !== b.tags.length) return false;
+  for (let i = 0; i < a.tags.length; i++) if (a.tags[i] !== b.tags[i]) return false;
+  return a.kwargs === b.kwargs || JSON.stringify(a.kwargs) === JSON.stringify(b.kwargs);
 }

@@ -23,6 +23,8 @@ export interface ProviderCandidate {
   version?: string;
   tags: string[];
   endpoint: string;
+  /** The tool's `kwargs` as registered (the `weight` it shares calls with lives there). */
+  kwargs?: Record<string, unknown>;
 }
 
 export interface Resolution {
@@ -105,6 +107,27 @@ export function resolveDependency(spec: DependencySpec, candidates: readonly Pro
     return { chosen: sorted[0]!, ranked: sorted };
   }
   return { chosen: ranked[0] ?? null, ranked };
+}
+
+/**
+ * The standing of each candidate of a ranked list (best first, as resolveDependency ranks them): 0 for the first,
+ * one more each time the tag score or the version drops. Candidates of equal standing are equally good: a consumer
+ * spreads its calls over the leading ones.
+ */
+export function standings(spec: DependencySpec, ranked: readonly ProviderCandidate[]): number[] {
+  const filter = compile(spec);
+  const out: number[] = [];
+  let rank = 0;
+  for (let i = 0; i < ranked.length; i++) {
+    if (i > 0 && filter !== null) {
+      const a = ranked[i - 1]!;
+      const b = ranked[i]!;
+      const sameScore = countPresent(a.tags, filter.preferred) === countPresent(b.tags, filter.preferred);
+      if (!sameScore || compareVersionsDescending(versionOf(a.version), versionOf(b.version)) !== 0) rank++;
+    }
+    out.push(rank);
+  }
+  return out;
 }
 
 /** Every OR group needs one of its wanted tags (plain or preferred) to be present. */
@@ -282,6 +305,25 @@ export function toResolved(candidate: ProviderCandidate): ResolvedDependency {
     endpoint: candidate.endpoint,
     function_name: candidate.function_name,
     status: 'available',
+    // Only when registered (MCP Mesh answers them the same way): most providers have none.
+    ...(candidate.kwargs ? { kwargs: candidate.kwargs } : {}),
+  };
+}
+
+/** An entry of dependency_alternatives: the wire entry plus what spreading reads (standing, version, tags). */
+export function toAlternative(candidate: ProviderCandidate, rank: number): ResolvedDependency {
+  // One literal in key order (the topology hash then needs no sort; JSON leaves an undefined kwargs out): built for
+  // every entry of every answer.
+  return {
+    agent_id: candidate.agent_id,
+    capability: candidate.capability,
+    endpoint: candidate.endpoint,
+    function_name: candidate.function_name,
+    kwargs: candidate.kwargs,
+    rank,
+    status: 'available',
+    tags: candidate.tags,
+    version: candidate.version ?? '',
   };
 }
 

@@ -36,6 +36,14 @@ export const toolSchema = z
     input_schema: z.record(z.string(), z.unknown()).optional(),
     output_schema: z.record(z.string(), z.unknown()).optional(),
     dependencies: z.array(dependencySpecSchema).max(64).optional(),
+    /**
+     * MCP Mesh's tool options (`@mesh.tool(**kwargs)`), kept as sent and handed to consumers with the provider.
+     * Ours reads `weight`: the provider's share of its equals' calls under the `weighted` strategy (default 1).
+     */
+    kwargs: z
+      .object({ weight: z.number().positive('must be a positive number').max(1_000_000, 'must be at most 1000000').optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -85,6 +93,13 @@ export interface ResolvedDependency {
   endpoint: string;
   function_name: string;
   status: 'available' | 'unresolved';
+  /** The provider tool's `kwargs` as it registered them (MCP Mesh answers them too); absent when it sent none. */
+  kwargs?: Record<string, unknown>;
+  // Ours, in dependency_alternatives entries only: what spreading and a consumer's own selection read.
+  /** Standing in the ranking, 0 = best: entries of equal rank have the same tag score and version. */
+  rank?: number;
+  version?: string;
+  tags?: string[];
 }
 
 /** `dependencies_resolved`: per consumer function_name, one entry per declared dependency, in order. */
@@ -212,6 +227,46 @@ export interface AgentView {
   dependency_alternatives: DependencyAlternatives;
 }
 
+/** One provider of a dependency in an agent's GET /calls. */
+export interface ProviderCallsView {
+  agent_id: string;
+  function_name: string;
+  endpoint: string;
+  /** Shares the calls (else failover only). */
+  sharing: boolean;
+  rank: number;
+  weight: number;
+  /** Calls it answered, calls that failed to reach it, calls under way. */
+  calls: number;
+  failures: number;
+  in_flight: number;
+  /** Moving average of its answer time, ms; null before its first answer. */
+  latency_ms: number | null;
+  /** Its fraction of the dependency's answered calls (0-1). */
+  share: number;
+}
+
+/** One dependency of an agent in its GET /calls: how its calls spread. */
+export interface DependencyCallsView {
+  function_name: string;
+  capability: string;
+  /** Its key in the handler's deps. */
+  key: string;
+  /** A selection strategy, or `custom` for the consumer's own selection function. */
+  strategy: string;
+  /** The consumer's own ranking filter chooses the sharing providers. */
+  filter?: boolean;
+  calls: number;
+  /** In attempt order: the sharing providers first. */
+  providers: ProviderCallsView[];
+}
+
+/** An agent's GET /calls: the calls its dependency proxies made, per provider, since it started. */
+export interface AgentCallsResponse {
+  agent_id: string;
+  dependencies: DependencyCallsView[];
+}
+
 export interface AgentsResponse {
   agents: AgentView[];
   count: number;
@@ -230,6 +285,8 @@ export interface CapabilityView {
   endpoint: string;
   status: AgentStatus;
   available: boolean;
+  /** The tool's `kwargs` as registered (its `weight` among them); absent when it sent none. */
+  kwargs?: Record<string, unknown>;
 }
 
 export interface CapabilitiesResponse {

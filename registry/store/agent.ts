@@ -25,6 +25,8 @@ export class ToolEntry {
     readonly tags: string[],
     readonly description: string,
     readonly specs: readonly DependencySpec[],
+    /** MCP Mesh's tool options as sent (mostly none): handed to consumers, `weight` read by their spreading. */
+    readonly kwargs: Record<string, unknown> | undefined,
   ) {}
 
   get agent_id(): string {
@@ -129,6 +131,7 @@ export class EntryBuilder {
           this.pooledTags(raw.tags),
           raw.description ?? '',
           raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
+          raw.kwargs && Object.keys(raw.kwargs).length > 0 ? raw.kwargs : undefined,
         ),
     );
     return entry;

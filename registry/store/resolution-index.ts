@@ -2,10 +2,10 @@
 // distinct dependency spec (capability, tags, version). A change to a capability updates each distinct spec of
 // it once, and rebuilds (re-hashes) only the consumers whose top MAX_ALTERNATIVES changed. Agents' answers
 // (dependencies_resolved, dependency_alternatives) are built from the rankings when asked, never kept.
-import { MAX_ALTERNATIVES, rankFully, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta } from '../../core/ranking.js';
-import { toResolved, unresolvedEntry, type ProviderCandidate } from '../../core/resolver.js';
+import { MAX_ALTERNATIVES, rankFully, sameOffer, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta } from '../../core/ranking.js';
+import { toAlternative, toResolved, unresolvedEntry, type ProviderCandidate } from '../../core/resolver.js';
 import { topologyHash } from '../../core/topology-hash.js';
-import type { DependenciesResolved, DependencyAlternatives } from '../../core/wire.js';
+import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../../core/wire.js';
 import type { RegistryMetrics } from '../metrics.js';
 import { eligible, providing, type AgentEntry, type ProvidingTool, type SharedRanking } from './agent.js';
 
@@ -160,7 +160,12 @@ export class ResolutionIndex {
         const best = tool.ranked[i]!.ranking.list[0];
         return best ? toResolved(best) : unresolvedEntry(spec.capability);
       });
-      alternatives[tool.function_name] = tool.ranked.map((shared) => shared.ranking.list.slice(0, MAX_ALTERNATIVES).map(toResolved));
+      alternatives[tool.function_name] = tool.ranked.map(({ ranking }) => {
+        const count = Math.min(ranking.list.length, MAX_ALTERNATIVES);
+        const entries = new Array<ResolvedDependency>(count);
+        for (let k = 0; k < count; k++) entries[k] = toAlternative(ranking.list[k]!, ranking.ranks[k]!);
+        return entries;
+      });
     }
     return { resolved, alternatives };
   }
@@ -195,10 +200,8 @@ export class ResolutionIndex {
 
 /** Same candidate for resolution (agent_id and function_name are the key, compared by the caller). */
 function sameCandidate(a: ProvidingTool, b: ProvidingTool): boolean {
-  if (a.agent_name !== b.agent_name || a.capability !== b.capability || a.endpoint !== b.endpoint || a.version !== b.version) return false;
-  if (a.tags.length !== b.tags.length) return false;
-  for (let i = 0; i < a.tags.length; i++) if (a.tags[i] !== b.tags[i]) return false;
-  return true;
+  if (a.agent_name !== b.agent_name || a.capability !== b.capability || a.endpoint !== b.endpoint) return false;
+  return sameOffer(a, b);
 }
 
 function addTo(map: Map<string, Set<AgentEntry>>, key: string, entry: AgentEntry): void {

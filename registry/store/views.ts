@@ -96,6 +96,7 @@ export function findCapabilities(query: CapabilityQuery, index: ResolutionIndex)
           endpoint: entry.endpoint,
           status: statusOf(entry),
           available: eligible(entry),
+          ...(tool.kwargs ? { kwargs: tool.kwargs } : {}),
         });
       }
     }

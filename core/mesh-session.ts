@@ -10,3 +10,6 @@ export const MCP_PATH = '/mcp';
  * over) instead of leaving it to the timeout.
  */
 export const MESH_CONSUMER_HEADER = 'mcp-mesh-consumer';
+
+/** Path where an agent reports how its dependency calls spread over their providers (AgentCallsResponse). */
+export const CALLS_PATH = '/calls';

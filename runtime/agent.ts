@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH } from '../core/mesh-session.js';
+import { isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES } from '../core/selection.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { clientTlsOptions, servesTls } from '../core/tls.js';
@@ -96,6 +97,7 @@ export class MeshAgent {
       breaker: new CircuitBreaker({ cooldownMs: Math.max(2 * this.config.healthIntervalMs, 5_000) }),
       callTimeoutMs: this.config.callTimeoutMs,
       log: this.log,
+      strategy: this.config.strategy,
     });
   }
 
@@ -114,6 +116,7 @@ export class MeshAgent {
   >(name: string, config: MeshToolConfig<I, O, D>, handler: MeshToolHandler<I, O, D>): this {
     if (this.starting) throw new Error(`tool "${name}": register tools before start()`);
     if (this.tools.has(name)) throw new Error(`tool "${name}" is already registered on agent ${this.config.name}`);
+    checkSpreading(name, config);
     const definition: ToolDefinition = {
       name,
       config: config as ToolDefinition['config'],
@@ -149,6 +152,7 @@ export class MeshAgent {
       port: config.httpPort,
       createMcpServer: () => this.createMcpServer(),
       status: () => this.status(),
+      calls: () => this.wiring.callReport(),
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
       tls: config.tls,
@@ -287,7 +291,8 @@ export class MeshAgent {
       input_schema: t.jsonInput ?? { type: 'object', properties: {} },
       ...(t.jsonOutput ? { output_schema: t.jsonOutput } : {}),
       // Always objects: MCP Mesh's registry refuses a bare capability string here.
-      dependencies: (t.config.dependencies ?? []).map((d) => (typeof d === 'string' ? { capability: d } : d)) as ToolRegistration['dependencies'],
+      dependencies: (t.config.dependencies ?? []).map(wireDependency),
+      ...weightKwargs(t.config.weight ?? config.weight),
     }));
     return {
       agent_id: config.agentId,
@@ -324,6 +329,37 @@ export class MeshAgent {
       },
     };
   }
+}
+
+/** A wrong strategy or weight is a programming error: say so at registration, not on the first call. */
+function checkSpreading(tool: string, config: { weight?: number; dependencies?: readonly DependencySpec[] }): void {
+  if (config.weight !== undefined && !(Number.isFinite(config.weight) && config.weight > 0 && config.weight <= MAX_WEIGHT)) {
+    throw new Error(`tool "${tool}": weight must be a positive number up to ${MAX_WEIGHT} (got ${config.weight})`);
+  }
+  for (const d of config.dependencies ?? []) {
+    if (typeof d === 'string') continue;
+    if (d.strategy !== undefined && !isSelectionStrategy(d.strategy)) {
+      throw new Error(
+        `tool "${tool}": dependency ${d.capability}: strategy must be one of ${SELECTION_STRATEGIES.join(', ')} (got ${String(d.strategy)})`,
+      );
+    }
+    for (const field of ['select', 'filter'] as const) {
+      if (d[field] !== undefined && typeof d[field] !== 'function')
+        throw new Error(`tool "${tool}": dependency ${d.capability}: ${field} must be a function`);
+    }
+  }
+}
+
+/** A dependency as the registry gets it: always an object (MCP Mesh's registry refuses a bare string), no local fields. */
+function wireDependency(d: DependencySpec): NonNullable<ToolRegistration['dependencies']>[number] {
+  if (typeof d === 'string') return { capability: d };
+  const { strategy: _strategy, select: _select, filter: _filter, ...wire } = d;
+  return wire as NonNullable<ToolRegistration['dependencies']>[number];
+}
+
+/** A provider's weight travels as its tool's `kwargs.weight` (where MCP Mesh keeps a tool's options); 1 is not sent. */
+function weightKwargs(weight: number | undefined): Pick<ToolRegistration, 'kwargs'> {
+  return weight !== undefined && weight !== 1 ? { kwargs: { weight } } : {};
 }
 
 /**

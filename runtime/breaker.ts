@@ -33,6 +33,17 @@ export class CircuitBreaker {
     return this.now() - c.openedAt >= this.cooldownMs ? 'half-open' : 'open';
   }
 
+  /** No provider has failed lately: nothing to check (selection's fast path). */
+  get quiet(): boolean {
+    return this.circuits.size === 0;
+  }
+
+  /** Open and not yet due for a trial: selection leaves it out. */
+  isOpen(key: string): boolean {
+    const c = this.circuits.get(key);
+    return c !== undefined && c.openedAt !== undefined && (this.now() - c.openedAt < this.cooldownMs || c.trialInFlight);
+  }
+
   /** May a call go to this provider now? A half-open circuit lets exactly one trial through. */
   allow(key: string): boolean {
     const c = this.circuits.get(key);

@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
 import { registryBaseUrl } from '../core/registry-client.js';
 import { loadTls, tlsFilesFromEnv, type TlsFiles, type TlsSettings } from '../core/tls.js';
+import { DEFAULT_STRATEGY, isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES, type SelectionStrategy } from '../core/selection.js';
 import { AGENT_ID_PATTERN } from '../core/wire.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
@@ -59,6 +60,10 @@ export interface AgentOptions {
   healthCheck?: () => HealthStatus | boolean | Promise<HealthStatus | boolean>;
   /** Install SIGINT/SIGTERM handlers that unregister and exit (default true). */
   handleSignals?: boolean;
+  /** How dependencies spread calls over equally good providers unless their spec says (default least-inflight). */
+  strategy?: SelectionStrategy;
+  /** This agent's tools' share of their equals' calls under the `weighted` strategy (default 1). */
+  weight?: number;
 }
 
 export interface AgentConfig {
@@ -84,6 +89,8 @@ export interface AgentConfig {
   handleSignals: boolean;
   /** Loaded certificates, or undefined for plain HTTP. */
   tls?: TlsSettings;
+  strategy: SelectionStrategy;
+  weight?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,7 +135,26 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
     allowedOrigins: [...(options.allowedOrigins ?? []), ...list(env, 'MCP_MESH_ALLOWED_ORIGINS')],
     handleSignals: options.handleSignals ?? true,
     tls: loadTls({ ...options.tls, ...definedOnly(tlsFilesFromEnv(env)) }, true),
+    strategy: strategyOf(text(env, 'MCP_MESH_SELECTION') ?? options.strategy),
+    ...weightOption(env, options.weight),
   };
+}
+
+function strategyOf(value: string | undefined): SelectionStrategy {
+  if (value === undefined) return DEFAULT_STRATEGY;
+  if (!isSelectionStrategy(value))
+    throw new Error(`MCP_MESH_SELECTION (or strategy) must be one of ${SELECTION_STRATEGIES.join(', ')}, not "${value}"`);
+  return value;
+}
+
+function weightOption(env: Env, option: number | undefined): { weight?: number } {
+  const raw = text(env, 'MCP_MESH_WEIGHT');
+  const weight = raw !== undefined ? Number(raw) : option;
+  if (weight === undefined) return {};
+  if (!Number.isFinite(weight) || weight <= 0 || weight > MAX_WEIGHT) {
+    throw new Error(`MCP_MESH_WEIGHT (or weight) must be a positive number up to ${MAX_WEIGHT}, not "${raw ?? option}"`);
+  }
+  return { weight };
 }
 
 /** A wildcard bind address cannot be dialled: advertise this machine's first external IPv4 instead. */

@@ -1,5 +1,5 @@
-// Serving: MCP over Streamable HTTP at /mcp (one McpServer + transport per session), plus /health, /ready and
-// /livez, behind a Host/Origin allow-list (DNS-rebinding protection).
+// Serving: MCP over Streamable HTTP at /mcp (one McpServer + transport per session), plus /health, /ready,
+// /livez and /calls, behind a Host/Origin allow-list (DNS-rebinding protection).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -8,7 +8,7 @@ import { checkJsonBody, guardedRequest, RequestGuard } from '../core/request-gua
 import { serverTlsOptions, servesTls, untrustedPeer, type TlsSettings } from '../core/tls.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
+import { CALLS_PATH, MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { describeError, type Logger } from './log.js';
 import { loadSdkTransport } from './sdk-server.js';
 import { JsonSessionTransport, type SessionTransport } from './transport/json-session.js';
@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   /** A fresh McpServer for a new session (`consumer`: the agent id of a mesh agent calling in). */
   createMcpServer: (consumer: string | undefined) => McpServer | Promise<McpServer>;
   status: () => HttpStatus | Promise<HttpStatus>;
+  /** GET /calls: how this agent's dependency calls spread over their providers. */
+  calls?: () => unknown;
   allowedHosts: string[];
   allowedOrigins: string[];
   /** Serve HTTPS (and check client certificates) with these; plain HTTP without. */
@@ -139,6 +141,7 @@ export class AgentHttpServer {
       const status = await this.options.status();
       return sendJson(res, status.healthy && !this.draining ? 200 : 503, status.body);
     }
+    if (path === CALLS_PATH && this.options.calls) return sendJson(res, 200, this.options.calls());
     sendJson(res, 404, { error: `no route ${path}; MCP is served at ${MCP_PATH}` });
   }
 

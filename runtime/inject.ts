@@ -1,11 +1,12 @@
 // Dependency injection: the agent's current wiring (wiring.ts makes it from the registry's answer), rewired only
 // when the topology hash changes, and each handler call's `deps`: proxies that call as proxy-call.ts says.
-import type { Topology } from '../core/wire.js';
+import { DEFAULT_STRATEGY, type SelectionStrategy } from '../core/selection.js';
+import type { AgentCallsResponse, Topology } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
-import { breakerKey, ProxyCalls, type LocalTool, type Route } from './proxy-call.js';
-import type { MeshProxy, ToolExtra } from './types.js';
+import { breakerKey, ProxyCalls, type LocalTool, type Route, type RouteOrigin } from './proxy-call.js';
+import type { DependencySpec, MeshProxy, ToolExtra } from './types.js';
 import { dependencyKey, describeSlots, wireOwnTopology, wireTopology, type DependencySpecs, type Slots } from './wiring.js';
 
 export interface WiringOptions {
@@ -17,6 +18,8 @@ export interface WiringOptions {
   breaker: CircuitBreaker;
   callTimeoutMs: number;
   log: Logger;
+  /** How a dependency spreads its calls when its spec does not say (default least-inflight). */
+  strategy?: SelectionStrategy;
 }
 
 export class Wiring {
@@ -72,7 +75,10 @@ export class Wiring {
 
   private install(next: Slots, hash: string, note: string): void {
     this.currentHash = hash;
-    this.slots = new Map([...next].map(([fn, slots]) => [fn, slots.map((slot) => this.calls.route(slot))]));
+    const previous = this.slots;
+    this.slots = new Map(
+      [...next].map(([fn, slots]) => [fn, slots.map((slot, i) => this.calls.route(slot, this.origin(fn, i), previous.get(fn)?.[i]))]),
+    );
     const endpoints = new Set<string>();
     const providers: string[] = [];
     for (const slots of next.values()) {
@@ -87,6 +93,25 @@ export class Wiring {
     this.options.breaker.reset(providers);
     this.options.clients.retain(endpoints);
     this.options.log.topology(hash, this.summary() + note);
+  }
+
+  /** How dependency `i` of tool `fn` spreads its calls: its spec's choice, else the agent's. */
+  private origin(fn: string, i: number): RouteOrigin {
+    const spec: DependencySpec | undefined = this.options.specs.get(fn)?.[i];
+    const own = typeof spec === 'object' ? spec : undefined;
+    return {
+      tool: fn,
+      strategy: own?.strategy ?? this.options.strategy ?? DEFAULT_STRATEGY,
+      ...(own?.select ? { select: own.select } : {}),
+      ...(own?.filter ? { filter: own.filter } : {}),
+    };
+  }
+
+  /** GET /calls: per dependency, its providers and the calls each answered. */
+  callReport(): AgentCallsResponse {
+    const dependencies = [];
+    for (const routes of this.slots.values()) for (const route of routes) dependencies.push(route.spread.report());
+    return { agent_id: this.options.agentId, dependencies };
   }
 
   /** `hello.time_service→timesvc-1a2b3c4d/now(+1)`, one item per declared dependency. */

@@ -18,6 +18,7 @@ import {
   type ProviderRef,
 } from './result.js';
 import { classifyFailure, failsOver } from './retry-policy.js';
+import { LogOnce, ProviderFigures, Spread, type SpreadOptions } from './spread.js';
 import type { CallOptions, MeshProxy, ToolExtra } from './types.js';
 import type { Slot } from './wiring.js';
 
@@ -36,11 +37,18 @@ export interface ProxyCallOptions {
   log: Logger;
 }
 
+/** Where a slot is declared and how it spreads its calls. */
+export interface RouteOrigin extends SpreadOptions {
+  tool: string;
+}
+
 /** A slot as calls see it, built once per rewire: the providers as errors name them, and the local tool if any. */
 export interface Route extends Slot {
   refs: ProviderRef[];
   /** The chosen provider is a tool of this agent: calls never leave the process (and never fail over). */
   local?: LocalTool;
+  /** Which provider gets each call: the equally good ones share, the rest fail over. */
+  spread: Spread;
 }
 
 interface CallPlan {
@@ -51,9 +59,14 @@ interface CallPlan {
 }
 
 export class ProxyCalls {
-  constructor(private readonly options: ProxyCallOptions) {}
+  private readonly warnings: LogOnce;
 
-  route(slot: Slot): Route {
+  constructor(private readonly options: ProxyCallOptions) {
+    this.warnings = new LogOnce(options.log);
+  }
+
+  /** `previous`: the route this slot had before a rewire (its providers' figures carry over). */
+  route(slot: Slot, origin: RouteOrigin, previous?: Route): Route {
     const refs = slot.candidates.map((c) => ({
       capability: slot.capability,
       agentId: c.agent_id,
@@ -62,7 +75,15 @@ export class ProxyCalls {
     }));
     const first = slot.candidates[0];
     const local = first && this.isLocal(first) ? this.options.localTools.get(first.function_name) : undefined;
-    return { ...slot, refs, ...(local ? { local } : {}) };
+    const figures = slot.candidates.map((c, i) => {
+      const own = new ProviderFigures(c, refs[i]!, breakerKey(c), i);
+      const old = previous?.spread.providers.find((p) => p.key === own.key && p.functionName === own.functionName);
+      if (old) own.adopt(old);
+      return own;
+    });
+    const context = { tool: origin.tool, key: slot.key, capability: slot.capability };
+    const spread = new Spread(figures, origin, this.options.breaker, this.warnings, context);
+    return { ...slot, refs, ...(local ? { local } : {}), spread };
   }
 
   isLocal(c: ResolvedDependency): boolean {
@@ -120,24 +141,35 @@ export class ProxyCalls {
     plan: CallPlan,
   ): Promise<{ result: CallToolResult; provider: ProviderRef }> {
     const attempts: { provider: ProviderRef; error: string }[] = [];
-    for (let i = 0; i < route.candidates.length; i++) {
-      const c = route.candidates[i]!;
-      const provider = route.refs[i]!;
+    const { spread } = route;
+    const order = spread.order;
+    const sharing = spread.sharing;
+    const first = spread.choose();
+    // The chosen one, then the other sharing providers after it, then the failover ones in the registry's order.
+    for (let k = 0; k < order.length; k++) {
+      const p = order[k < sharing ? (first + k) % sharing : k]!;
+      const c = p.entry;
+      const provider = p.ref;
       if (this.isLocal(c)) {
-        const { value } = await this.callLocal(route, args, plan.signal, plan.timeoutMs, plan.extra, i);
+        const { value } = await this.callLocal(route, args, plan.signal, plan.timeoutMs, plan.extra, p.index);
         return { result: toCallToolResult(value), provider };
       }
-      const key = breakerKey(c);
+      const key = p.key;
       if (!this.options.breaker.allow(key)) {
         attempts.push({ provider, error: 'circuit open' });
         continue;
       }
+      p.started();
+      const started = performance.now();
       try {
         const result = await this.options.clients.callTool(c.endpoint, c.function_name, args, plan);
+        p.ended(performance.now() - started);
         this.options.breaker.success(key);
         return { result, provider };
       } catch (error) {
         const failure = classifyFailure(error, plan.signal);
+        // Unreachable counts as its failure; a timeout or cancellation as neither an answer nor a failure.
+        p.ended(undefined, failsOver(failure));
         if (failure === 'cancelled') {
           this.options.breaker.success(key);
           throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal!.reason)}`, { cause: error });
@@ -148,7 +180,7 @@ export class ProxyCalls {
         }
         if (this.options.breaker.failure(key)) this.options.log.warn(`circuit open for ${c.agent_id} (${c.endpoint}): ${describeError(error)}`);
         attempts.push({ provider, error: describeError(error) });
-        if (route.candidates.length > 1) this.options.log.debug(`${route.capability}: ${c.agent_id} unreachable, trying the next provider`);
+        if (order.length > 1) this.options.log.debug(`${route.capability}: ${c.agent_id} unreachable, trying the next provider`);
       }
     }
     throw new MeshUnavailableError(route.capability, attempts);

@@ -5,6 +5,9 @@ import type { AnySchema, SchemaOutput, ShapeOutput, ZodRawShapeCompat } from '@m
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type * as z4 from 'zod/v4/core';
+import type { SelectionStrategy } from '../core/selection.js';
+
+export type { SelectionStrategy };
 
 /** Tag filter of a dependency: `tag` required, `+tag` preferred, `-tag` excluded, a nested array = any of. */
 export type TagFilter = readonly (string | readonly string[])[];
@@ -19,7 +22,52 @@ export type DependencySpec =
       readonly version?: string;
       /** Key of the proxy in `deps` (default: the capability). */
       readonly as?: string;
+      /** How calls spread over equally good providers (default: the agent's `strategy`, else `least-inflight`). */
+      readonly strategy?: SelectionStrategy;
+      /** Your own choice among the sharing providers, per call; a throw or a foreign answer falls back to `strategy`. */
+      readonly select?: SelectFunction;
+      /** Your own ranking on top of the registry's: the providers it returns share the calls, the rest fail over. */
+      readonly filter?: RankingFilter;
     };
+
+/** One provider of a dependency, as selection functions and ranking filters see it (figures updated live). */
+export interface SelectionCandidate {
+  readonly agentId: string;
+  readonly functionName: string;
+  /** Provider's base URL. */
+  readonly endpoint: string;
+  readonly version: string;
+  readonly tags: readonly string[];
+  /** The weight it registered (its tool's `kwargs.weight`), default 1. */
+  readonly weight: number;
+  /** Its standing in the registry's ranking, 0 = best; equal ranks are equally good (same tag score and version). */
+  readonly rank: number;
+  /** Calls of this agent to it under way now. */
+  readonly inFlight: number;
+  /** Moving average of its answer time as this agent measured it (ms); undefined before its first answer. */
+  readonly latencyMs: number | undefined;
+  /** Calls it answered for this agent, and calls that failed to reach it. */
+  readonly calls: number;
+  readonly failures: number;
+}
+
+/** Which dependency a selection function chooses for. */
+export interface SelectionContext {
+  /** The calling tool. */
+  readonly tool: string;
+  /** The dependency's key in `deps`. */
+  readonly key: string;
+  readonly capability: string;
+}
+
+/** Picks the provider of one call among the sharing ones; runs on every call, so keep it quick. */
+export type SelectFunction = (candidates: readonly SelectionCandidate[], context: SelectionContext) => SelectionCandidate | undefined;
+
+/**
+ * Given every provider the registry ranked (best first), returns the ones that share the calls, preferred first.
+ * Runs on each rewire and again at most once a second (latency and load change).
+ */
+export type RankingFilter = (candidates: readonly SelectionCandidate[]) => readonly SelectionCandidate[];
 
 /** The SDK's request context, passed to handlers as their third argument. */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -95,4 +143,6 @@ export interface MeshToolConfig<I, O, D extends readonly DependencySpec[]> {
   /** The capability's semver version (default: the agent's version). */
   version?: string;
   dependencies?: D;
+  /** This tool's share of its equals' calls under the `weighted` strategy (default: the agent's `weight`, else 1). */
+  weight?: number;
 }

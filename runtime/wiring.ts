@@ -2,6 +2,7 @@
 // alternatives) → one slot per declared dependency, holding its providers in the order calls try them.
 // inject.ts keeps the current slots and hands them to calls; proxy-call.ts makes the calls.
 import { unresolvedEntry } from '../core/resolver.js';
+import { sharingCount } from '../core/selection.js';
 import { topologyHash } from '../core/topology-hash.js';
 import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency, Topology } from '../core/wire.js';
 import type { DependencySpec } from './types.js';
@@ -41,7 +42,9 @@ function isAvailable(entry: ResolvedDependency | undefined): entry is ResolvedDe
 function rankedProviders(topology: Topology, fn: string, i: number): ResolvedDependency[] {
   const primary = topology.resolved?.[fn]?.[i];
   const ranked = (topology.alternatives?.[fn]?.[i] ?? []).filter(isAvailable);
-  return isAvailable(primary) ? [primary, ...ranked.filter((c) => !sameProvider(c, primary))] : ranked;
+  if (!isAvailable(primary)) return ranked;
+  // The alternatives' entry of the chosen provider carries its rank: spreading reads it.
+  return [ranked.find((c) => sameProvider(c, primary)) ?? primary, ...ranked.filter((c) => !sameProvider(c, primary))];
 }
 
 /**
@@ -112,9 +115,15 @@ export function describeSlots(slots: Iterable<[string, readonly Slot[]]>, agentI
   for (const [fn, list] of slots) {
     for (const s of list) {
       const [first, ...rest] = s.candidates;
-      const target = first
-        ? `${first.agent_id === agentId ? 'self' : first.agent_id}/${first.function_name}${rest.length ? `(+${rest.length})` : ''}`
-        : 'unresolved';
+      const sharing = sharingCount(s.candidates);
+      // `(3 sharing, +1)`: three equally good providers share the calls, one more is failover only.
+      const more =
+        sharing > 1
+          ? `(${sharing} sharing${rest.length + 1 > sharing ? `, +${rest.length + 1 - sharing}` : ''})`
+          : rest.length
+            ? `(+${rest.length})`
+            : '';
+      const target = first ? `${first.agent_id === agentId ? 'self' : first.agent_id}/${first.function_name}${more}` : 'unresolved';
       items.push(`${fn}.${s.key}→${target}`);
     }
   }

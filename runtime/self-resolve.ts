@@ -1,7 +1,15 @@
 // Self-dependencies without a registry: the registry's own resolver, run over this agent's tools as the only
 // candidates, so that a standalone (or not yet registered) agent still wires the capabilities it provides itself.
 import { MAX_ALTERNATIVES } from '../core/ranking.js';
-import { parseDependencySpec, resolveDependency, toResolved, unresolvedEntry, type ProviderCandidate } from '../core/resolver.js';
+import {
+  parseDependencySpec,
+  resolveDependency,
+  standings,
+  toAlternative,
+  toResolved,
+  unresolvedEntry,
+  type ProviderCandidate,
+} from '../core/resolver.js';
 import type { DependenciesResolved, DependencyAlternatives, HeartbeatRequest, Topology } from '../core/wire.js';
 
 /**
@@ -22,6 +30,7 @@ export function selfTopology(registration: HeartbeatRequest, endpoint: string): 
       version: tool.version ?? '1.0.0',
       tags: tool.tags ?? [],
       endpoint,
+      ...(tool.kwargs && Object.keys(tool.kwargs).length > 0 ? { kwargs: tool.kwargs } : {}),
     });
   }
   const resolved: DependenciesResolved = {};
@@ -30,8 +39,13 @@ export function selfTopology(registration: HeartbeatRequest, endpoint: string): 
   for (const tool of tools) {
     const specs = (tool.dependencies ?? []).map(parseDependencySpec);
     if (specs.length === 0) continue;
-    const ranked = specs.map((spec) => resolveDependency(spec, candidates).ranked.slice(0, MAX_ALTERNATIVES).map(toResolved));
-    resolved[tool.function_name] = ranked.map((list, i) => list[0] ?? unresolvedEntry(specs[i]!.capability));
+    // As the registry builds them (resolution-index.ts), so that both give the same topology hash.
+    const tops = specs.map((spec) => resolveDependency(spec, candidates).ranked.slice(0, MAX_ALTERNATIVES));
+    const ranked = tops.map((top, i) => {
+      const ranks = standings(specs[i]!, top);
+      return top.map((candidate, j) => toAlternative(candidate, ranks[j]!));
+    });
+    resolved[tool.function_name] = tops.map((top, i) => (top[0] ? toResolved(top[0]) : unresolvedEntry(specs[i]!.capability)));
     alternatives[tool.function_name] = ranked;
     wired += ranked.filter((list) => list.length > 0).length;
   }

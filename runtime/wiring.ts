@@ -103,10 +103,16 @@ function slotsHash(slots: Slots): string {
   const resolved: DependenciesResolved = {};
   const alternatives: DependencyAlternatives = {};
   for (const [fn, list] of slots) {
-    resolved[fn] = list.map((s) => s.candidates[0] ?? unresolvedEntry(s.capability));
+    resolved[fn] = list.map((s) => (s.candidates[0] ? resolvedEntry(s.candidates[0]) : unresolvedEntry(s.capability)));
     alternatives[fn] = list.map((s) => s.candidates);
   }
   return topologyHash(resolved, alternatives);
+}
+
+/** A dependencies_resolved entry as the registry answers it: an alternatives entry without its rank, version and tags. */
+function resolvedEntry(c: ResolvedDependency): ResolvedDependency {
+  const { rank: _rank, version: _version, tags: _tags, ...entry } = c;
+  return entry;
 }
 
 /** `hello.time_service→timesvc-1a2b3c4d/now(+1)`, one item per declared dependency; this agent's own tools as `self`. */

@@ -10,6 +10,16 @@ import { readModuleSettings, resolvePm2Home } from '../pm2-home.js';
 import { CliError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import type { RegistryClient } from '../../core/registry-client.js';
+import { resolveDependency, standings, type DependencySpec, type ProviderCandidate } from '../../core/resolver.js';
+import {
+  DEFAULT_STRATEGY,
+  isSelectionStrategy,
+  SELECTION_STRATEGIES,
+  selectOnce,
+  sharingCount,
+  weightOf,
+  type SelectionStrategy,
+} from '../../core/selection.js';
 
 export interface CallTarget {
   agent_id: string;
@@ -31,23 +41,44 @@ export function parseJsonArgs(text: string | undefined): Record<string, unknown>
   return value as Record<string, unknown>;
 }
 
-async function findTarget(client: RegistryClient, target: string, tags: string[], agent?: string): Promise<CallTarget> {
+async function findTarget(client: RegistryClient, target: string, tags: string[], strategy: SelectionStrategy, agent?: string): Promise<CallTarget> {
   const slash = target.indexOf('/');
   if (slash > 0) {
     const found = await findAgent(client, target.slice(0, slash));
     if (found.status !== 'healthy') process.stderr.write(`call: warning: ${found.id} is ${found.status}\n`);
     return { agent_id: found.id, endpoint: found.endpoint, tool: target.slice(slash + 1) };
   }
-  const { capabilities } = await client.capabilities({ name: target, tags });
-  const providers = capabilities.filter(
-    (p) => p.name === target && p.status === 'healthy' && (!agent || p.agent_id === agent || p.agent_name === agent),
-  );
-  const chosen = providers[0];
+  const { capabilities } = await client.capabilities({ name: target });
+  const candidates: ProviderCandidate[] = capabilities
+    .filter((p) => p.name === target && p.status === 'healthy' && (!agent || p.agent_id === agent || p.agent_name === agent))
+    .map((p) => ({ ...p, capability: p.name }));
+  const chosen = chooseProvider({ capability: target, tags }, candidates, strategy);
   if (!chosen) {
     const filters = [tags.length ? `tags ${tags.join(',')}` : '', agent ? `agent ${agent}` : ''].filter(Boolean).join(', ');
     throw new CliError(`call: no healthy provider of capability "${target}"${filters ? ` with ${filters}` : ''} (see pm2-mesh caps)`);
   }
   return { agent_id: chosen.agent_id, endpoint: chosen.endpoint, tool: chosen.function_name };
+}
+
+/**
+ * The provider an agent's proxy could pick for this call: the resolver's ranking (tags and version as for a
+ * dependency), spread over the equally good ones by the strategy, as a one-shot caller does (core/selection.ts).
+ */
+export function chooseProvider(
+  spec: DependencySpec,
+  candidates: readonly ProviderCandidate[],
+  strategy: SelectionStrategy,
+): ProviderCandidate | undefined {
+  const ranked = resolveDependency(spec, candidates).ranked;
+  const ranks = standings(spec, ranked);
+  const sharing = sharingCount(ranks.map((rank) => ({ rank })));
+  return ranked[
+    selectOnce(
+      strategy,
+      ranked.map((c) => ({ inFlight: 0, weight: weightOf(c.kwargs) })),
+      sharing,
+    )
+  ];
 }
 
 export async function callTool(target: CallTarget, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
@@ -100,11 +131,22 @@ export function resultText(result: CallToolResult): string {
 export const call: Command = {
   name: 'call',
   args: '<capability|agent/tool> [json-args]',
-  summary: 'Call a tool through the mesh (MCP tools/call): by capability (the registry picks a healthy provider) or as agent/tool.',
+  summary:
+    'Call a tool through the mesh (MCP tools/call): by capability (ranked as a dependency, spread over the equally good providers as a proxy spreads) or as agent/tool.',
   options: {
     ...registryOptions,
     ...jsonOption,
-    tag: { type: 'string', multiple: true, valueName: 'tag', description: 'only providers with this tag (capability form)' },
+    tag: {
+      type: 'string',
+      multiple: true,
+      valueName: 'tag',
+      description: 'a tag filter as a dependency has: tag required, +tag preferred, -tag excluded (capability form)',
+    },
+    strategy: {
+      type: 'string',
+      valueName: 'name',
+      description: `how to pick among equally good providers: ${SELECTION_STRATEGIES.join(', ')} (default ${DEFAULT_STRATEGY}: any of them)`,
+    },
     agent: { type: 'string', valueName: 'agent-id', description: 'only this provider (capability form)' },
     timeout: { type: 'string', valueName: 'seconds', description: `how long the call may take (default ${DEFAULT_CALL_TIMEOUT_S})` },
   },
@@ -120,7 +162,9 @@ export const call: Command = {
     const args = parseJsonArgs(positionals[1]);
     const timeoutMs = numberOption(values, 'timeout', DEFAULT_CALL_TIMEOUT_S) * 1000;
     const client = registryClient(values);
-    const target = await findTarget(client, positionals[0]!, listOption(values, 'tag'), stringOption(values, 'agent'));
+    const strategy = stringOption(values, 'strategy') ?? DEFAULT_STRATEGY;
+    if (!isSelectionStrategy(strategy)) throw new UsageError(`call: --strategy must be one of ${SELECTION_STRATEGIES.join(', ')} (got ${strategy})`);
+    const target = await findTarget(client, positionals[0]!, listOption(values, 'tag'), strategy, stringOption(values, 'agent'));
     const result = await callTool(target, args, timeoutMs);
     if (values.json) printJson({ provider: target, result });
     else if (result.isError) process.stderr.write(`${resultText(result) || 'the tool reported an error'}\n`);

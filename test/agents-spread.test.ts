@@ -4,7 +4,10 @@
 // stays failover only, and `pm2-mesh call` and `pm2-mesh deps` over the same providers.
 import test from 'ava';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { painter } from '../core/text/colour.js';
 import type { AgentCallsResponse } from '../core/wire.js';
+import { DashboardDataSource } from '../tui/data-source.js';
+import { wiringLines } from '../tui/view-model.js';
 import { callTool, connectClient, fixtureAgentPath, startAgent, type AgentProc } from './support/agents.js';
 import { cli } from './support/pm2.js';
 import { stopAll, tempDir } from './support/processes.js';
@@ -194,4 +197,27 @@ test.serial('pm2-mesh deps shows the providers sharing each dependency and their
   }
   t.true(served.size >= 2, `pm2-mesh call spread over ${[...served].join(', ')}`);
   t.log(deps.stdout);
+});
+
+test.serial('the dashboard’s wiring pane shows the providers sharing each dependency and their share', async (t) => {
+  const source = new DashboardDataSource({ registryUrl: registry.url, pollIntervalMs: 200 });
+  source.start();
+  try {
+    await waitFor('the consumer listed', () => source.state.agents.find((a) => a.id === consumer.agentId));
+    source.watchCalls(consumer.agentId);
+    const state = await waitFor('its figures read', () => (source.state.calls?.report ? source.state : undefined));
+    const agent = state.agents.find((a) => a.id === consumer.agentId)!;
+    const lines = wiringLines(agent, state.agents, 120, painter(false), state.calls);
+    t.true(
+      lines.some((l) => /^ {6}shared: (\S+ \d+%( · )?){3} \(\d+ calls, least-inflight\)$/.test(l)),
+      lines.join('\n'),
+    );
+    t.true(
+      lines.some((l) => /^ {6}shared: gauge-heavy 75% · gauge-light 25% \(400 calls, weighted\)$/.test(l)),
+      lines.join('\n'),
+    );
+    t.log(lines.join('\n'));
+  } finally {
+    source.stop();
+  }
 });

@@ -1,6 +1,7 @@
 // The dashboard's one data source: polls the registry, follows its event stream, and publishes a DashboardState.
 // Every change of the registry that produces an event triggers an immediate re-read of the agents.
 import type { ClientTls } from '../core/tls.js';
+import { fetchAgentCalls } from '../core/agent-calls.js';
 import { EventFollower, type EventStreamStatus } from '../core/event-follower.js';
 import { RegistryClient, RegistryError } from '../core/registry-client.js';
 import { heartbeatCounter, parsePrometheusText } from './prometheus.js';
@@ -30,6 +31,9 @@ export interface DataSourceOptions {
   backfill?: number;
 }
 
+/** An agent's figures are extra: never hold a poll up for long. */
+const CALLS_TIMEOUT_MS = 1_000;
+
 export class DashboardDataSource {
   private current: DashboardState;
   private readonly client: RegistryClient;
@@ -46,6 +50,8 @@ export class DashboardDataSource {
   private rateBase: { agents: DashboardState['agents']; at: number } | null = null;
   private pollEvents = false;
   private needBackfill = true;
+  /** The agent whose GET /calls is read on each poll (the selected one): one small request, never the whole fleet. */
+  private callsOf: string | null = null;
 
   constructor(options: DataSourceOptions) {
     this.client = new RegistryClient({
@@ -113,7 +119,7 @@ export class DashboardDataSource {
     // Events are read alongside the agents (not after), so the log fills in with the first screen.
     const events = this.needBackfill || this.pollEvents ? this.readEvents() : undefined;
     await this.refreshAgents();
-    if (this.running && this.current.connection === 'online') await Promise.all([this.readRate(), events]);
+    if (this.running && this.current.connection === 'online') await Promise.all([this.readRate(), events, this.readCalls()]);
     else await events;
     if (this.running) this.timer = setTimeout(() => void this.tick(), this.pollIntervalMs);
   }
@@ -146,6 +152,25 @@ export class DashboardDataSource {
       this.readings = [];
       this.rateBase = null;
     }
+  }
+
+  /** Reads the calls of this agent from now on (null: none); at once when it changed. */
+  watchCalls(agentId: string | null): void {
+    if (agentId === this.callsOf) return;
+    this.callsOf = agentId;
+    this.update({ calls: null });
+    void this.readCalls();
+  }
+
+  private async readCalls(): Promise<void> {
+    const agentId = this.callsOf;
+    const agent = this.current.agents.find((a) => a.id === agentId);
+    if (!agent || agent.wiring.length === 0 || agent.status === 'unhealthy' || !agent.endpoint.startsWith('http')) return;
+    const calls = await fetchAgentCalls(agent.endpoint, CALLS_TIMEOUT_MS).then(
+      (report) => ({ agentId: agent.id, report, error: '' }),
+      (error: Error) => ({ agentId: agent.id, report: null, error: error.message }),
+    );
+    if (this.running && this.callsOf === agent.id) this.update({ calls });
   }
 
   private async readRate(): Promise<void> {

@@ -66,6 +66,7 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
         view = buildView(source.state, ui, { now: Date.now(), color, sizes: screen.sizes() });
         // The selection follows the rows actually shown (filtered, or an agent gone).
         ui = { ...ui, selectedAgentId: view.agents.ids[view.agents.selected] ?? null, selectedCapability: view.capabilities.selected };
+        source.watchCalls(ui.selectedAgentId);
         screen.show(view);
       } catch (err) {
         finish(err); // never leave the terminal in raw mode behind an exception

@@ -1,5 +1,6 @@
 // What the dashboard knows about the registry, decoded leniently from its JSON answers.
 // Lenient on purpose: the dashboard must also show MCP Mesh's own registry, which lacks our extra fields.
+import { sharingCount } from '../core/selection.js';
 import type { RegistryEvent } from '../core/wire.js';
 
 export interface AgentCapability {
@@ -21,6 +22,8 @@ export interface DependencyWiring {
   providerTool: string;
   endpoint: string;
   resolved: boolean;
+  /** Agent ids of the equally good providers that share its calls (the registry's ranks); one or none otherwise. */
+  sharedBy: string[];
 }
 
 export interface Pm2Info {
@@ -104,6 +107,7 @@ function decodeWiring(v: unknown): DependencyWiring | null {
     providerTool: str(v.mcp_tool),
     endpoint: str(v.endpoint),
     resolved: v.status === 'available' && providerAgentId !== '',
+    sharedBy: [],
   };
 }
 
@@ -121,6 +125,7 @@ export function decodeAgent(v: unknown): DashboardAgent | null {
   const wiring = list(v.dependency_resolutions)
     .map(decodeWiring)
     .filter((w): w is DependencyWiring => w !== null);
+  addSharing(wiring, isObject(v.dependency_alternatives) ? v.dependency_alternatives : {});
   return {
     id,
     name: str(v.name) || id,
@@ -139,6 +144,19 @@ export function decodeAgent(v: unknown): DashboardAgent | null {
     wiring,
     pm2: decodePm2(v.metadata),
   };
+}
+
+/** Who shares each resolved dependency: the leading providers of its ranked alternatives with the same rank. */
+function addSharing(wiring: DependencyWiring[], alternatives: Json): void {
+  const seen = new Map<string, number>();
+  for (const w of wiring) {
+    const position = seen.get(w.functionName) ?? 0;
+    seen.set(w.functionName, position + 1);
+    if (!w.resolved) continue;
+    const ranked = list(list(alternatives[w.functionName])[position]).filter(isObject);
+    const count = sharingCount(ranked.map((e) => ({ rank: num(e.rank) })));
+    w.sharedBy = count > 1 ? ranked.slice(0, count).map((e) => str(e.agent_id)) : [w.providerAgentId];
+  }
 }
 
 /** GET /agents → agents sorted by name then id, so rows do not jump between refreshes. */

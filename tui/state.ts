@@ -1,5 +1,5 @@
 // The dashboard's picture of the registry (what the data source knows) and its pure transitions.
-import type { RegistryEvent } from '../core/wire.js';
+import type { AgentCallsResponse, RegistryEvent } from '../core/wire.js';
 import type { DashboardAgent, RegistryHealth } from './registry-model.js';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'unreachable' | 'refused';
@@ -24,6 +24,15 @@ export interface DashboardState {
   heartbeatRates: number[];
   /** Where the rate comes from: the registry's counter, or agents whose last_seen moved (a lower bound). */
   rateSource: 'metrics' | 'last_seen' | null;
+  /** The selected agent's own figures (its GET /calls): how its dependencies' calls spread. */
+  calls: AgentCalls | null;
+}
+
+/** One agent's GET /calls as last read, or why it could not be. */
+export interface AgentCalls {
+  agentId: string;
+  report: AgentCallsResponse | null;
+  error: string;
 }
 
 export const MAX_EVENTS = 500;
@@ -42,6 +51,7 @@ export function initialState(registryUrl: string, now: number): DashboardState {
     stream: 'connecting',
     heartbeatRates: [],
     rateSource: null,
+    calls: null,
   };
 }
 

@@ -122,3 +122,66 @@ test('details overlay and help', (t) => {
   t.true(details.lines.some((l) => l.includes('time_service +fast → timesvc.now')));
   t.regex(view(online, { ...initialUiState(), overlay: { kind: 'help', scroll: 0 } }).overlay!.lines.join('\n'), /q {2}C-c +quit/);
 });
+
+test('wiring shows the providers sharing a dependency, and their share once the agent’s own figures are read', (t) => {
+  const planner = decodeAgents({
+    agents: [
+      {
+        id: 'planner-1',
+        name: 'planner',
+        status: 'healthy',
+        dependency_resolutions: [
+          { function_name: 'plan', capability: 'weather', mcp_tool: 'forecast', provider_agent_id: 'w-1', status: 'available' },
+        ],
+        dependency_alternatives: {
+          plan: [
+            [
+              { agent_id: 'w-1', function_name: 'forecast', rank: 0 },
+              { agent_id: 'w-2', function_name: 'forecast', rank: 0 },
+              { agent_id: 'w-old', function_name: 'forecast', rank: 1 },
+            ],
+          ],
+        },
+      },
+    ],
+  });
+  const agent = planner[0]!;
+  t.deepEqual(agent.wiring[0]!.sharedBy, ['w-1', 'w-2']);
+  t.deepEqual(wiringLines(agent, planner, 60, plain).slice(2), ['  weather → w-1.forecast', '      shared by w-1, w-2']);
+  const provider = (agent_id: string, calls: number, share: number, sharing = true) => ({
+    agent_id,
+    function_name: 'forecast',
+    endpoint: '',
+    sharing,
+    rank: sharing ? 0 : 1,
+    weight: 1,
+    calls,
+    failures: 0,
+    in_flight: 0,
+    latency_ms: 1,
+    share,
+  });
+  const calls = {
+    agentId: 'planner-1',
+    error: '',
+    report: {
+      agent_id: 'planner-1',
+      dependencies: [
+        {
+          function_name: 'plan',
+          capability: 'weather',
+          key: 'weather',
+          strategy: 'least-inflight',
+          calls: 300,
+          providers: [provider('w-1', 160, 0.533), provider('w-2', 140, 0.467), provider('w-old', 0, 0, false)],
+        },
+      ],
+    },
+  };
+  t.deepEqual(wiringLines(agent, planner, 80, plain, calls).slice(3), ['      shared: w-1 53% · w-2 47% (300 calls, least-inflight)']);
+  t.deepEqual(
+    wiringLines(agent, planner, 80, plain, { ...calls, agentId: 'other' }).slice(3),
+    ['      shared by w-1, w-2'],
+    'another agent’s figures are not used',
+  );
+});

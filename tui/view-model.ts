@@ -1,13 +1,13 @@
 // Registry state + what the user chose → the exact text of every pane. Pure: no I/O, no clock, no widgets.
-import type { RegistryEvent } from '../core/wire.js';
+import type { AgentCallsResponse, RegistryEvent } from '../core/wire.js';
 import { eventTone, painter, statusTone, type Painter, type Tone } from '../core/text/colour.js';
 import { pm2Label } from '../core/text/pm2-label.js';
 import { sparkline } from '../core/text/sparkline.js';
 import { contentWidths, fitColumns, row, type ColumnSpec } from '../core/text/table.js';
 import { clock, duration } from '../core/text/time.js';
 import { clip, displayWidth, fit } from '../core/text/width.js';
-import { countStatuses, type DashboardAgent } from './registry-model.js';
-import type { DashboardState } from './state.js';
+import { countStatuses, type DashboardAgent, type DependencyWiring } from './registry-model.js';
+import type { AgentCalls, DashboardState } from './state.js';
 import type { Pane, UiState } from './ui-state.js';
 
 export interface PaneSize {
@@ -247,8 +247,17 @@ function capabilitiesTable(state: DashboardState, ui: UiState, opts: ViewOptions
   };
 }
 
-/** The selected agent's tools, each dependency and the agent serving it now, then who depends on it. */
-export function wiringLines(agent: DashboardAgent | undefined, agents: readonly DashboardAgent[], width: number, paint: Painter): string[] {
+/**
+ * The selected agent's tools, each dependency and the agent serving it now (with the providers sharing its calls and
+ * their share, from the agent's own figures when read), then who depends on it.
+ */
+export function wiringLines(
+  agent: DashboardAgent | undefined,
+  agents: readonly DashboardAgent[],
+  width: number,
+  paint: Painter,
+  calls: AgentCalls | null = null,
+): string[] {
   if (!agent) return [paint('select an agent', 'dim')];
   const names = displayNames(agents);
   const byId = new Map(agents.map((a) => [a.id, a]));
@@ -257,6 +266,8 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
   ];
   const tools = [...new Set(agent.wiring.map((w) => w.functionName))];
   if (tools.length === 0) lines.push(paint('no dependencies', 'dim'));
+  const report = calls?.agentId === agent.id ? calls.report : null;
+  const seen = new Map<string, number>();
   for (const tool of tools) {
     lines.push(`${clip(tool, width)}()`);
     for (const w of agent.wiring.filter((x) => x.functionName === tool)) {
@@ -272,6 +283,8 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
           )
         : paint('unresolved', 'bad');
       lines.push(`  ${spec} → ${target}`);
+      const shares = shareLine(w, report, seen, names);
+      if (shares) lines.push(paint(clip(`      ${shares}`, width), 'dim'));
     }
   }
   const consumers = agents.filter((c) => c.id !== agent.id && c.wiring.some((w) => w.resolved && w.providerAgentId === agent.id));
@@ -283,6 +296,23 @@ export function wiringLines(agent: DashboardAgent | undefined, agents: readonly 
     }
   }
   return lines;
+}
+
+/**
+ * `shared: weather-1 37% · weather-2 28% · weather-3 35%` for a dependency whose calls several providers share (or
+ * have served); null otherwise. The agent's figures are matched to the registry's wiring by tool and capability.
+ */
+function shareLine(w: DependencyWiring, report: AgentCallsResponse | null, seen: Map<string, number>, names: Map<string, string>): string | null {
+  const key = `${w.functionName}\u0000${w.capability}`;
+  const occurrence = seen.get(key) ?? 0;
+  seen.set(key, occurrence + 1);
+  const figures = report?.dependencies.filter((d) => d.function_name === w.functionName && d.capability === w.capability)[occurrence];
+  const name = (id: string) => names.get(id) ?? id;
+  if (figures && figures.calls > 0 && (figures.providers.length > 1 || w.sharedBy.length > 1)) {
+    const served = figures.providers.filter((p) => p.sharing || p.calls > 0);
+    return `shared: ${served.map((p) => `${name(p.agent_id)} ${Math.round(p.share * 100)}%`).join(' · ')} (${figures.calls} calls, ${figures.strategy})`;
+  }
+  return w.sharedBy.length > 1 ? `shared by ${w.sharedBy.map(name).join(', ')}` : null;
 }
 
 /** The part of an event's data worth a log line: why it happened, else which version at which endpoint. */
@@ -437,7 +467,7 @@ export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions)
     capabilities: capabilitiesTable(state, { ...ui, selectedAgentId: selectedId }, opts, paint, stale),
     wiring: {
       label: label('wiring', ui.focus, (selected ? ` of ${clip(selected.name, 20)}` : '') + stale),
-      lines: wiringLines(selected, state.agents, opts.sizes.wiring.width, paint),
+      lines: wiringLines(selected, state.agents, opts.sizes.wiring.width, paint, state.calls),
       scroll: ui.wiringScroll,
     },
     events: {

@@ -12,6 +12,7 @@ import { atCleanup, cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
 import { registryRows, type RegistrySizes } from './registry-rows.js';
 import { resolutionRows } from './resolution-rows.js';
+import { spreadRows } from './spread-rows.js';
 import { renderNotes, renderTable, writeResults, type Row } from './table.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -87,6 +88,16 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
       );
     case 'resolution':
       return resolutionRows(options.quick ? { capabilities: 10_000, names: 1000, runs: 5000 } : { capabilities: 10_000, names: 1000, runs: 50_000 });
+    case 'spread':
+      return spreadRows(
+        join(root, 'dist'),
+        oursLauncher(),
+        options.quick
+          ? { burnMs: 1, concurrency: 8, maxMs: 3000, rounds: 1, selections: 1_000_000 }
+          : { burnMs: 1, concurrency: 8, maxMs: 6000, rounds: 3, selections: 5_000_000 },
+        runDir,
+        log,
+      );
     case 'discovery':
       return discoveryRows(join(root, 'dist'), root, oursLauncher(), await goLauncher(options), runDir, log);
   }

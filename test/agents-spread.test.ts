@@ -11,7 +11,7 @@ import { wiringLines } from '../tui/view-model.js';
 import { callTool, connectClient, fixtureAgentPath, startAgent, type AgentProc } from './support/agents.js';
 import { cli } from './support/pm2.js';
 import { stopAll, tempDir } from './support/processes.js';
-import { spawnRegistry, type RegistryProc } from './support/registry.js';
+import { agentPayload, postHeartbeat, spawnRegistry, type RegistryProc } from './support/registry.js';
 import { sleep, waitFor } from './support/wait.js';
 
 const PROVIDER = fixtureAgentPath('spread-provider');
@@ -220,4 +220,31 @@ test.serial('the dashboard’s wiring pane shows the providers sharing each depe
   } finally {
     source.stop();
   }
+});
+
+test.serial('a weight travels as the tool’s kwargs.weight: MCP Mesh’s kwargs are kept and handed back; a bad weight is a 400', async (t) => {
+  const tool = (kwargs: Record<string, unknown>) => [{ function_name: 'f', capability: 'kw_cap', kwargs }];
+  const bad = await postHeartbeat(registry.url, agentPayload('kw-bad', { tools: tool({ weight: -2 }) as never }));
+  t.is(bad.status, 400);
+  t.is(bad.body.error, 'tools.0.kwargs.weight: must be a positive number');
+  t.is(
+    (await postHeartbeat(registry.url, agentPayload('kw-provider', { tools: tool({ weight: 2, timeout: 30, streaming: false }) as never }))).status,
+    200,
+  );
+  const consumerAnswer = await postHeartbeat(
+    registry.url,
+    agentPayload('kw-consumer', { http_port: 9001, tools: [{ function_name: 'g', dependencies: [{ capability: 'kw_cap' }] }] }),
+  );
+  t.deepEqual(
+    consumerAnswer.body.dependencies_resolved.g![0]!.kwargs,
+    { weight: 2, timeout: 30, streaming: false },
+    'as MCP Mesh 3.7.1 answers them',
+  );
+  t.like(consumerAnswer.body.dependency_alternatives.g![0]![0], {
+    agent_id: 'kw-provider',
+    rank: 0,
+    version: '1.0.0',
+    tags: [],
+    kwargs: { weight: 2, timeout: 30, streaming: false },
+  });
 });

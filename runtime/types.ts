@@ -87,7 +87,7 @@ export interface MeshProxy<Args extends Record<string, unknown> = Record<string,
   (args?: Args, options?: CallOptions): Promise<Value>;
   /** The raw CallToolResult (isError results are returned, not thrown). */
   call(args?: Args, options?: CallOptions): Promise<CallToolResult>;
-  /** The chosen provider (failover may serve a call from the next one). */
+  /** The registry's first choice (equally good providers share the calls, and failover may serve one from the next). */
   readonly agentId: string;
   readonly functionName: string;
   readonly capability: string;

@@ -6,12 +6,18 @@ import type { AgentCallsResponse } from './wire.js';
 /** How long a reader waits for an agent's figures before showing the wiring without them. */
 export const AGENT_CALLS_TIMEOUT_MS = 2_000;
 
-/** The agent's figures; throws an Error saying why they could not be read. */
-export async function fetchAgentCalls(endpoint: string, timeoutMs = AGENT_CALLS_TIMEOUT_MS): Promise<AgentCallsResponse> {
+/**
+ * The agent's figures; throws an Error saying why they could not be read. `fetchImpl`: for an https agent of a
+ * private CA, core/tls-fetch.ts's.
+ */
+export async function fetchAgentCalls(
+  endpoint: string,
+  { timeoutMs = AGENT_CALLS_TIMEOUT_MS, fetchImpl = fetch }: { timeoutMs?: number; fetchImpl?: typeof fetch } = {},
+): Promise<AgentCallsResponse> {
   const url = `${endpoint.replace(/\/+$/, '')}${CALLS_PATH}`;
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const err = error as Error & { cause?: { code?: string } };
     throw new Error(`${url} unreachable (${(err.cause?.code ?? err.name === 'TimeoutError') ? 'timeout' : err.message})`);

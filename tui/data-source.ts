@@ -1,6 +1,7 @@
 // The dashboard's one data source: polls the registry, follows its event stream, and publishes a DashboardState.
 // Every change of the registry that produces an event triggers an immediate re-read of the agents.
 import type { ClientTls } from '../core/tls.js';
+import { tlsFetch } from '../core/tls-fetch.js';
 import { fetchAgentCalls } from '../core/agent-calls.js';
 import { EventFollower, type EventStreamStatus } from '../core/event-follower.js';
 import { RegistryClient, RegistryError } from '../core/registry-client.js';
@@ -52,6 +53,8 @@ export class DashboardDataSource {
   private needBackfill = true;
   /** The agent whose GET /calls is read on each poll (the selected one): one small request, never the whole fleet. */
   private callsOf: string | null = null;
+  /** How to reach https agents of the mesh's CA (the registry's TLS settings), else the global fetch. */
+  private readonly agentFetch?: typeof fetch;
 
   constructor(options: DataSourceOptions) {
     this.client = new RegistryClient({
@@ -60,6 +63,7 @@ export class DashboardDataSource {
       timeoutMs: options.requestTimeoutMs ?? 2000,
       ...(options.tls ? { tls: options.tls } : {}),
     });
+    if (options.tls) this.agentFetch = tlsFetch(options.tls);
     this.current = initialState(this.client.baseUrl, Date.now());
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.backfill = options.backfill ?? 100;
@@ -166,7 +170,10 @@ export class DashboardDataSource {
     const agentId = this.callsOf;
     const agent = this.current.agents.find((a) => a.id === agentId);
     if (!agent || agent.wiring.length === 0 || agent.status === 'unhealthy' || !agent.endpoint.startsWith('http')) return;
-    const calls = await fetchAgentCalls(agent.endpoint, CALLS_TIMEOUT_MS).then(
+    const calls = await fetchAgentCalls(agent.endpoint, {
+      timeoutMs: CALLS_TIMEOUT_MS,
+      ...(this.agentFetch ? { fetchImpl: this.agentFetch } : {}),
+    }).then(
       (report) => ({ agentId: agent.id, report, error: '' }),
       (error: Error) => ({ agentId: agent.id, report: null, error: error.message }),
     );

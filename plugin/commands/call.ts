@@ -174,7 +174,8 @@ export const call: Command = {
 };
 
 /** An https agent is verified with the mesh's CA, this CLI presenting the mesh's certificate (mutual TLS). */
-function tlsFetchFor(endpoint: string): { fetch?: typeof fetch } {
+/** The fetch an agent's URL needs: the mesh's CA and certificate for an https agent, else the global one. */
+export function tlsFetchFor(endpoint: string): { fetch?: typeof fetch } {
   const tls = endpoint.startsWith('https:') ? cliTls(readModuleSettings(resolvePm2Home({}).dir, moduleName())) : undefined;
   return tls ? { fetch: tlsFetch(tls) } : {};
 }

@@ -1,4 +1,5 @@
 // pm2-mesh deps <agent>: how the agent's declared dependencies are wired right now (and the fallbacks).
+import { tlsFetchFor } from './call.js';
 import type { Command } from '../args.js';
 import { findAgent, jsonOption, registryClient, registryOptions } from '../connection.js';
 import { paintStatus } from '../../core/text/colour.js';
@@ -113,7 +114,8 @@ export const deps: Command = {
     let calls: AgentCallsResponse | null = null;
     let callsError: string | undefined;
     if (agent.dependency_resolutions?.length && agent.status !== 'unhealthy') {
-      calls = await fetchAgentCalls(agent.endpoint).catch((error: Error) => ((callsError = error.message), null));
+      const { fetch: fetchImpl } = tlsFetchFor(agent.endpoint);
+      calls = await fetchAgentCalls(agent.endpoint, fetchImpl ? { fetchImpl } : {}).catch((error: Error) => ((callsError = error.message), null));
     }
     if (values.json) {
       printJson({

@@ -29,6 +29,15 @@ interface Timing {
 const WIRE_TIMEOUT_MS = 30_000;
 const GOAL_SELECTION_NS = 1000;
 
+/** What the throughput rows run with. */
+interface SpreadBench {
+  distDir: string;
+  launcher: RegistryLauncher;
+  sizes: SpreadSizes;
+  workDir: string;
+  log: (line: string) => void;
+}
+
 export async function spreadRows(
   distDir: string,
   launcher: RegistryLauncher,
@@ -36,18 +45,12 @@ export async function spreadRows(
   workDir: string,
   log: (line: string) => void,
 ): Promise<Row[]> {
-  const rows = await throughputRows(distDir, launcher, sizes, workDir, log);
+  const rows = await throughputRows({ distDir, launcher, sizes, workDir, log });
   log('spread: selection cost per call');
   return [...rows, ...selectionRows(sizes.selections)];
 }
 
-async function throughputRows(
-  distDir: string,
-  launcher: RegistryLauncher,
-  sizes: SpreadSizes,
-  workDir: string,
-  log: (line: string) => void,
-): Promise<Row[]> {
+async function throughputRows({ distDir, launcher, sizes, workDir, log }: SpreadBench): Promise<Row[]> {
   const registry = await launcher.start(join(mkdtempSync(join(workDir, 'spread-')), 'registry.db'));
   const started: AgentProcess[] = [];
   try {

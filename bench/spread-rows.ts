@@ -84,11 +84,14 @@ async function throughputRows({ distDir, launcher, sizes, workDir, log }: Spread
     const second = await burner('bench-burner-b');
     started.push(second);
     await waitForTopology(consumer, /drive\.bench_burn→\S+\/echo\(2 sharing\)/, WIRE_TIMEOUT_MS, from);
+    const servedSoFar = await servedBy(consumer);
     const two = await runs('two providers');
     await client.close();
-    const report = await fetchAgentCalls(consumer.mcpUrl.replace(/\/mcp$/, ''));
-    const shares = (report.dependencies.find((d) => d.capability === 'bench_burn')?.providers ?? [])
-      .map((p) => `${p.agent_id.replace(/-[0-9a-f]{8}$/, '')} ${(p.share * 100).toFixed(0)}%`)
+    // Each provider's share of the calls made while both were there.
+    const served = await servedBy(consumer);
+    const total = [...served].reduce((sum, [id, n]) => sum + n - (servedSoFar.get(id) ?? 0), 0);
+    const shares = [...served]
+      .map(([id, n]) => `${id.replace(/-[0-9a-f]{8}$/, '')} ${(((n - (servedSoFar.get(id) ?? 0)) / Math.max(1, total)) * 100).toFixed(0)}%`)
       .join(' / ');
     const oneRate = percentile(one, 0.5);
     const twoRate = percentile(two, 0.5);
@@ -102,13 +105,20 @@ async function throughputRows({ distDir, launcher, sizes, workDir, log }: Spread
         met: check(gain >= 1.6),
         note:
           `median of ${sizes.rounds} rounds of ${sizes.maxMs / 1000} s each (one: ${one.map((r) => num(r)).join(', ')}/s; two: ${two.map((r) => num(r)).join(', ')}/s), ` +
-          `default strategy (least-inflight), shares of all calls ${shares}; the consumer, both providers and the registry share the machine’s cores, so the consumer’s own share of CPU caps the gain`,
+          `default strategy (least-inflight), shares of the two-provider calls ${shares}; the consumer, both providers and the registry share the machine’s cores, so the consumer’s own share of CPU caps the gain`,
       }),
     ];
   } finally {
     await Promise.all(started.map((a) => a.proc.stop('SIGKILL')));
     await registry.stop();
   }
+}
+
+/** Calls each provider of bench_burn answered for the consumer so far (its GET /calls). */
+async function servedBy(consumer: AgentProcess): Promise<Map<string, number>> {
+  const report = await fetchAgentCalls(consumer.mcpUrl.replace(/\/mcp$/, ''));
+  const providers = report.dependencies.find((d) => d.capability === 'bench_burn')?.providers ?? [];
+  return new Map(providers.map((p) => [p.agent_id, p.calls]));
 }
 
 /** ns per choice of `selectProvider` over three equal providers, per strategy (what each proxy call runs). */

@@ -28,6 +28,12 @@ export const REGISTRY_FLAGS = {
     env: 'MCP_MESH_REGISTRY_DATA_FILE',
     description: 'the sql.js data file (default: none, memory only)',
   },
+  'database-url': {
+    type: 'string',
+    valueName: 'postgres://…',
+    env: 'DATABASE_URL',
+    description: 'keep the state in PostgreSQL instead; every registry on that database serves one mesh (replicas)',
+  },
   token: {
     type: 'string',
     valueName: 'token',
@@ -138,6 +144,6 @@ export const REGISTRY_FLAGS = {
 } as const satisfies Options;
 
 export const REGISTRY_SUMMARY =
-  'Runs the mesh registry in the foreground. --port 0 picks a free port. Without --data-file it keeps everything in memory. ' +
+  'Runs the mesh registry in the foreground. --port 0 picks a free port. Without --data-file or --database-url it keeps everything in memory. ' +
   'With --secret-file every agent needs its own credential; beyond loopback it needs --secret-file or --token (or --insecure). ' +
   'Flags win over the environment variables.';

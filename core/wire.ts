@@ -53,6 +53,8 @@ export const agentMetadataSchema = z
     pm_id: z.number().int().min(0).optional(),
     /** PM2's name of that app. */
     pm2_name: shortText(256).optional(),
+    /** The host that PM2 runs on: with registries on several hosts, each host's module marks only its own agents. */
+    pm2_host: shortText(256).optional(),
     pid: z.number().int().min(0).optional(),
     /** The agent serves HTTPS: its endpoint is https://http_host:http_port (ours, additive). */
     tls: z.boolean().optional(),

@@ -14,6 +14,7 @@ import { parseInlinePolicies, readPolicyFile } from './policies.js';
 import { RegistrationLimits } from './registration-limits.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
 import { openMemoryStorage } from './storage/memory.js';
+import { openPostgresStorage } from './storage/postgres/storage.js';
 import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
@@ -30,8 +31,11 @@ export interface Registry {
   port: number;
   /** Stops serving, ends streams and long-polls, saves the data file. */
   close(): Promise<void>;
-  /** Marks the agents that registered with metadata.pm_id === pmId unhealthy now; returns their ids. */
-  markProcessExited(pmId: number, reason?: string): string[];
+  /**
+   * Marks the agents that registered with metadata.pm_id === pmId unhealthy now; returns their ids. With `host`,
+   * only those whose metadata.pm2_host is that host (each host's PM2 module reports its own agents' exits).
+   */
+  markProcessExited(pmId: number, reason?: string, host?: string): string[];
 }
 
 export const REGISTRY_VERSION = readPackageVersion();
@@ -47,7 +51,11 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   ]);
   const metrics = new RegistryMetrics();
   let monitor: HealthMonitor | null = null;
-  const storage = config.dataFile ? await openSqliteStorage(config.dataFile, { metrics, log: config.log }) : openMemoryStorage();
+  const storage = config.databaseUrl
+    ? await openPostgresStorage(config.databaseUrl, { metrics, log: config.log, maxEvents: config.maxEvents, timeoutS: config.timeout })
+    : config.dataFile
+      ? await openSqliteStorage(config.dataFile, { metrics, log: config.log })
+      : openMemoryStorage();
   const store = new RegistryStore({
     timeoutMs: config.timeout * 1000,
     retentionMs: config.retention * 1000,
@@ -80,6 +88,12 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const server = servesTls(tls) ? createHttpsServer(serverTlsOptions(tls), app.callback()) : createServer(app.callback());
   answerMalformedRequests(server);
   try {
+    // Replicas: in step with the others before serving.
+    await storage.replica?.follow({
+      apply: (change) => store.applyReplicated(change, storage.location),
+      resync: (agents) => store.resync(agents, storage.location),
+      leading: () => monitor?.expect(Date.now()),
+    });
     await listen(server, config.port, config.host);
   } catch (error) {
     await storage.close();
@@ -97,7 +111,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     url: `${servesTls(tls) ? 'https' : 'http'}://${urlHost}:${port}`,
     host: config.host,
     port,
-    markProcessExited: (pmId, reason) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason)),
+    markProcessExited: (pmId, reason, host) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason, host)),
     close: () =>
       (closed ??= (async () => {
         monitor!.stop();

@@ -21,6 +21,11 @@ export interface RegistryOptions {
   port?: number;
   /** The sql.js data file; null/undefined = in memory only. */
   dataFile?: string | null;
+  /**
+   * postgres://… : keep the state in PostgreSQL instead; any number of registries on one database serve one
+   * mesh (replicas). Exclusive with dataFile.
+   */
+  databaseUrl?: string | null;
   /** When set, requests need `Authorization: Bearer <token>` (writes always, reads unless publicRead). */
   token?: string;
   publicRead?: boolean;
@@ -62,7 +67,12 @@ export interface RegistryOptions {
 }
 
 type Optional = 'token' | 'dataFile' | 'secretFile' | 'policyFile' | 'policies' | 'tls';
-export type ResolvedOptions = Required<Omit<RegistryOptions, Optional>> & Pick<RegistryOptions, Optional> & { dataFile: string | null };
+export type ResolvedOptions = Required<Omit<RegistryOptions, Optional | 'databaseUrl'>> &
+  Pick<RegistryOptions, Optional> & { dataFile: string | null; databaseUrl: string | null };
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
 
 export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   const positive = (name: string, value: number | undefined, fallback: number) => {
@@ -77,10 +87,19 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   };
   const port = options.port ?? DEFAULT_REGISTRY_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`registry option port must be 0-65535, got ${options.port}`);
+  const databaseUrl = options.databaseUrl || null;
+  if (databaseUrl !== null && !isPostgresUrl(databaseUrl)) {
+    throw new Error(
+      `registry option databaseUrl must be a postgres://user@host:port/database URL (for a file, use dataFile), got ${JSON.stringify(databaseUrl)}`,
+    );
+  }
+  if (databaseUrl !== null && options.dataFile)
+    throw new Error('registry options dataFile and databaseUrl exclude each other: choose the sql.js file or PostgreSQL');
   return {
     host: options.host || DEFAULT_REGISTRY_HOST,
     port,
     dataFile: options.dataFile || null,
+    databaseUrl,
     token: options.token || undefined,
     publicRead: options.publicRead ?? false,
     allowedHosts: options.allowedHosts ?? [],
@@ -110,6 +129,7 @@ const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number'
   host: ['host', 'text'],
   port: ['port', 'number'],
   'data-file': ['dataFile', 'text'],
+  'database-url': ['databaseUrl', 'text'],
   token: ['token', 'text'],
   'public-read': ['publicRead', 'flag'],
   'allowed-hosts': ['allowedHosts', 'list'],
@@ -168,5 +188,14 @@ export function parseRegistryArgs(argv: readonly string[], env: NodeJS.ProcessEn
           : raw;
     }
   }
+  const databaseUrl = options.databaseUrl;
+  if (typeof databaseUrl === 'string' && !isPostgresUrl(databaseUrl)) {
+    const source = values['database-url'] !== undefined ? '--database-url' : FLAGS['database-url'].env;
+    throw new FlagError(
+      `${source}: expected a postgres://user@host:port/database URL, got ${JSON.stringify(databaseUrl)} (for a file, use --data-file)`,
+    );
+  }
+  if (databaseUrl !== undefined && options.dataFile !== undefined)
+    throw new FlagError('--data-file and --database-url exclude each other: choose the sql.js file or PostgreSQL');
   return options as RegistryOptions;
 }

@@ -52,7 +52,8 @@ export function registryRoutes(deps: RouteDeps): Router {
 
   router.head('/heartbeat/:agent_id', (ctx) => {
     deps.access.checkAgent(ctx, ctx.params.agent_id!);
-    if (deps.closing.aborted || !storage.healthy) ctx.status = 503;
+    // Replicas' storage comes back by itself: HEADs are answered from memory meanwhile.
+    if (deps.closing.aborted || (!storage.healthy && !storage.replica)) ctx.status = 503;
     else ctx.status = store.touch(ctx.params.agent_id!);
     metrics.countHead(ctx.status);
   });
@@ -177,7 +178,8 @@ function topologyChange(deps: RouteDeps, agentId: string, waitMs: number, ctx: C
 
 function refuseWhenUnavailable(deps: RouteDeps): void {
   if (deps.closing.aborted) throw new HttpError(503, 'registry is shutting down: retry shortly');
-  if (!deps.storage.healthy) throw new HttpError(503, 'registry cannot save changes (data file unwritable): see its log');
+  if (!deps.storage.healthy)
+    throw new HttpError(503, deps.storage.replica?.unavailableReason ?? 'registry cannot save changes (data file unwritable): see its log');
 }
 
 async function durable(storage: Storage): Promise<void> {

@@ -1,7 +1,8 @@
 // Where the registry's state reaches the disk: the one interface every storage backend implements, and the
 // records it stores. The store writes a change record for each change it makes and serves from memory; a
 // backend only makes those records durable and hands the state back at the next start. Backends: sql.js
-// (./sqlite/, a journal folded into an SQLite file) and none (./memory.ts, for registries without a data file).
+// (./sqlite/, a journal folded into an SQLite file), PostgreSQL (./postgres/, shared by replicas) and none
+// (./memory.ts, for registries without a data file).
 import type { AgentStatus, RegistryEvent } from '../../core/wire.js';
 
 /**
@@ -42,6 +43,40 @@ export type StorageChange =
   /** Events with an id below `below` are dropped (the cap). */
   | { op: 'trim'; below: number };
 
+/** A batch of last-seen times (ms since epoch) from the replica that answered those HEADs (replicas only). */
+export type SeenChange = { op: 'seen'; seen: [id: string, at: number][] };
+
+/** What replicas exchange: the store's changes plus last-seen batches. */
+export type ReplicatedChange = StorageChange | SeenChange;
+
+/** What a registry does with the changes its replica storage reads from the others (the store's side). */
+export interface ReplicaHooks {
+  /** Applies one change in the one order of all replicas; a change this registry made and applied is a no-op. */
+  apply(change: ReplicatedChange): void;
+  /** Makes memory equal to the database's agents (after a failed commit, or when the log moved on without it). */
+  resync(agents: SavedAgent[]): void;
+  /** This registry now decides health: sweep soon. */
+  leading(): void;
+}
+
+/**
+ * The extension of a backend that lets several registries share it and serve one mesh (replicas: PostgreSQL).
+ * Its presence changes three things for the store: event ids come from the storage (one numbering for all
+ * replicas, so the store adds an event to its log only when the storage hands it back through `apply`); one
+ * replica at a time decides health (`decidesHealth`); HEADs never wait on the storage (`seen` batches last-seen
+ * times) and keep being answered from memory while it cannot commit, since it comes back by itself.
+ */
+export interface Replica {
+  /** Starts applying every replica's changes (this one's too) in order, and competing to decide health. */
+  follow(hooks: ReplicaHooks): Promise<void>;
+  /** A HEAD heard the agent: written with the next batch, never per HEAD. */
+  seen(agentId: string, at: number): void;
+  /** Whether this registry times out and purges agents now (one replica at a time does). */
+  decidesHealth(): boolean;
+  /** Why changes are refused while the storage is not healthy, for the 503 answer. */
+  readonly unavailableReason: string;
+}
+
 /** What a backend hands back at start. */
 export interface RestoredState {
   agents: SavedAgent[];
@@ -78,6 +113,8 @@ export interface Storage {
   snapshot(): Promise<void>;
   /** Makes every change durable (and compacts when that is quick), then releases the location. */
   close(): Promise<void>;
+  /** Present when registries can share this storage as replicas (see Replica). */
+  readonly replica?: Replica;
 }
 
 /** The options every backend's open function takes. */

@@ -36,6 +36,18 @@ export class EventLog {
       timestamp: new Date(now).toISOString(),
       data,
     };
+    this.push(event);
+    return event;
+  }
+
+  /** An event numbered by the storage (replicas share one numbering), in id order; one already held is ignored. */
+  insert(event: RegistryEvent): void {
+    if (event.id < this.nextId) return;
+    this.nextId = event.id + 1;
+    this.push(event);
+  }
+
+  private push(event: RegistryEvent): void {
     this.events.push(event);
     if (this.size > this.maxEvents) this.head = this.events.length - this.maxEvents;
     if (this.head > 1024 && this.head * 2 > this.events.length) {
@@ -43,7 +55,6 @@ export class EventLog {
       this.head = 0;
     }
     for (const listener of [...this.listeners]) listener(event);
-    return event;
   }
 
   subscribe(listener: (event: RegistryEvent) => void): () => void {

@@ -11,7 +11,7 @@ import type {
   TopologyResponse,
 } from '../../core/wire.js';
 import type { RegistryMetrics } from '../metrics.js';
-import type { RestoredState, SavedAgent, Storage } from '../storage/index.js';
+import type { ReplicatedChange, RestoredState, SavedAgent, Storage } from '../storage/index.js';
 import { statusOf } from './agent.js';
 import type { EventQuery } from './event-log.js';
 import { AgentLifecycle, type HeadAnswer } from './lifecycle.js';
@@ -62,6 +62,44 @@ export class RegistryStore {
     this.agents.load(saved, source);
   }
 
+  /**
+   * Applies a change read from the storage shared by replicas, in the one order of all of them: the registry
+   * that made it applied it already (it is a no-op there); events enter the log only this way, numbered.
+   */
+  applyReplicated(change: ReplicatedChange, source: string): void {
+    switch (change.op) {
+      case 'agent':
+        this.agents.applyAgent(change.agent, source);
+        break;
+      case 'state':
+        this.agents.applyState(change.id, change.state);
+        break;
+      case 'purge':
+        this.agents.applyPurge(change.id);
+        break;
+      case 'event':
+        this.notifications.events.insert(change.event);
+        break;
+      case 'seen':
+        this.agents.applySeen(change.seen);
+        break;
+      case 'trim':
+        break; // each registry caps its own log
+    }
+  }
+
+  /**
+   * Makes memory equal to the storage's agents (after a failed commit, or when the shared log moved on), and gives
+   * the agents that were not unhealthy one timeout of grace, as a restart does: heartbeats other replicas answered
+   * meanwhile reach the database only once those replicas are back too.
+   */
+  resync(saved: readonly SavedAgent[], source: string): void {
+    const kept = new Set(saved.map((agent) => agent.id));
+    for (const entry of [...this.agents.all()]) if (!kept.has(entry.id)) this.agents.applyPurge(entry.id);
+    for (const agent of saved) this.agents.applyAgent(agent, source);
+    this.agents.grace();
+  }
+
   // ---- heartbeats ----
 
   /** POST /heartbeat with an already validated payload. */
@@ -79,9 +117,9 @@ export class RegistryStore {
     return this.agents.unregister(agentId);
   }
 
-  /** The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. */
-  markProcessExited(pmId: number, reason?: string): string[] {
-    return this.agents.markProcessExited(pmId, reason);
+  /** The PM2 module saw the agent's process exit: unhealthy at once (with `host`: only that host's). Returns the agent ids it marked. */
+  markProcessExited(pmId: number, reason?: string, host?: string): string[] {
+    return this.agents.markProcessExited(pmId, reason, host);
   }
 
   /** The health monitor's pass; returns the earliest deadline still ahead, or null. */

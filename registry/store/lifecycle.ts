@@ -78,6 +78,81 @@ export class AgentLifecycle {
     this.index.settle();
   }
 
+  // ---- changes made by other replicas (and echoes of this one's), in the one order of all ----
+
+  /**
+   * A saved agent from the shared log: replaces the entry unless it says what the entry holds already (then
+   * only a later last_seen is taken). No grace, no event, no record: the change carries its own.
+   */
+  applyAgent(saved: SavedAgent, source: string): void {
+    const existing = this.agents.get(saved.id);
+    const digest = digestOf(saved.registration);
+    if (existing && existing.digest === digest && sameState(existing, saved)) {
+      if (saved.last_seen > existing.last_seen) existing.last_seen = saved.last_seen;
+      return;
+    }
+    let request: HeartbeatRequest;
+    try {
+      request = JSON.parse(saved.registration) as HeartbeatRequest;
+    } catch (error) {
+      throw unreadable(source, error as Error);
+    }
+    const entry = this.entries.build(request, digest, saved);
+    if (existing) {
+      entry.last_seen = Math.max(entry.last_seen, existing.last_seen);
+      entry.hash = existing.hash; // watchers hear only of a real change
+      this.index.unindex(existing);
+    }
+    this.index.noteProviderChanges(existing ?? null, entry);
+    this.agents.set(entry.id, entry);
+    this.index.index(entry);
+    this.index.recompute();
+    this.index.attach(entry, true);
+    if (existing?.registered && !entry.registered) this.notifications.topologyChanged(entry.id);
+  }
+
+  /** A state change from the shared log (status, hash answered, last heard). */
+  applyState(agentId: string, state: AgentState): void {
+    const entry = this.agents.get(agentId);
+    if (!entry) return;
+    if (state.last_seen > entry.last_seen) entry.last_seen = state.last_seen;
+    if (sameState(entry, state)) return;
+    const wasEligible = eligible(entry);
+    const wasRegistered = entry.registered;
+    Object.assign(entry, { ...state, last_seen: entry.last_seen, restored: false });
+    if (wasEligible && !eligible(entry)) this.index.providerLeft(entry);
+    else if (!wasEligible && eligible(entry)) this.index.providerJoined(entry);
+    this.index.recompute();
+    if (wasRegistered && !entry.registered) this.notifications.topologyChanged(entry.id);
+  }
+
+  /** A purge from the shared log, or an agent the database no longer holds. */
+  applyPurge(agentId: string): void {
+    const entry = this.agents.get(agentId);
+    if (!entry) return;
+    if (eligible(entry)) this.index.providerLeft(entry);
+    this.index.unindex(entry);
+    this.agents.delete(agentId);
+    this.index.recompute();
+    this.notifications.topologyChanged(agentId);
+  }
+
+  /** Every agent not unhealthy counts as heard now (a restart's grace, after the storage was away). */
+  grace(): void {
+    const now = this.options.now();
+    for (const entry of this.agents.values()) if (entry.status !== 'unhealthy' && entry.last_seen < now) entry.last_seen = now;
+  }
+
+  /** Last-seen times batched by the replica that answered the HEADs. */
+  applySeen(seen: readonly [string, number][]): void {
+    for (const [id, at] of seen) {
+      const entry = this.agents.get(id);
+      if (!entry || entry.status === 'unhealthy' || at <= entry.last_seen) continue;
+      entry.last_seen = at;
+      entry.restored = false;
+    }
+  }
+
   /** POST /heartbeat with an already validated payload. */
   register(request: HeartbeatRequest): HeartbeatResponse {
     const { metrics, storage } = this.options;
@@ -149,6 +224,7 @@ export class AgentLifecycle {
     const entry = this.agents.get(agentId);
     if (!entry || entry.status === 'unhealthy') return 410;
     entry.last_seen = this.options.now();
+    this.options.storage.replica?.seen(agentId, entry.last_seen);
     if (entry.restored) entry.restored = false;
     return entry.hash !== entry.posted_hash ? 202 : 200;
   }
@@ -179,11 +255,16 @@ export class AgentLifecycle {
     return true;
   }
 
-  /** The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. */
-  markProcessExited(pmId: number, reason = 'process exit'): string[] {
+  /**
+   * The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. With
+   * `host`, only agents running under PM2 on that host (pm_ids repeat from one host's PM2 to the next).
+   */
+  markProcessExited(pmId: number, reason = 'process exit', host?: string): string[] {
     const marked: string[] = [];
     for (const entry of this.agents.values()) {
       if (entry.info.metadata?.pm_id !== pmId) continue;
+      const agentHost = entry.info.metadata.pm2_host;
+      if (host !== undefined && typeof agentHost === 'string' && agentHost !== host) continue;
       if (!entry.registered || entry.status === 'unhealthy') continue;
       this.setStatus(entry, 'unhealthy', reason);
       marked.push(entry.id);
@@ -197,6 +278,8 @@ export class AgentLifecycle {
    * log. Returns the earliest deadline (last heard + timeout) still ahead, or null when no agent can time out.
    */
   sweep(): number | null {
+    // Replicas: another registry decides health now; this one follows its decisions.
+    if (this.options.storage.replica?.decidesHealth() === false) return null;
     const now = this.options.now();
     const timeoutMs = this.options.timeoutMs;
     let next = Infinity;
@@ -245,4 +328,11 @@ export class AgentLifecycle {
     this.notifications.emit('expired', entry, { reason: 'retention', unhealthy_since: new Date(entry.status_changed_at).toISOString() });
     this.notifications.topologyChanged(entry.id);
   }
+}
+
+/** The saved state a change carries besides the registration and last_seen (which only ever moves forward). */
+function sameState(entry: AgentEntry, state: AgentState): boolean {
+  return entry.status === state.status && entry.status_reason === state.status_reason && entry.status_changed_at === state.status_changed_at &&
+    entry.registered === state.registered && entry.posted_hash === state.posted_hash && entry.created_at === state.created_at &&
+    entry.updated_at === state.updated_at;
 }

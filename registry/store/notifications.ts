@@ -20,9 +20,14 @@ export class Notifications {
     this.events = new EventLog(maxEvents);
   }
 
-  /** Appends an event about the agent: kept, saved, streamed and logged. */
+  /**
+   * Appends an event about the agent: kept, saved, streamed and logged. Replicas: the storage numbers it, and it
+   * enters the log when the storage hands it back in the one order of all replicas.
+   */
   emit(type: EventType, entry: AgentEntry, data: Record<string, unknown>): void {
-    const event = this.events.append(entry.id, entry.name, type, data, this.now());
+    const event = this.storage.replica
+      ? { id: 0, agent_id: entry.id, agent_name: entry.name, event_type: type, timestamp: new Date(this.now()).toISOString(), data }
+      : this.events.append(entry.id, entry.name, type, data, this.now());
     this.metrics.eventsEmitted++;
     this.storage.write({ op: 'event', event });
     this.logLine(describeEvent(event, entry));

@@ -4,6 +4,7 @@
 // idle timeout would fail now and then on a socket closed under it; a loopback or LAN connect costs far less.
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { SecureContextOptions } from 'node:tls';
+import { parseRegistryUrls, RegistryEndpoints, type FailoverOptions } from './registry-endpoints.js';
 import type { AgentsResponse, AgentView, CapabilitiesResponse, EventsResponse, HealthResponse } from './wire.js';
 
 /** TLS settings for an https registry (what node:https takes); issue 14 fills them from the environment. */
@@ -13,8 +14,13 @@ export type RegistryTlsOptions = Pick<RequestOptions & SecureContextOptions, 'ca
 };
 
 export interface RegistryClientOptions {
-  /** The registry's base URL, e.g. http://127.0.0.1:8000 (a trailing slash is dropped). */
+  /**
+   * The registry's base URL, e.g. http://127.0.0.1:8000 (a trailing slash is dropped), or several replicas'
+   * comma-separated: requests move to the next at once when one cannot be reached or answers 502/503/504.
+   */
   url: string;
+  /** Told when requests move to another replica (one log line per move). */
+  onFailover?: (from: string, to: string, reason: string) => void;
   /** Sent as `Authorization: Bearer <token>` with every request. */
   token?: string;
   /** Per request, unless a call says otherwise. Default 10 s. */
@@ -106,29 +112,38 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/** Checks and normalises a registry base URL: the one place that knows what a base URL is. */
+/** Checks and normalises a registry base URL, or a comma-separated list of them: the one place that knows what a base URL is. */
 export function registryBaseUrl(raw: string): string {
-  let url: URL;
+  return registryBaseUrls(raw).join(',');
+}
+
+function registryBaseUrls(raw: string): string[] {
   try {
-    url = new URL(raw);
+    return parseRegistryUrls(raw);
   } catch {
     throw new RegistryError({ failure: 'bad-url', url: raw, path: '' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RegistryError({ failure: 'bad-url', url: raw, path: '' });
-  return url.href.replace(/\/+$/, '');
 }
 
 export class RegistryClient {
-  readonly baseUrl: string;
+  /** Every replica's base URL, as given. */
+  readonly baseUrls: readonly string[];
   readonly timeoutMs: number;
+  private readonly endpoints: RegistryEndpoints;
   private readonly token: string | undefined;
   private readonly tls: RegistryTlsOptions | undefined;
 
   constructor(options: RegistryClientOptions) {
-    this.baseUrl = registryBaseUrl(options.url);
+    this.baseUrls = registryBaseUrls(options.url);
+    this.endpoints = new RegistryEndpoints(this.baseUrls, options.onFailover);
     this.token = options.token || undefined;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.tls = options.tls;
+  }
+
+  /** The base URL requests go to now (the replica that answered last). */
+  get baseUrl(): string {
+    return this.endpoints.current;
   }
 
   health(): Promise<HealthResponse> {
@@ -175,14 +190,16 @@ export class RegistryClient {
    * One request, answered with any status (the heartbeat reads 202, 304, 410 as news, not failures). Rejects
    * with a RegistryError (unreachable, timeout), or the signal's reason when the caller aborted.
    */
-  async send(method: string, path: string, options: SendOptions = {}): Promise<RegistryAnswer> {
-    const res = await this.open(method, path, options, false);
-    const text = await readBody(res.message)
-      .catch((error: unknown) => {
-        throw res.timedOut() ? this.timeoutError(path, options) : this.transportError(path, error, options.signal);
-      })
-      .finally(res.done);
-    return answer(res.message.statusCode ?? 0, text);
+  send(method: string, path: string, options: SendOptions = {}): Promise<RegistryAnswer> {
+    return this.endpoints.request(async (base) => {
+      const res = await this.open(base, method, path, options, false);
+      const text = await readBody(res.message)
+        .catch((error: unknown) => {
+          throw res.timedOut() ? this.timeoutError(base, path, options) : this.transportError(base, path, error, options.signal);
+        })
+        .finally(res.done);
+      return answer(res.message.statusCode ?? 0, text);
+    }, this.failover(options));
   }
 
   /**
@@ -190,13 +207,18 @@ export class RegistryClient {
    * client's timeout covers only the wait for the headers.
    */
   async stream(path: string, options: SendOptions = {}): Promise<RegistryStream> {
-    const res = await this.open('GET', path, options, true);
-    const status = res.message.statusCode ?? 0;
+    const { res, status, base } = await this.endpoints.request(
+      async (base) => {
+        const res = await this.open(base, 'GET', path, options, true);
+        return { res, status: res.message.statusCode ?? 0, base };
+      },
+      { ...this.failover(options), statusOf: (opened) => opened.status },
+    );
     if (status < 200 || status >= 300) {
       const text = await readBody(res.message).catch(() => '');
       res.done();
       res.message.destroy();
-      throw this.statusError(path, answer(status, text));
+      throw this.statusError(path, answer(status, text), base);
     }
     return {
       status,
@@ -209,15 +231,14 @@ export class RegistryClient {
   }
 
   /** A RegistryError for a non-2xx answer, with the registry's error text. */
-  statusError(path: string, res: RegistryAnswer): RegistryError {
+  statusError(path: string, res: RegistryAnswer, base = this.baseUrl): RegistryError {
     const detail = res.json<{ error?: unknown }>()?.error;
-    return new RegistryError({
-      failure: 'status',
-      url: this.baseUrl,
-      path,
-      status: res.status,
-      detail: typeof detail === 'string' ? detail : undefined,
-    });
+    return new RegistryError({ failure: 'status', url: base, path, status: res.status, detail: typeof detail === 'string' ? detail : undefined });
+  }
+
+  /** Moves to the next replica on a failed connection, a timeout or a 502/503/504; never when the caller aborted. */
+  private failover(options: SendOptions): FailoverOptions<RegistryAnswer> {
+    return { statusOf: (res) => res.status, stopped: () => options.signal?.aborted === true };
   }
 
   private expectJson<T>(path: string, res: RegistryAnswer): T {
@@ -229,9 +250,9 @@ export class RegistryClient {
     return body;
   }
 
-  /** The URL of a path: base URL handling stays here (issue 18's failover over several base URLs goes here). */
-  private target(path: string, query: Query = {}): URL {
-    const url = new URL(this.baseUrl + path);
+  /** The URL of a path on one replica. */
+  private target(base: string, path: string, query: Query = {}): URL {
+    const url = new URL(base + path);
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     }
@@ -240,6 +261,7 @@ export class RegistryClient {
 
   /** Sends the request and waits for the answer's headers. `done` clears the timeout and the abort listener. */
   private async open(
+    base: string,
     method: string,
     path: string,
     options: SendOptions,
@@ -247,7 +269,7 @@ export class RegistryClient {
   ): Promise<{ message: IncomingMessage; done: () => void; timedOut: () => boolean }> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const url = this.target(path, options.query);
+    const url = this.target(base, path, options.query);
     const https = url.protocol === 'https:';
     // node:https loads only for an https registry.
     const request = https ? (await import('node:https')).request : httpRequest;
@@ -280,22 +302,22 @@ export class RegistryClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error) => {
         done();
-        if (timedOut) reject(this.timeoutError(path, options));
-        else reject(this.transportError(path, error, signal));
+        if (timedOut) reject(this.timeoutError(base, path, options));
+        else reject(this.transportError(base, path, error, signal));
       });
       req.end(body);
     });
   }
 
-  private timeoutError(path: string, options: SendOptions): RegistryError {
-    return new RegistryError({ failure: 'timeout', url: this.baseUrl, path, reason: `${(options.timeoutMs ?? this.timeoutMs) / 1000} s` });
+  private timeoutError(base: string, path: string, options: SendOptions): RegistryError {
+    return new RegistryError({ failure: 'timeout', url: base, path, reason: `${(options.timeoutMs ?? this.timeoutMs) / 1000} s` });
   }
 
-  private transportError(path: string, error: unknown, signal: AbortSignal | undefined): unknown {
+  private transportError(base: string, path: string, error: unknown, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason;
     if (error instanceof RegistryError) return error;
     const err = error as NodeJS.ErrnoException;
-    return new RegistryError({ failure: 'unreachable', url: this.baseUrl, path, reason: err.code ?? err.message ?? 'unknown error', cause: error });
+    return new RegistryError({ failure: 'unreachable', url: base, path, reason: err.code ?? err.message ?? 'unknown error', cause: error });
   }
 }
 

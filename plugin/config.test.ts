@@ -8,6 +8,7 @@ test('package defaults apply when PM2 passes nothing', (t) => {
     host: '127.0.0.1',
     port: 8000,
     dataFile: '/home/u/.pm2/mesh/registry.db',
+    databaseUrl: null,
     healthInterval: 10,
     timeout: 20,
     retention: 3600,
@@ -67,4 +68,12 @@ test('data_file: empty → under PM2_HOME, relative → against PM2_HOME, :memor
   t.is(dataFilePath('data/r.db', '/h'), '/h/data/r.db');
   t.is(dataFilePath('/var/lib/r.db', '/h'), '/var/lib/r.db');
   t.is(dataFilePath(':memory:', '/h'), null);
+});
+
+test('database_url: a postgres:// URL selects PostgreSQL instead of the data file; anything else names the fix', (t) => {
+  const config = readModuleConfig('mesh', { mesh: JSON.stringify({ database_url: 'postgres://mesh@db:5432/mesh' }) }, defaults, '/p');
+  t.is(config.databaseUrl, 'postgres://mesh@db:5432/mesh');
+  t.is(config.dataFile, null);
+  const error = t.throws(() => readModuleConfig('mesh', { mesh: JSON.stringify({ database_url: 'registry.db' }) }, defaults, '/p'), { instanceOf: ConfigError });
+  t.regex(error!.message, /mesh:database_url must be a postgres:\/\/ URL .*pm2 set mesh:database_url postgres:\/\//);
 });

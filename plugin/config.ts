@@ -4,11 +4,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { secretFileIn } from '../core/credentials.js';
 import type { RegistryOptions } from '../registry/index.js';
+import { isPostgresUrl } from '../registry/options.js';
 
 export const CONFIG_KEYS = [
   'port',
   'host',
   'data_file',
+  'database_url',
   'health_interval',
   'timeout',
   'retention',
@@ -36,6 +38,7 @@ export interface ModuleConfig extends RegistryOptions {
   host: string;
   port: number;
   dataFile: string | null;
+  databaseUrl: string | null;
   healthInterval: number;
   timeout: number;
   retention: number;
@@ -93,10 +96,15 @@ export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, default
         `fix it with: pm2 set ${module}:auth agents`,
     );
   }
+  // PostgreSQL instead of the data file: every host's module on that database serves one mesh.
+  const databaseUrl = raw.database_url || null;
+  if (databaseUrl !== null && !isPostgresUrl(databaseUrl))
+    throw fix('database_url', 'a postgres:// URL (empty: the data file)', 'postgres://mesh@db.example:5432/mesh');
   return {
     host: raw.host,
     port,
-    dataFile: dataFilePath(raw.data_file, pm2Home),
+    dataFile: databaseUrl === null ? dataFilePath(raw.data_file, pm2Home) : null,
+    databaseUrl,
     healthInterval: seconds('health_interval', '10'),
     timeout: seconds('timeout', '20'),
     retention: seconds('retention', '3600'),

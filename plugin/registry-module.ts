@@ -1,8 +1,10 @@
 // What the PM2 module runs: the registry in this process, configured by `pm2 set mesh:<key>`, plus the
 // PM2 bus watcher that marks an agent unhealthy the moment its app's process exits.
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { createRegistry, type Registry } from '../registry/index.js';
+import { describeUrl } from '../registry/storage/postgres/storage.js';
 import { watchProcessExits, type BusWatcher } from './bus-watcher.js';
 import { readModuleConfig } from './config.js';
 import { moduleName, readPackageJson } from './package-info.js';
@@ -47,7 +49,7 @@ export async function startModule(): Promise<void> {
   if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true, mode: 0o700 });
   registry = await createRegistry({ ...config, credentialHelp: pm2CredentialHelp, log: (line) => console.log(line) });
   console.log(
-    `[${name}] registry listening on ${registry.url} (data file ${config.dataFile ?? 'none: in memory'}; ` +
+    `[${name}] registry listening on ${registry.url} (${config.databaseUrl ? `PostgreSQL ${describeUrl(config.databaseUrl)}` : `data file ${config.dataFile ?? 'none: in memory'}`}; ` +
       `ready ${Math.round(performance.now())} ms after the process started)`,
   );
 
@@ -57,7 +59,8 @@ export async function startModule(): Promise<void> {
   const serving = registry;
   watcher = await watchProcessExits(
     ({ pmId, name: app, event }) => {
-      const ids = serving.markProcessExited(pmId, EXIT_REASON);
+      // pm_ids repeat across hosts: with registries on several hosts, this host's module marks only its own agents.
+      const ids = serving.markProcessExited(pmId, EXIT_REASON, hostname());
       if (ids.length) console.log(`[${name}] ${app} (pm_id ${pmId}) ${event}: marked unhealthy ${ids.join(', ')}`);
     },
     { ignorePmId: ownPmId },

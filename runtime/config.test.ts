@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import test from 'ava';
 import { loadConfig, processMetadata } from './config.js';
 
@@ -61,10 +62,13 @@ test('bad values are refused naming the variable', (t) => {
   t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_HEALTH_INTERVAL: '-1' }), { message: /MCP_MESH_HEALTH_INTERVAL/ });
   t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_LOG_LEVEL: 'loud' }), { message: /MCP_MESH_LOG_LEVEL/ });
   t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'not a url' }), { message: /MCP_MESH_REGISTRY_URL/ });
+  // Replicas: a comma-separated list, each one checked.
+  t.is(loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'http://a:1/, http://b:2' }).registryUrl, 'http://a:1,http://b:2');
+  t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'http://a:1,b' }), { message: /MCP_MESH_REGISTRY_URL: "b" is not an http\(s\) URL/ });
   t.throws(() => loadConfig({ name: 'a b' }, {}), { message: /agent id/ });
 });
 
 test('PM2 metadata: pm_id and the app name when run by PM2', (t) => {
-  t.deepEqual(processMetadata({ pm_id: '3', name: 'weather' }), { pm_id: 3, pm2_name: 'weather', pid: process.pid });
+  t.deepEqual(processMetadata({ pm_id: '3', name: 'weather' }), { pm_id: 3, pm2_host: hostname(), pm2_name: 'weather', pid: process.pid });
   t.deepEqual(processMetadata({ name: 'not-pm2' }), { pid: process.pid });
 });

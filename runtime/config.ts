@@ -1,10 +1,10 @@
 // An agent's configuration: code options, overridden by MCP_MESH_* environment variables (as in MCP Mesh),
 // so that one agent file can be started differently by PM2's ecosystem file.
 import { randomBytes } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
-import { registryBaseUrl } from '../core/registry-client.js';
 import { loadTls, tlsFilesFromEnv, type TlsFiles, type TlsSettings } from '../core/tls.js';
+import { parseRegistryUrls } from '../core/registry-endpoints.js';
 import { DEFAULT_STRATEGY, isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES, type SelectionStrategy } from '../core/selection.js';
 import { AGENT_ID_PATTERN } from '../core/wire.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
@@ -108,13 +108,9 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
   const standalone = (bool(env, 'MCP_MESH_STANDALONE') ?? options.standalone ?? false) || !enabled || !autoRun;
   const logLevel = (text(env, 'MCP_MESH_LOG_LEVEL')?.toLowerCase() ?? options.logLevel ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`MCP_MESH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const rawRegistryUrl = text(env, 'MCP_MESH_REGISTRY_URL') ?? options.registryUrl ?? DEFAULT_REGISTRY_URL;
-  let registryUrl: string;
-  try {
-    registryUrl = registryBaseUrl(rawRegistryUrl);
-  } catch {
-    throw new Error(`MCP_MESH_REGISTRY_URL "${rawRegistryUrl}" is not an http(s) URL (e.g. http://127.0.0.1:8000)`);
-  }
+  // The registry client's base URL rule; several registries (replicas on one database) comma-separated, the agent
+  // moving to the next when one fails.
+  const registryUrl = parseRegistryUrls(text(env, 'MCP_MESH_REGISTRY_URL') ?? options.registryUrl ?? DEFAULT_REGISTRY_URL).join(',');
   return {
     name,
     version: text(env, 'MCP_MESH_AGENT_VERSION') ?? options.version ?? '1.0.0',
@@ -208,10 +204,10 @@ function list(env: Env, key: string): string[] {
 }
 
 /** What the registry learns about the process this agent runs in (PM2 sets `pm_id` and `name`). */
-export function processMetadata(env: Env = process.env): { pm_id?: number; pm2_name?: string; pid: number } {
+export function processMetadata(env: Env = process.env): { pm_id?: number; pm2_name?: string; pm2_host?: string; pid: number } {
   const pmId = env.pm_id !== undefined && /^\d+$/.test(env.pm_id) ? Number(env.pm_id) : undefined;
   return {
-    ...(pmId !== undefined ? { pm_id: pmId } : {}),
+    ...(pmId !== undefined ? { pm_id: pmId, pm2_host: hostname() } : {}),
     ...(pmId !== undefined && env.name ? { pm2_name: env.name } : {}),
     pid: process.pid,
   };

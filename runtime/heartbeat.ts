@@ -58,7 +58,12 @@ export class HeartbeatLoop {
   private readonly client: RegistryClient;
 
   constructor(private readonly options: HeartbeatOptions) {
-    this.client = new RegistryClient({ url: options.registryUrl, token: options.token, ...(options.tls ? { tls: options.tls } : {}) });
+    this.client = new RegistryClient({
+      url: options.registryUrl,
+      token: options.token,
+      ...(options.tls ? { tls: options.tls } : {}),
+      onFailover: (from, to, reason) => this.options.log.heartbeat(`registry ${from} failed (${reason}); moving to ${to}`, 'change'),
+    });
   }
 
   start(): void {
@@ -258,13 +263,9 @@ export class HeartbeatLoop {
   }
 
   private async request(method: string, path: string, body?: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RegistryAnswer> {
-    const own = signal ? undefined : this.requestSignal(timeoutMs);
-    try {
-      // The signal carries the timeout, so the client adds none of its own.
-      return await this.client.send(method, path, { body, signal: signal ?? own!.signal, timeoutMs: 0 });
-    } finally {
-      own?.release();
-    }
+    // The client times out each replica on its own and then tries the next; the signal ends the whole request
+    // (the loop stopping, or the caller's own bound).
+    return this.client.send(method, path, { body, signal: signal ?? this.abort.signal, timeoutMs });
   }
 
   /** A heartbeat answer that is neither news nor success, in the log's words: `HEAD answered 503`. */
@@ -274,24 +275,6 @@ export class HeartbeatLoop {
       { failure: 'status', url, path, status: res.status, detail },
       `${method} answered ${res.status}${detail ? `: ${detail}` : ''}`,
     );
-  }
-
-  /**
-   * Aborts at the timeout or when the loop stops. Not AbortSignal.any: under Node 20 each one leaves a reference
-   * behind in the long-lived stop signal, a few dozen bytes per heartbeat for the life of the agent.
-   */
-  private requestSignal(timeoutMs: number): { signal: AbortSignal; release: () => void } {
-    const controller = new AbortController();
-    const stop = () => controller.abort(this.abort.signal.reason);
-    const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
-    this.abort.signal.addEventListener('abort', stop, { once: true });
-    return {
-      signal: controller.signal,
-      release: () => {
-        clearTimeout(timer);
-        this.abort.signal.removeEventListener('abort', stop);
-      },
-    };
   }
 
   private sleepQuietly(ms: number): Promise<void> {

@@ -18,6 +18,7 @@ export interface LaunchOptions {
 
 export interface RegistryLauncher {
   label: string;
+  /** `dataFile`: a file path, or a postgres:// URL (both registries take one as DATABASE_URL / --database-url). */
   start(dataFile: string, options?: LaunchOptions): Promise<RegistryProcess>;
 }
 
@@ -54,6 +55,8 @@ export function ourRegistry(mainJs: string): RegistryLauncher {
       const port = await freePort();
       const timeout = options.timeoutS ? ['--timeout', String(options.timeoutS)] : [];
       const since = performance.now();
+      // A postgres:// URL instead of a file: the PostgreSQL storage (replicas: several on one URL).
+      const storage = /^postgres(ql)?:\/\//.test(dataFile) ? ['--database-url', dataFile] : ['--data-file', dataFile];
       // The bench registers thousands of agents from one address as fast as it can: no flood limit (MCP Mesh has none).
       const spawned = spawnTracked(process.execPath, [
         mainJs,
@@ -61,8 +64,7 @@ export function ourRegistry(mainJs: string): RegistryLauncher {
         '127.0.0.1',
         '--port',
         String(port),
-        '--data-file',
-        dataFile,
+        ...storage,
         '--registration-rate',
         '0',
         ...timeout,

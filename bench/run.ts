@@ -11,6 +11,7 @@ import { parseOptions, type BenchOptions, type Section } from './options.js';
 import { atCleanup, cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
 import { registryRows, type RegistrySizes } from './registry-rows.js';
+import { replicaRows } from './replica-rows.js';
 import { resolutionRows } from './resolution-rows.js';
 import { spreadRows } from './spread-rows.js';
 import { renderNotes, renderTable, writeResults, type Row } from './table.js';
@@ -100,6 +101,16 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
       );
     case 'discovery':
       return discoveryRows(join(root, 'dist'), root, oursLauncher(), await goLauncher(options), runDir, log);
+    case 'replicas':
+      return replicaRows(
+        oursLauncher(),
+        await goLauncher(options),
+        options.quick
+          ? { agents: 200, toolsPerAgent: 10, capabilityPool: 1000, loadS: 3, connections: 50, propagations: 10, seedBudgetS: 60 }
+          : { agents: 1000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 10, connections: 50, propagations: 50, seedBudgetS: 300 },
+        runDir,
+        log,
+      );
   }
 }
 

@@ -189,6 +189,7 @@ export class AgentLifecycle {
     const stateChanged = !existing || existing.status !== 'healthy' || !wasRegistered || existing.status_reason !== entry.status_reason;
     if (registrationChanged || stateChanged) storage.write(agentChange(entry, json));
     else if (hashChanged) storage.write(stateChange(entry));
+    else storage.replica?.seen(entry.id, now); // a repeated POST is a heartbeat too: the other replicas hear of it
 
     const statusAfter = statusOf(entry);
     if (!existing || !wasRegistered) {

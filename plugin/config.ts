@@ -3,8 +3,8 @@
 // as strings), with package.json "config" as defaults. Pure, so it is unit-tested on its own.
 import { isAbsolute, join, resolve } from 'node:path';
 import { secretFileIn } from '../core/credentials.js';
+import { isPostgresUrl } from '../core/registry-flags.js';
 import type { RegistryOptions } from '../registry/index.js';
-import { isPostgresUrl } from '../registry/options.js';
 
 export const CONFIG_KEYS = [
   'port',

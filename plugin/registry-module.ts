@@ -3,8 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { createRegistry, type Registry } from '../registry/index.js';
-import { describeUrl } from '../registry/storage/postgres/storage.js';
+import { createRegistry, describeUrl, type Registry } from '../registry/index.js';
 import { watchProcessExits, type BusWatcher } from './bus-watcher.js';
 import { readModuleConfig } from './config.js';
 import { moduleName, readPackageJson } from './package-info.js';

@@ -22,6 +22,7 @@ import { RegistryStore } from './store/index.js';
 
 export type { RegistryOptions } from './options.js';
 export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
+export { describeUrl } from './storage/postgres/storage.js';
 export { runRegistryForeground } from './foreground.js';
 
 export interface Registry {

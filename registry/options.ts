@@ -13,7 +13,7 @@ import {
 } from '../core/defaults.js';
 import type { TlsFiles } from '../core/tls.js';
 import { FlagError, optionsHelp, parseFlags, withEnvironment } from '../core/flags.js';
-import { REGISTRY_FLAGS as FLAGS, REGISTRY_SUMMARY } from '../core/registry-flags.js';
+import { isPostgresUrl, REGISTRY_FLAGS as FLAGS, REGISTRY_SUMMARY } from '../core/registry-flags.js';
 
 export interface RegistryOptions {
   host?: string;
@@ -69,10 +69,6 @@ export interface RegistryOptions {
 type Optional = 'token' | 'dataFile' | 'secretFile' | 'policyFile' | 'policies' | 'tls';
 export type ResolvedOptions = Required<Omit<RegistryOptions, Optional | 'databaseUrl'>> &
   Pick<RegistryOptions, Optional> & { dataFile: string | null; databaseUrl: string | null };
-
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
 
 export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   const positive = (name: string, value: number | undefined, fallback: number) => {

@@ -64,7 +64,9 @@ test('bad values are refused naming the variable', (t) => {
   t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'not a url' }), { message: /MCP_MESH_REGISTRY_URL/ });
   // Replicas: a comma-separated list, each one checked.
   t.is(loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'http://a:1/, http://b:2' }).registryUrl, 'http://a:1,http://b:2');
-  t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'http://a:1,b' }), { message: /MCP_MESH_REGISTRY_URL: "b" is not an http\(s\) URL/ });
+  t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_REGISTRY_URL: 'http://a:1,b' }), {
+    message: /MCP_MESH_REGISTRY_URL: "b" is not an http\(s\) URL/,
+  });
   t.throws(() => loadConfig({ name: 'a b' }, {}), { message: /agent id/ });
 });
 

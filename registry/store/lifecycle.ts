@@ -333,7 +333,13 @@ export class AgentLifecycle {
 
 /** The saved state a change carries besides the registration and last_seen (which only ever moves forward). */
 function sameState(entry: AgentEntry, state: AgentState): boolean {
-  return entry.status === state.status && entry.status_reason === state.status_reason && entry.status_changed_at === state.status_changed_at &&
-    entry.registered === state.registered && entry.posted_hash === state.posted_hash && entry.created_at === state.created_at &&
-    entry.updated_at === state.updated_at;
+  return (
+    entry.status === state.status &&
+    entry.status_reason === state.status_reason &&
+    entry.status_changed_at === state.status_changed_at &&
+    entry.registered === state.registered &&
+    entry.posted_hash === state.posted_hash &&
+    entry.created_at === state.created_at &&
+    entry.updated_at === state.updated_at
+  );
 }

@@ -593,7 +593,3 @@ export function describeUrl(url: string): string {
     return 'the database URL';
   }
 }
-
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}

@@ -92,7 +92,16 @@ test('replicas: a registration at one is seen at the others, a long-poll at anot
   // A bad POST loads each replica's request checks, so that the figures below are not first-request ones.
   for (const r of [a, b, c]) t.is((await postHeartbeat(r!.url, {})).status, 400);
   t.is((await postHeartbeat(b!.url, consumer('planner-00000001'))).status, 200);
-  const { body: topology } = await getJson(c!.url, '/agents/planner-00000001/topology');
+  // Replication is asynchronous (milliseconds): C knows the planner once it has read B's commit.
+  const topology = await waitFor(
+    'the planner at C',
+    async () => {
+      const answer = await getJson(c!.url, '/agents/planner-00000001/topology');
+      return answer.status === 200 ? answer.body : undefined;
+    },
+    10_000,
+    5,
+  );
   t.is(topology.dependencies_resolved.plan[0].status, 'unresolved');
 
   // The consumer long-polls replica C; the provider registers at replica A.
@@ -166,10 +175,14 @@ test('replicas: a registration at one is seen at the others, a long-poll at anot
 
 test('one replica decides health: a silent agent turns unhealthy once, and killing the sweeper causes no flapping', async (t) => {
   const url = await freshDatabase();
-  const [a, b, c] = await replicas(t, url, 3, ['--timeout', '3', '--health-interval', '1']);
+  const [a, b, c] = await replicas(t, url, 3, ['--timeout', '5', '--health-interval', '1']);
 
-  const sweeper = [a, b, c].find((r) => /sweeper lock taken/.test(r!.output()))!;
-  t.truthy(sweeper, 'one replica took the sweeper lock');
+  const sweeper = await waitFor(
+    'one replica taking the sweeper lock',
+    () => [a, b, c].find((r) => /sweeper lock taken/.test(r!.output())),
+    15_000,
+    20,
+  );
   const others = [a, b, c].filter((r) => r !== sweeper) as RegistryProc[];
 
   // Two agents heartbeat every 500 ms to the replicas that will survive; one goes silent after registering.
@@ -201,7 +214,7 @@ test('one replica decides health: a silent agent turns unhealthy once, and killi
   sweeper.signal('SIGKILL');
   await sweeper.exited;
   await waitFor('another replica taking the sweeper lock', () => others.some((r) => /sweeper lock taken/.test(r.output())), 15_000, 50);
-  await sleep(4000); // more than one timeout after the takeover
+  await sleep(6000); // more than one timeout after the takeover
   beating = false;
   await beats;
   const { body } = await getJson(others[0]!.url, '/events?since=0&limit=100');

@@ -135,7 +135,7 @@ class PostgresStorage implements Storage, Replica {
     };
     every(Math.min(SEEN_FLUSH_MS, (this.options.timeoutS * 1000) / 10), () => this.flushSeen());
     every(SWEEPER_TRY_MS, () => void this.tryLead());
-    every(POLL_MS, () => this.fetchSoon());
+    every(POLL_MS, () => void this.fetchSoon());
   }
 
   /** Commits possible: PostgreSQL reachable and memory in step with it. */
@@ -274,7 +274,7 @@ class PostgresStorage implements Storage, Replica {
     const client = new pg.Client(this.config);
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection closed')));
-    client.on('notification', () => this.fetchSoon());
+    client.on('notification', () => void this.fetchSoon());
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
@@ -436,7 +436,7 @@ async function loadState(client: pg.ClientBase, maxEvents: number): Promise<Rest
         : { rows: [] };
     const { rows } = await client.query<{ cursor: string; next_event: string }>(
       `SELECT coalesce((SELECT max(id) FROM mesh_changes), 0)::text AS cursor,
-              (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM mesh_event_ids)::text AS next_event`,
+              (SELECT coalesce(max(id), 0) + 1 FROM mesh_events)::text AS next_event`,
     );
     await client.query('COMMIT');
     return {

@@ -53,9 +53,9 @@ test.serial('kill -9 of the replica a consumer heartbeats to, mid call loop: no 
   const loop = planLoop(client);
   await sleep(1000);
   const from = planner.lines.length;
+  const killedAt = Date.now();
   a.signal('SIGKILL');
   await a.exited;
-  const killedAt = Date.now();
   // The planner moves to B at its next heartbeat (or at once, when its long-poll on A breaks).
   const moved = await planner.waitForLine(/registry http:\/\/\S+ failed .*; moving to http:\/\//, 10_000, from);
   await sleep(2000);

@@ -9,12 +9,10 @@ import { serverTlsOptions, servesTls, untrustedPeer, type TlsSettings } from '..
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { CALLS_PATH, MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
+import { readJson, sendJson, sendRpcError } from './http-json.js';
 import { describeError, type Logger } from './log.js';
 import { loadSdkTransport } from './sdk-server.js';
 import { JsonSessionTransport, type SessionTransport } from './transport/json-session.js';
-
-/** Largest JSON-RPC body accepted on /mcp. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface HttpStatus {
   /** 200 or 503 for /health. */
@@ -230,35 +228,4 @@ function untrustedPeerRefusal(req: IncomingMessage): { status: 403; error: strin
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(res.req.method === 'HEAD' ? undefined : text);
-}
-
-function sendRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
-}
-
-/** The parsed JSON body, or undefined after answering 400/413 itself. */
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      sendRpcError(res, 413, -32000, `request body larger than ${MAX_BODY_BYTES} bytes`);
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    sendRpcError(res, 400, -32700, `Parse error: ${describeError(error)}`);
-    return undefined;
-  }
 }

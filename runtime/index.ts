@@ -18,3 +18,12 @@ export type {
   ToolArgs,
   ToolExtra,
 } from './types.js';
+
+// The calling layer, for programs that call mesh providers themselves without being an agent (the gateway):
+// sessions to providers, the one retry policy, the circuit breaker, the log line format, JSON over node:http.
+export { McpClientPool } from './mcp-client.js';
+export { classifyFailure, failsOver } from './retry-policy.js';
+export { CircuitBreaker } from './breaker.js';
+export { describeError, Logger, LOG_LEVELS, type LogLevel } from './log.js';
+export { readJson, sendJson, sendRpcError } from './http-json.js';
+export { useMeshTls } from './mesh-fetch.js';

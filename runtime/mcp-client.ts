@@ -2,7 +2,9 @@
 // that points there, re-initialized when the provider restarted (its answer to our old session id is 404).
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import type { CallToolResult, ClientRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
@@ -55,10 +57,25 @@ export class McpClientPool {
     private readonly consumerId: string,
     private readonly version: string,
     private readonly log: Logger,
+    /** false: plain MCP sessions (the provider answers with SSE, so progress notifications reach us). */
+    private readonly meshSessions = true,
   ) {}
 
   /** tools/call on the agent at `endpoint`, again on a new session if retry-policy.ts says so. */
   async callTool(endpoint: string, name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
+    return this.withSession(
+      endpoint,
+      async (client) =>
+        (await client.callTool({ name, arguments: args }, undefined, { signal: options.signal, timeout: options.timeoutMs })) as CallToolResult,
+    );
+  }
+
+  /** Any request on the agent's session (the gateway forwards tools/call with progress, and lists tools), same retries. */
+  request<T extends AnySchema>(endpoint: string, request: ClientRequest, resultSchema: T, options: RequestOptions): Promise<SchemaOutput<T>> {
+    return this.withSession(endpoint, (client) => client.request(request, resultSchema, options));
+  }
+
+  private async withSession<R>(endpoint: string, run: (client: Client) => Promise<R>): Promise<R> {
     for (let attempt = 0; ; attempt++) {
       const session = this.session(endpoint);
       const reused = session.client !== undefined;
@@ -66,11 +83,7 @@ export class McpClientPool {
       let client: Client | undefined;
       try {
         client = await session.pending;
-        const result = await client.callTool({ name, arguments: args }, undefined, {
-          signal: options.signal,
-          timeout: options.timeoutMs,
-        });
-        return result as CallToolResult;
+        return await run(client);
       } catch (error) {
         const failure = classifyFailure(error);
         if (client && attempt < NEW_SESSION_RETRIES && retriesOnNewSession(failure, reused)) {
@@ -115,7 +128,7 @@ export class McpClientPool {
     const { Client, StreamableHTTPClientTransport } = await loadClientSide();
     const client = new Client({ name: `mesh:${this.consumerId}`, version: this.version });
     const transport = new StreamableHTTPClientTransport(new URL(MCP_PATH, endpoint), {
-      requestInit: { headers: { [MESH_CONSUMER_HEADER]: this.consumerId } },
+      requestInit: { headers: this.meshSessions ? { [MESH_CONSUMER_HEADER]: this.consumerId } : {} },
       fetch: meshFetch,
       reconnectionOptions: { initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1, maxRetries: 0 },
     });

@@ -28,3 +28,6 @@ export const MAX_TOPOLOGY_WAIT_S = 60;
 
 /** What GET /health calls this service, as MCP Mesh's registry does. */
 export const REGISTRY_SERVICE_NAME = 'mcp-mesh-registry';
+
+/** The gateway's port when none is given (`pm2-mesh gateway`, the README's host configurations). */
+export const DEFAULT_GATEWAY_PORT = 8001;

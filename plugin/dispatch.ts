@@ -7,6 +7,7 @@ import { dash } from './commands/dash.js';
 import { deps } from './commands/deps.js';
 import { down } from './commands/down.js';
 import { events } from './commands/events.js';
+import { gateway } from './commands/gateway.js';
 import { install, uninstall } from './commands/install.js';
 import { list } from './commands/list.js';
 import { registry } from './commands/registry.js';
@@ -18,7 +19,25 @@ import { up } from './commands/up.js';
 import { UsageError } from './errors.js';
 import { moduleName, readPackageJson } from './package-info.js';
 
-const commands: Command[] = [list, show, caps, deps, events, call, status, dash, registry, token, certs, install, uninstall, up, down, shellInit];
+const commands: Command[] = [
+  list,
+  show,
+  caps,
+  deps,
+  events,
+  call,
+  status,
+  dash,
+  gateway,
+  registry,
+  token,
+  certs,
+  install,
+  uninstall,
+  up,
+  down,
+  shellInit,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -1,5 +1,6 @@
 // The rooms of docs/architecture.md, checked on the source: core/ imports only itself; registry/, runtime/ and tui/
-// import core/ and nothing of another room; plugin/ enters registry/ and tui/ only by their front door (index.ts);
+// import core/ and nothing of another room; gateway/ enters runtime/ by its front door (index.ts); plugin/ enters
+// registry/, tui/ and gateway/ only by their front doors;
 // examples/ use the package (`mesh/runtime`) as a user does. Unit tests beside the code are exempt (they may use
 // test fixtures).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ const MAY_ENTER: Record<string, string[]> = {
   registry: [],
   runtime: [],
   tui: [],
-  plugin: ['registry', 'tui'],
+  plugin: ['registry', 'tui', 'gateway'],
+  gateway: ['runtime'],
   examples: [],
   bench: ['registry', 'runtime', 'tui', 'test'],
 };

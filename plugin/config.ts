@@ -26,6 +26,9 @@ export const CONFIG_KEYS = [
   'tls_cert',
   'tls_key',
   'tls_ca',
+  'gateway_port',
+  'gateway_host',
+  'gateway_token',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -47,6 +50,8 @@ export interface ModuleConfig extends RegistryOptions {
   allowedOrigins: string[];
   /** The module's secret (agent credentials); undefined with `auth off`. */
   secretFile?: string;
+  /** The MCP gateway the module also runs, when `gateway_port` is set. */
+  gateway?: { port: number; host: string; token?: string };
 }
 
 /** The raw string of each key: module JSON first, then the key's own variable, then the package default. */
@@ -119,7 +124,16 @@ export function readModuleConfig(module: string, env: NodeJS.ProcessEnv, default
     ...(raw.tls_mode || raw.tls_cert || raw.tls_ca
       ? { tls: { mode: raw.tls_mode || undefined, cert: raw.tls_cert || undefined, key: raw.tls_key || undefined, ca: raw.tls_ca || undefined } }
       : {}),
+    ...(raw.gateway_port === '' ? {} : { gateway: gatewaySettings(raw, fix) }),
   };
+}
+
+/** `pm2 set mesh:gateway_port 8001` turns the gateway on (empty = off); host and token have their own keys. */
+function gatewaySettings(raw: Record<ConfigKey, string>, fix: (key: ConfigKey, what: string, example: string) => ConfigError) {
+  const port = Number(raw.gateway_port);
+  if (!/^\d+$/.test(raw.gateway_port) || port < 1 || port > 65535)
+    throw fix('gateway_port', 'a port number 1-65535, or empty for no gateway', '8001');
+  return { port, host: raw.gateway_host || '127.0.0.1', ...(raw.gateway_token ? { token: raw.gateway_token } : {}) };
 }
 
 /** Empty: under PM2_HOME. Relative: against PM2_HOME too (the module's own folder is replaced on reinstall). */

@@ -1,5 +1,6 @@
 // What the PM2 module runs: the registry in this process, configured by `pm2 set mesh:<key>`, plus the
-// PM2 bus watcher that marks an agent unhealthy the moment its app's process exits.
+// PM2 bus watcher that marks an agent unhealthy the moment its app's process exits, and the MCP gateway when
+// `mesh:gateway_port` is set.
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -7,7 +8,9 @@ import { createRegistry, describeUrl, type Registry } from '../registry/index.js
 import { watchProcessExits, type BusWatcher } from './bus-watcher.js';
 import { readModuleConfig } from './config.js';
 import { moduleName, readPackageJson } from './package-info.js';
-import { resolvePm2Home } from './pm2-home.js';
+import { cliTls } from './connection.js';
+import { readModuleSettings, resolvePm2Home } from './pm2-home.js';
+import type { StartedGateway } from '../gateway/index.js';
 
 const EXIT_REASON = 'process exit';
 
@@ -20,6 +23,7 @@ export async function startModule(): Promise<void> {
   const name = moduleName();
   let registry: Registry | undefined;
   let watcher: BusWatcher | undefined;
+  let gateway: StartedGateway | undefined;
   let stopping = false;
   // Installed first: PM2 may signal at any moment (`pm2 set` right after a start), and a signal must never
   // kill the process while the data file is being saved.
@@ -30,6 +34,8 @@ export async function startModule(): Promise<void> {
     if (!registry) process.exit(0); // still starting: nothing to save yet
     const started = Date.now();
     watcher?.close();
+    // PM2 kills a module 1.6 s after SIGINT: the gateway closes beside the registry's save, not before it.
+    void gateway?.close().catch(() => undefined);
     registry.close().then(
       () => {
         console.log(`[${name}] registry closed and saved in ${Date.now() - started} ms`);
@@ -51,6 +57,28 @@ export async function startModule(): Promise<void> {
     `[${name}] registry listening on ${registry.url} (${config.databaseUrl ? `PostgreSQL ${describeUrl(config.databaseUrl)}` : `data file ${config.dataFile ?? 'none: in memory'}`}; ` +
       `ready ${Math.round(performance.now())} ms after the process started)`,
   );
+
+  if (config.gateway) {
+    const { startGateway } = await import('../gateway/index.js');
+    // The module's own TLS files: its CA verifies the registry and the agents, its certificate is the mesh's.
+    const gatewayTls = cliTls(readModuleSettings(resolvePm2Home({}).dir, name));
+    gateway = await startGateway({
+      registryUrl: registry.url,
+      registryToken: config.token,
+      ...(gatewayTls ? { tls: gatewayTls } : {}),
+      version: readPackageJson().version,
+      host: config.gateway.host,
+      port: config.gateway.port,
+      token: config.gateway.token,
+      // The names the machine is reached by are the same for the registry and the gateway.
+      allowedHosts: config.allowedHosts,
+      allowedOrigins: config.allowedOrigins,
+    }).catch((error: Error) => {
+      console.error(`[${name}] gateway not started: ${error.message} (pm2 set ${name}:gateway_port <another port>, or empty to turn it off)`);
+      return undefined;
+    });
+    if (stopping) void gateway?.close();
+  }
 
   // Only under PM2 is there a bus; connecting elsewhere would start a PM2 daemon as a side effect.
   const ownPmId = process.env.pm_id !== undefined ? Number(process.env.pm_id) : undefined;

@@ -26,7 +26,7 @@ export const install: Command = {
   summary: `Install this package as the PM2 module "${moduleName()}" (the registry runs inside the PM2 daemon).`,
   details: [
     `By default PM2 gets a link to ${packageRoot} (offline, fast; rebuilds take effect on \`pm2 restart ${moduleName()}\`).`,
-    'Other settings: pm2 set mesh:data_file|database_url|health_interval|timeout|retention|token <value>.',
+    'Other settings: pm2 set mesh:data_file|database_url|health_interval|timeout|retention|token <value>; the MCP gateway: pm2 set mesh:gateway_port 8001.',
   ],
   options: { ...moduleOptions, ...pm2HomeOption },
   positionals: { min: 0, max: 0 },

@@ -7,6 +7,7 @@ import { GO_PACKAGE, GO_VERSION, installGoRegistry } from './go-install.js';
 import { describeMachine, loadAverage } from './machine.js';
 import { agentRows } from './agent-rows.js';
 import { discoveryRows } from './discovery-rows.js';
+import { gatewayRows } from './gateway-rows.js';
 import { parseOptions, type BenchOptions, type Section } from './options.js';
 import { atCleanup, cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
@@ -108,6 +109,16 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         options.quick
           ? { agents: 200, toolsPerAgent: 10, capabilityPool: 1000, loadS: 3, connections: 50, propagations: 10, seedBudgetS: 60 }
           : { agents: 1000, toolsPerAgent: 10, capabilityPool: 1000, loadS: 10, connections: 50, propagations: 50, seedBudgetS: 300 },
+        runDir,
+        log,
+      );
+    case 'gateway':
+      return gatewayRows(
+        join(root, 'dist'),
+        oursLauncher(),
+        options.quick
+          ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, joins: 3 }
+          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, joins: 5 },
         runDir,
         log,
       );

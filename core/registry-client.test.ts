@@ -59,3 +59,39 @@ test('a caller abort rejects with the signal reason, not a RegistryError', async
   controller.abort(new Error('stopping'));
   await t.throwsAsync(pending, { message: 'stopping' });
 });
+
+test('replicas: a list of base URLs; a refused connection, a timeout or a 503 moves the request to the next, which then keeps it', async (t) => {
+  const dead = await serve(() => {});
+  await new Promise<void>((resolve) => dead.server.close(() => resolve())); // a port nobody listens on
+  const hung = await serve(() => {}); // accepts, never answers
+  t.teardown(() => {
+    hung.server.closeAllConnections();
+    hung.server.close();
+  });
+  const busy = await serve((_req, res) => void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"cannot commit"}'));
+  t.teardown(() => {
+    busy.server.closeAllConnections();
+    busy.server.close();
+  });
+  const good = await serve((req, res) => {
+    if (req.url === '/events/stream') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {}\n\n');
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"healthy"}');
+  });
+
+  const moves: string[] = [];
+  const urls = [dead.url, hung.url, busy.url, good.url].join(',');
+  t.is(registryBaseUrl(urls).split(',').length, 4);
+  const client = new RegistryClient({ url: urls, timeoutMs: 300, onFailover: (_from, _to, reason) => moves.push(reason) });
+  t.like(await client.health(), { status: 'healthy' });
+  t.deepEqual(moves, ['ECONNREFUSED', 'no answer within 0.3 s', 'answered 503']);
+  t.is(client.baseUrl, good.url.replace(/\/$/, ''));
+  const stream = await client.stream('/events/stream');
+  stream.close();
+  t.is(moves.length, 3, 'the replica that answered keeps the requests');
+
+  // All down: the last failure is the answer, each replica tried once.
+  await new Promise<void>((resolve) => good.server.close(() => resolve()));
+  good.server.closeAllConnections();
+  const failed = await failure(client.health());
+  t.true(['unreachable', 'timeout', 'status'].includes(failed.failure));
+});

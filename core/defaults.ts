@@ -31,3 +31,7 @@ export const REGISTRY_SERVICE_NAME = 'mcp-mesh-registry';
 
 /** The gateway's port when none is given (`pm2-mesh gateway`, the README's host configurations). */
 export const DEFAULT_GATEWAY_PORT = 8001;
+/** Recent spans the registry keeps (whole traces, oldest out first): GET /traces. */
+export const DEFAULT_MAX_SPANS = 10_000;
+/** Latency histogram bounds in seconds: the Prometheus client libraries' defaults, which stock dashboards expect. */
+export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;

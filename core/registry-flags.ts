@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_AGENTS,
   DEFAULT_MAX_EVENTS,
   DEFAULT_REGISTRATION_RATE_PER_MIN,
+  DEFAULT_MAX_SPANS,
   DEFAULT_REGISTRY_HOST,
   DEFAULT_REGISTRY_PORT,
   DEFAULT_RETENTION_S,
@@ -134,6 +135,12 @@ export const REGISTRY_FLAGS = {
     valueName: 'file',
     env: 'MCP_MESH_TLS_CA',
     description: "the CA that signs the mesh's certificates: agents' client certificates must come from it",
+  },
+  'max-spans': {
+    type: 'string',
+    valueName: 'n',
+    env: 'MCP_MESH_REGISTRY_MAX_SPANS',
+    description: `recent spans kept for GET /traces (default ${DEFAULT_MAX_SPANS})`,
   },
   'body-limit': {
     type: 'string',

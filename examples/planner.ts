@@ -3,7 +3,7 @@
 //   node dist/examples/planner.js
 // Try:  pm2-mesh call plan_trip '{"city":"Lisbon"}'
 import { z } from 'zod';
-import { agent } from 'mesh/runtime';
+import { agent, traceContext } from 'mesh/runtime';
 
 const planner = agent({ name: 'planner', version: '1.0.0', description: 'Plans a day out from the weather' });
 
@@ -37,7 +37,7 @@ planner.tool(
       { capability: 'packing_list', as: 'packing' },
     ],
   },
-  async ({ city }, deps) => {
+  async ({ city }, deps, extra) => {
     if (!deps.weather) return { city, advice: 'No weather service available right now: pack for anything.' };
     const weather = await deps.weather({ city });
     const packing = deps.packing ? await deps.packing({ conditions: weather.conditions, temperature_c: weather.temperature_c }) : { items: [] };
@@ -46,6 +46,8 @@ planner.tool(
       weather,
       packing: packing.items,
       served_by: { weather: deps.weather.agentId, packing: deps.packing?.local ? 'self' : deps.packing?.agentId },
+      // The call's trace: `pm2-mesh trace <trace_id>` shows each hop and its time.
+      trace_id: traceContext(extra)?.traceId,
     };
   },
 );

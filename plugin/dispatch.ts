@@ -15,6 +15,7 @@ import { shellInit } from './commands/shell-init.js';
 import { show } from './commands/show.js';
 import { status } from './commands/status.js';
 import { token } from './commands/token.js';
+import { trace } from './commands/trace.js';
 import { up } from './commands/up.js';
 import { UsageError } from './errors.js';
 import { moduleName, readPackageJson } from './package-info.js';
@@ -26,6 +27,7 @@ const commands: Command[] = [
   deps,
   events,
   call,
+  trace,
   status,
   dash,
   gateway,

@@ -19,6 +19,7 @@ import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
 import { RegistryStore } from './store/index.js';
+import { TraceStore } from './trace-store.js';
 
 export type { RegistryOptions } from './options.js';
 export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
@@ -77,6 +78,7 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     storage,
     metrics,
     streams,
+    traces: new TraceStore(config.maxSpans),
     bodyLimit: config.bodyLimit,
     version: REGISTRY_VERSION,
     closing: closing.signal,

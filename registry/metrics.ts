@@ -1,6 +1,7 @@
 // Counters the registry keeps for GET /metrics, rendered in the Prometheus text exposition format.
-
+import { renderTraceMetrics } from './trace-metrics.js';
 import type { RegistrationLimits } from './registration-limits.js';
+import type { TraceStore } from './trace-store.js';
 
 export interface MetricGauges {
   agents: { healthy: number; unhealthy: number; unknown: number };
@@ -10,6 +11,9 @@ export interface MetricGauges {
   topologyWatchers: number;
   journalBytes: number;
   limits: RegistrationLimits;
+  traces: TraceStore;
+  /** An agent's name by id (the trace metrics label providers by name). */
+  nameOf: (agentId: string) => string | undefined;
 }
 
 export class RegistryMetrics {
@@ -119,6 +123,7 @@ export class RegistryMetrics {
       ['{kind="array_buffers"}', memory.arrayBuffers],
     ]);
     metric('mesh_registry_uptime_seconds', 'gauge', 'Seconds since the registry started.', [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
+    lines.push(...renderTraceMetrics(gauges.traces, gauges.nameOf));
     return lines.join('\n') + '\n';
   }
 }

@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_AGENTS,
   DEFAULT_MAX_EVENTS,
   DEFAULT_REGISTRATION_RATE_PER_MIN,
+  DEFAULT_MAX_SPANS,
   DEFAULT_REGISTRY_HOST,
   DEFAULT_REGISTRY_PORT,
   DEFAULT_RETENTION_S,
@@ -61,6 +62,8 @@ export interface RegistryOptions {
   /** Seconds an unhealthy agent is kept before it is purged. */
   retention?: number;
   maxEvents?: number;
+  /** Recent spans kept for GET /traces (whole traces, oldest out first). */
+  maxSpans?: number;
   bodyLimit?: number;
   /** One line per registration change and per problem. Default: none. */
   log?: (line: string) => void;
@@ -112,6 +115,7 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT_S),
     retention: positive('retention', options.retention, DEFAULT_RETENTION_S),
     maxEvents: Math.floor(positive('maxEvents', options.maxEvents, DEFAULT_MAX_EVENTS)),
+    maxSpans: Math.floor(positive('maxSpans', options.maxSpans, DEFAULT_MAX_SPANS)),
     bodyLimit: Math.floor(positive('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT_BYTES)),
     log: options.log ?? (() => {}),
   };
@@ -140,6 +144,7 @@ const KEYS: Record<keyof typeof FLAGS, [keyof RegistryOptions, 'text' | 'number'
   'health-interval': ['healthInterval', 'number'],
   retention: ['retention', 'number'],
   'max-events': ['maxEvents', 'number'],
+  'max-spans': ['maxSpans', 'number'],
   'body-limit': ['bodyLimit', 'number'],
   'tls-mode': ['tls', 'tls'],
   'tls-cert': ['tls', 'tls'],

@@ -10,6 +10,8 @@ import type { RegistrationLimits } from './registration-limits.js';
 import type { Storage } from './storage/index.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store/index.js';
+import { addTraceRoutes } from './trace-routes.js';
+import type { TraceStore } from './trace-store.js';
 import { checkCount } from './validate.js';
 import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from '../core/wire.js';
 
@@ -18,6 +20,7 @@ export interface RouteDeps {
   storage: Storage;
   metrics: RegistryMetrics;
   streams: EventStreams;
+  traces: TraceStore;
   bodyLimit: number;
   version: string;
   /** Aborted when the registry closes: pending long-polls answer at once. */
@@ -142,6 +145,8 @@ export function registryRoutes(deps: RouteDeps): Router {
     ctx.body = body;
   });
 
+  addTraceRoutes(router, deps);
+
   router.get('/metrics', (ctx) => {
     const { total: _total, ...agents } = store.counts();
     ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
@@ -153,6 +158,8 @@ export function registryRoutes(deps: RouteDeps): Router {
       topologyWatchers: store.watcherCount,
       journalBytes: storage.pendingBytes,
       limits: deps.limits,
+      traces: deps.traces,
+      nameOf: (id) => store.getAgent(id)?.name,
     });
   });
 

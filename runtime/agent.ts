@@ -13,7 +13,7 @@ import {
   type ZodRawShapeCompat,
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { MCP_PATH } from '../core/mesh-session.js';
+import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES } from '../core/selection.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
@@ -33,9 +33,12 @@ import { Wiring } from './inject.js';
 import { describeError, Logger } from './log.js';
 import { McpClientPool } from './mcp-client.js';
 import type { LocalTool } from './proxy-call.js';
-import { errorResult, isCallToolResult, isPlainObject, toCallToolResult } from './result.js';
+import { errorResult, isCallToolResult, isPlainObject, resultText, toCallToolResult } from './result.js';
 import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
+import { incomingParent, setCurrentSpan } from './tracing/context.js';
+import { startTracingSinks } from './tracing/sinks.js';
+import { Tracer } from './tracing/tracer.js';
 import type { DependencySpec, MeshToolConfig, MeshToolHandler, ToolExtra } from './types.js';
 
 type InputSchema = ZodRawShapeCompat | AnySchema | undefined;
@@ -78,6 +81,8 @@ export class MeshAgent {
   private readonly serverSetups: ((server: McpServer) => void)[] = [];
   private readonly clients: McpClientPool;
   private readonly wiring: Wiring;
+  /** Spans and call counts of this agent (tracing/). */
+  readonly tracer: Tracer;
   private http?: AgentHttpServer;
   private heartbeat?: HeartbeatLoop;
   private started?: StartedAgent;
@@ -89,6 +94,7 @@ export class MeshAgent {
     this.config = loadConfig(options);
     this.log = new Logger(this.config.agentId, { level: this.config.logLevel, heartbeats: this.config.logHeartbeats });
     this.clients = new McpClientPool(this.config.agentId, this.config.version, this.log);
+    this.tracer = new Tracer({ agentId: this.config.agentId, agentName: this.config.name, enabled: this.config.tracing, log: this.log });
     this.wiring = new Wiring({
       agentId: this.config.agentId,
       specs: this.specs,
@@ -96,6 +102,7 @@ export class MeshAgent {
       clients: this.clients,
       breaker: new CircuitBreaker({ cooldownMs: Math.max(2 * this.config.healthIntervalMs, 5_000) }),
       callTimeoutMs: this.config.callTimeoutMs,
+      tracer: this.tracer,
       log: this.log,
       strategy: this.config.strategy,
     });
@@ -164,6 +171,7 @@ export class MeshAgent {
     const endpoint = `${servesTls(config.tls) ? 'https' : 'http'}://${host}:${port}`;
     this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
     log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
+    if (config.tracing) startTracingSinks(this.tracer, config, process.env, log);
     if (!config.standalone) {
       this.heartbeat = new HeartbeatLoop({
         registryUrl: config.registryUrl,
@@ -215,7 +223,7 @@ export class MeshAgent {
       this.heartbeat?.stop();
       // Both bounded and side by side, so that shutdown fits in PM2's kill_timeout (1.6 s by default).
       await Promise.all([this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS), this.http?.drain(DRAIN_TIMEOUT_MS)]);
-      await this.http?.close();
+      await Promise.all([this.http?.close(), this.tracer.close(UNREGISTER_TIMEOUT_MS)]);
       await this.clients.closeAll();
       this.log.info('stopped');
     })();
@@ -246,8 +254,7 @@ export class MeshAgent {
     const server = new McpServer({ name: this.config.name, version: this.config.version });
     for (const t of this.tools.values()) {
       const { title, description, inputSchema, outputSchema, annotations, _meta } = t.config;
-      const run = async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> =>
-        toCallToolResult(await t.handler(args, this.wiring.depsFor(t.name, extra), extra));
+      const run = (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => this.serveTraced(t, args, extra);
       const sdkConfig = { title, description, inputSchema, outputSchema, annotations, _meta } as Parameters<McpServer['registerTool']>[1];
       if (inputSchema !== undefined) server.registerTool(t.name, sdkConfig, run as never);
       else server.registerTool(t.name, sdkConfig, ((extra: ToolExtra) => run({}, extra)) as never);
@@ -256,11 +263,38 @@ export class MeshAgent {
     return server;
   }
 
+  /** A tool call from an MCP client (a mesh agent or any other): its span, continuing the caller's trace if it sent one. */
+  private async serveTraced(t: ToolDefinition, args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> {
+    const span = this.tracer.serve(t.name, t.config.capability ?? t.name, incomingParent(extra));
+    if (span.context) setCurrentSpan(extra, span.context);
+    const consumer = extra.requestInfo?.headers[MESH_CONSUMER_HEADER];
+    if (typeof consumer === 'string') span.peerAgentId = consumer;
+    try {
+      const result = toCallToolResult(await t.handler(args, this.wiring.depsFor(t.name, extra), extra));
+      if (result.isError) span.end('tool_error', resultText(result));
+      else span.end('ok');
+      return result;
+    } catch (error) {
+      // The SDK answers it as an isError result.
+      span.end('tool_error', error);
+      throw error;
+    }
+  }
+
   /**
    * A self-proxy call: arguments validated as the SDK does; the handler's own value is returned (the caller turns it
    * into a result only if it needs one); invalid arguments and thrown errors become the SDK's isError result.
    */
   private async invokeLocal(t: ToolDefinition, args: Record<string, unknown>, extra: ToolExtra): Promise<unknown> {
+    const span = this.tracer.serve(t.name, t.config.capability ?? t.name, incomingParent(extra));
+    if (span.context) setCurrentSpan(extra, span.context);
+    const value = await this.invokeValidated(t, args, extra);
+    if (isCallToolResult(value) && value.isError) span.end('tool_error', resultText(value));
+    else span.end('ok');
+    return value;
+  }
+
+  private async invokeValidated(t: ToolDefinition, args: Record<string, unknown>, extra: ToolExtra): Promise<unknown> {
     let input: Record<string, unknown> = {};
     if (t.validator) {
       const parsed = t.asyncInput ? await safeParseAsync(t.validator, args) : await parseFirstSync(t, args);
@@ -326,6 +360,7 @@ export class MeshAgent {
         dependencies: deps,
         sessions: this.http?.sessionCount ?? 0,
         mcp_requests: this.http?.mcpRequests ?? 0,
+        tracing: this.config.tracing ? { enabled: true, ...this.tracer.counts() } : { enabled: false },
       },
     };
   }

@@ -64,6 +64,8 @@ export interface AgentOptions {
   strategy?: SelectionStrategy;
   /** This agent's tools' share of their equals' calls under the `weighted` strategy (default 1). */
   weight?: number;
+  /** Trace context and spans (default true); MCP_MESH_TRACING overrides it. */
+  tracing?: boolean;
 }
 
 export interface AgentConfig {
@@ -91,6 +93,8 @@ export interface AgentConfig {
   tls?: TlsSettings;
   strategy: SelectionStrategy;
   weight?: number;
+  /** W3C trace context on every call and spans to the registry (and OpenTelemetry when configured). */
+  tracing: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +137,7 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
     tls: loadTls({ ...options.tls, ...definedOnly(tlsFilesFromEnv(env)) }, true),
     strategy: strategyOf(text(env, 'MCP_MESH_SELECTION') ?? options.strategy),
     ...weightOption(env, options.weight),
+    tracing: bool(env, 'MCP_MESH_TRACING') ?? options.tracing ?? true,
   };
 }
 

@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedDependency } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { Wiring } from './inject.js';
+import { Tracer } from './tracing/tracer.js';
 import { Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
 import type { LocalTool } from './proxy-call.js';
@@ -55,6 +56,12 @@ function setup(behaviour: Record<string, () => CallToolResult | Error>, local: R
     clients: pool,
     breaker: new CircuitBreaker({ threshold: 2, cooldownMs: 60_000 }),
     callTimeoutMs: 1000,
+    tracer: new Tracer({
+      agentId: 'me-00000000',
+      agentName: 'me',
+      enabled: true,
+      log: new Logger('me-00000000', { level: 'error', heartbeats: false }),
+    }),
     log,
   });
   return { wiring, calls, retained, lines };

@@ -4,6 +4,7 @@ import { DEFAULT_STRATEGY, type SelectionStrategy } from '../core/selection.js';
 import type { AgentCallsResponse, Topology } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { Logger } from './log.js';
+import type { Tracer } from './tracing/tracer.js';
 import type { McpClientPool } from './mcp-client.js';
 import { breakerKey, ProxyCalls, type LocalTool, type Route, type RouteOrigin } from './proxy-call.js';
 import type { DependencySpec, MeshProxy, ToolExtra } from './types.js';
@@ -17,6 +18,7 @@ export interface WiringOptions {
   clients: McpClientPool;
   breaker: CircuitBreaker;
   callTimeoutMs: number;
+  tracer: Tracer;
   log: Logger;
   /** How a dependency spreads its calls when its spec does not say (default least-inflight). */
   strategy?: SelectionStrategy;

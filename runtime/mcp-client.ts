@@ -6,6 +6,7 @@ import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.j
 import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { CallToolResult, ClientRequest } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
+import { propagationFields, type TraceContext } from '../core/trace-context.js';
 import type { Logger } from './log.js';
 import { describeError } from './log.js';
 import { meshFetch } from './mesh-fetch.js';
@@ -21,6 +22,8 @@ import {
 export interface CallToolOptions {
   signal?: AbortSignal;
   timeoutMs: number;
+  /** The call's span: sent as W3C trace context in `_meta` (and as headers, by mesh-fetch.ts). */
+  trace?: TraceContext;
 }
 
 interface ClientSide {
@@ -63,10 +66,11 @@ export class McpClientPool {
 
   /** tools/call on the agent at `endpoint`, again on a new session if retry-policy.ts says so. */
   async callTool(endpoint: string, name: string, args: Record<string, unknown>, options: CallToolOptions): Promise<CallToolResult> {
+    // _meta first: mesh-fetch.ts finds the trace context at the start of the body to send it as headers too.
+    const params = options.trace ? { _meta: propagationFields(options.trace), name, arguments: args } : { name, arguments: args };
     return this.withSession(
       endpoint,
-      async (client) =>
-        (await client.callTool({ name, arguments: args }, undefined, { signal: options.signal, timeout: options.timeoutMs })) as CallToolResult,
+      async (client) => (await client.callTool(params, undefined, { signal: options.signal, timeout: options.timeoutMs })) as CallToolResult,
     );
   }
 

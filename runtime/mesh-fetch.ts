@@ -57,6 +57,7 @@ export const meshFetch: typeof fetch = async (input, init = {}) => {
   const { signal } = init;
   signal?.throwIfAborted();
   const headers = headerObject(init.headers);
+  if (typeof init.body === 'string') copyTraceContext(init.body, headers);
   const body = bodyBuffer(init.body);
   if (body) headers['content-length'] = String(body.length);
   for (let stale = 0; ; stale++) {
@@ -71,6 +72,31 @@ export const meshFetch: typeof fetch = async (input, init = {}) => {
 };
 
 class StaleConnectionError extends Error {}
+
+/** How far into a JSON-RPC body the trace context may start: mcp-client.ts puts `_meta` first in `params`. */
+const TRACE_SEARCH_CHARS = 160;
+const TRACEPARENT_FIELD = '"traceparent":"';
+const TRACESTATE_FIELD = '"tracestate":"';
+
+/**
+ * The W3C trace context of a request, from its `params._meta` to the `traceparent`/`tracestate` headers, which
+ * proxies and gateways on the way read: the SDK's transport sets headers per session, not per request.
+ */
+function copyTraceContext(body: string, headers: Record<string, string>): void {
+  const at = body.indexOf(TRACEPARENT_FIELD);
+  if (at < 0 || at > TRACE_SEARCH_CHARS) return;
+  const start = at + TRACEPARENT_FIELD.length;
+  headers.traceparent = body.slice(start, start + 55);
+  const state = body.indexOf(TRACESTATE_FIELD, start);
+  // tracestate follows traceparent in the same _meta object (propagationFields builds it so), at most 4 KB long.
+  if (state > 0 && state < start + 80) {
+    const from = state + TRACESTATE_FIELD.length;
+    const to = body.indexOf('"', from);
+    const value = body.slice(from, to);
+    // A JSON escape inside would need decoding: rare enough to leave to _meta.
+    if (to > from && !value.includes('\\')) headers.tracestate = value;
+  }
+}
 
 function send(
   url: URL,

@@ -1,10 +1,10 @@
 // Calling: what an injected proxy does when a handler calls it. A self proxy runs a tool of this agent in-process;
 // an MCP proxy calls the providers of its slot in rank order, moving to the next one only as retry-policy.ts says,
 // with a circuit breaker per provider.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedDependency } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
-import { localExtra, runLocalCall } from './local-call.js';
+import { localExtra, runLocalCall, type LocalCall } from './local-call.js';
 import { describeError, type Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
 import {
@@ -13,12 +13,17 @@ import {
   MeshCallError,
   MeshToolError,
   MeshUnavailableError,
+  resultText,
   toCallToolResult,
   unwrapResult,
   type ProviderRef,
 } from './result.js';
 import { classifyFailure, failsOver } from './retry-policy.js';
 import { LogOnce, ProviderFigures, Spread, type SpreadOptions } from './spread.js';
+import type { TraceContext } from '../core/trace-context.js';
+import type { SpanOutcome } from '../core/span-wire.js';
+import { currentSpan, setLocalParent } from './tracing/context.js';
+import type { ActiveSpan, Tracer } from './tracing/tracer.js';
 import type { CallOptions, MeshProxy, ToolExtra } from './types.js';
 import type { Slot } from './wiring.js';
 
@@ -34,6 +39,8 @@ export interface ProxyCallOptions {
   clients: McpClientPool;
   breaker: CircuitBreaker;
   callTimeoutMs: number;
+  /** Every call through a proxy is one client span (and counted). */
+  tracer: Tracer;
   log: Logger;
 }
 
@@ -56,7 +63,11 @@ interface CallPlan {
   timeoutMs: number;
   /** The calling handler's request context, for a local provider further down the list. */
   extra?: ToolExtra;
+  /** This call's span: the context the provider continues. */
+  trace?: TraceContext;
 }
+
+type Outcome = { local: true; value: unknown; provider: ProviderRef } | { local: false; result: CallToolResult; provider: ProviderRef };
 
 export class ProxyCalls {
   private readonly warnings: LogOnce;
@@ -93,27 +104,16 @@ export class ProxyCalls {
   /** The proxy of a resolved slot for one call of a handler (`extra`: that call's context and signal). */
   proxy(route: Route, extra?: ToolExtra): MeshProxy {
     const primary = route.candidates[0]!;
-    const { callTimeoutMs } = this.options;
-    const proxy = route.local
-      ? (args?: Record<string, unknown>, options?: CallOptions) =>
-          this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra).then(localValue)
-      : async (args?: Record<string, unknown>, options?: CallOptions) => {
-          const { result, provider } = await this.invoke(route, args ?? {}, {
-            signal: options?.signal ?? extra?.signal,
-            timeoutMs: options?.timeoutMs ?? callTimeoutMs,
-            extra,
-          });
-          if (result.isError) throw new MeshToolError(provider, result);
-          return unwrapResult(result);
-        };
-    const call = route.local
-      ? async (args?: Record<string, unknown>, options?: CallOptions) =>
-          toCallToolResult(
-            (await this.callLocal(route, args ?? {}, options?.signal ?? extra?.signal, options?.timeoutMs ?? callTimeoutMs, extra)).value,
-          )
-      : async (args?: Record<string, unknown>, options?: CallOptions) =>
-          (await this.invoke(route, args ?? {}, { signal: options?.signal ?? extra?.signal, timeoutMs: options?.timeoutMs ?? callTimeoutMs, extra }))
-            .result;
+    const call = async (args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> => {
+      const outcome = await this.traced(route, args ?? {}, options, extra);
+      return outcome.local ? toCallToolResult(outcome.value) : outcome.result;
+    };
+    const proxy = async (args?: Record<string, unknown>, options?: CallOptions): Promise<unknown> => {
+      const outcome = await this.traced(route, args ?? {}, options, extra);
+      if (outcome.local) return localValue(outcome);
+      if (outcome.result.isError) throw new MeshToolError(outcome.provider, outcome.result);
+      return unwrapResult(outcome.result);
+    };
     return Object.assign(proxy, {
       call,
       agentId: primary.agent_id,
@@ -122,6 +122,34 @@ export class ProxyCalls {
       endpoint: primary.endpoint,
       local: route.local !== undefined,
     });
+  }
+
+  /** The one place a dependency call is made: its client span around the call, local or along the providers. */
+  private async traced(
+    route: Route,
+    args: Record<string, unknown>,
+    options: CallOptions | undefined,
+    extra: ToolExtra | undefined,
+  ): Promise<Outcome> {
+    const primary = route.refs[0]!;
+    const span = this.options.tracer.call(primary.functionName, route.capability, currentSpan(extra));
+    const plan: CallPlan = {
+      signal: options?.signal ?? extra?.signal,
+      timeoutMs: options?.timeoutMs ?? this.options.callTimeoutMs,
+      extra,
+      trace: span.context,
+    };
+    try {
+      const outcome: Outcome = route.local
+        ? { local: true, ...(await this.callLocal(route, args, plan)) }
+        : { local: false, ...(await this.invoke(route, args, plan)) };
+      endCall(span, outcome);
+      return outcome;
+    } catch (error) {
+      span.end(failureOutcome(error), error);
+      if (error instanceof MeshCallError) setPeer(span, error.provider);
+      throw error;
+    }
   }
 
   /** One call along the ranked providers: the next one only when retry-policy.ts says this one failed over. */
@@ -151,7 +179,7 @@ export class ProxyCalls {
       const c = p.entry;
       const provider = p.ref;
       if (this.isLocal(c)) {
-        const { value } = await this.callLocal(route, args, plan.signal, plan.timeoutMs, plan.extra, p.index);
+        const { value } = await this.callLocal(route, args, plan, p.index);
         return { result: toCallToolResult(value), provider };
       }
       const key = p.key;
@@ -193,21 +221,48 @@ export class ProxyCalls {
   private async callLocal(
     route: Route,
     args: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-    timeoutMs: number,
-    extra: ToolExtra | undefined,
+    plan: CallPlan,
     index = 0,
   ): Promise<{ value: unknown; provider: ProviderRef }> {
     const provider = route.refs[index]!;
     const tool = index === 0 && route.local ? route.local : this.options.localTools.get(provider.functionName)!;
+    const { signal, timeoutMs, extra, trace } = plan;
+    const start = (call: LocalCall) => {
+      const local = localExtra(extra, call);
+      if (trace) setLocalParent(local, trace);
+      return tool.invoke(args, local);
+    };
     try {
-      const value = await runLocalCall((call) => tool.invoke(args, localExtra(extra, call)), signal, timeoutMs);
+      const value = await runLocalCall(start, signal, timeoutMs);
       return { value, provider };
     } catch (error) {
       const cancelled = signal?.aborted && signal.reason === error;
       throw new MeshCallError(provider, cancelled ? `cancelled: ${describeError(error)}` : describeError(error), { cause: error });
     }
   }
+}
+
+function setPeer(span: ActiveSpan, provider: ProviderRef): void {
+  span.peerAgentId = provider.agentId;
+  span.endpoint = provider.endpoint;
+  span.name = provider.functionName;
+}
+
+function endCall(span: ActiveSpan, outcome: Outcome): void {
+  setPeer(span, outcome.provider);
+  const result = outcome.local ? outcome.value : outcome.result;
+  if (isCallToolResult(result) && result.isError) span.end('tool_error', resultText(result));
+  else span.end('ok');
+}
+
+/** A failed dependency call as its span says it. */
+function failureOutcome(error: unknown): SpanOutcome {
+  if (error instanceof MeshUnavailableError) return 'unavailable';
+  const text = error instanceof Error ? error.message : '';
+  if (/: cancelled: /.test(text)) return 'cancelled';
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof McpError && cause.code === ErrorCode.RequestTimeout) return 'timeout';
+  return 'error';
 }
 
 /** The circuit breaker's key of a provider. */

@@ -3,6 +3,7 @@ import { unresolvedEntry } from '../core/resolver.js';
 import type { HeartbeatRequest, ToolRegistration, Topology } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { Wiring } from './inject.js';
+import { Tracer } from './tracing/tracer.js';
 import { Logger } from './log.js';
 import type { McpClientPool } from './mcp-client.js';
 import type { LocalTool } from './proxy-call.js';
@@ -77,6 +78,7 @@ function wiringWith(specs: Record<string, readonly DependencySpec[]>, local: str
     clients: pool,
     breaker: new CircuitBreaker({ threshold: 2, cooldownMs: 60_000 }),
     callTimeoutMs: 1000,
+    tracer: new Tracer({ agentId: ME, agentName: 'me', enabled: true, log: new Logger(ME, { level: 'error', heartbeats: false }) }),
     log: new Logger(ME, { level: 'info', heartbeats: true, write: (_s, l) => lines.push(l) }),
   });
   return { wiring, lines };

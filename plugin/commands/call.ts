@@ -20,11 +20,15 @@ import {
   weightOf,
   type SelectionStrategy,
 } from '../../core/selection.js';
+import type { Span } from '../../core/span-wire.js';
+import { childContext, propagationFields, type TraceContext } from '../../core/trace-context.js';
 
 export interface CallTarget {
   agent_id: string;
   endpoint: string;
   tool: string;
+  /** The capability asked for (capability form). */
+  capability?: string;
 }
 
 export function parseJsonArgs(text: string | undefined): Record<string, unknown> {
@@ -57,7 +61,7 @@ async function findTarget(client: RegistryClient, target: string, tags: string[]
     const filters = [tags.length ? `tags ${tags.join(',')}` : '', agent ? `agent ${agent}` : ''].filter(Boolean).join(', ');
     throw new CliError(`call: no healthy provider of capability "${target}"${filters ? ` with ${filters}` : ''} (see pm2-mesh caps)`);
   }
-  return { agent_id: chosen.agent_id, endpoint: chosen.endpoint, tool: chosen.function_name };
+  return { agent_id: chosen.agent_id, endpoint: chosen.endpoint, tool: chosen.function_name, capability: target };
 }
 
 /**
@@ -81,21 +85,35 @@ export function chooseProvider(
   ];
 }
 
-export async function callTool(target: CallTarget, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
+/** The CLI's own id in the spans it reports (the first hop of a call made with pm2-mesh call). */
+const CLI_AGENT_ID = 'pm2-mesh-cli';
+
+/** The call as the first hop of its trace: sent to the registry (best effort) so the trace starts at the user. */
+async function reportSpan(client: RegistryClient, span: Span): Promise<void> {
+  await client.send('POST', '/traces', { body: { spans: [span] }, timeoutMs: 2000 }).catch(() => undefined);
+}
+
+export async function callTool(target: CallTarget, args: Record<string, unknown>, timeoutMs: number, trace?: TraceContext): Promise<CallToolResult> {
   // Loaded on use: the SDK is the heaviest import of the CLI.
   const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
   ]);
   const client = new Client({ name: 'pm2-mesh', version: readPackageJson().version });
-  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`), tlsFetchFor(target.endpoint));
+  // The trace context as headers (every request of this one-call session) and in _meta (for a server reading only that).
+  const fields = trace ? propagationFields(trace) : undefined;
+  const transport = new StreamableHTTPClientTransport(new URL(`${target.endpoint.replace(/\/+$/, '')}/mcp`), {
+    ...tlsFetchFor(target.endpoint),
+    ...(fields ? { requestInit: { headers: fields } } : {}),
+  });
   try {
     await client.connect(transport, { timeout: timeoutMs });
   } catch (error) {
     throw new CliError(`call: agent ${target.agent_id} at ${target.endpoint} unreachable (${describe(error)})`);
   }
   try {
-    return (await client.callTool({ name: target.tool, arguments: args }, undefined, { timeout: timeoutMs })) as CallToolResult;
+    const params = fields ? { _meta: fields, name: target.tool, arguments: args } : { name: target.tool, arguments: args };
+    return (await client.callTool(params, undefined, { timeout: timeoutMs })) as CallToolResult;
   } catch (error) {
     throw new CliError(`call: ${target.tool} on ${target.agent_id} failed: ${describe(error)}`);
   } finally {
@@ -156,6 +174,7 @@ export const call: Command = {
     '  pm2-mesh call greeter/hello \'{"name":"Ann"}\'',
     'Prints the text of the result; --json prints the provider and the whole CallToolResult.',
     'Exits 1 when the tool reports an error.',
+    'The call starts a trace: pm2-mesh trace --last shows its path through the mesh (--json prints its trace_id).',
   ],
   positionals: { min: 1, max: 2 },
   async run({ values, positionals }) {
@@ -165,8 +184,34 @@ export const call: Command = {
     const strategy = stringOption(values, 'strategy') ?? DEFAULT_STRATEGY;
     if (!isSelectionStrategy(strategy)) throw new UsageError(`call: --strategy must be one of ${SELECTION_STRATEGIES.join(', ')} (got ${strategy})`);
     const target = await findTarget(client, positionals[0]!, listOption(values, 'tag'), strategy, stringOption(values, 'agent'));
-    const result = await callTool(target, args, timeoutMs);
-    if (values.json) printJson({ provider: target, result });
+    const trace = childContext(undefined);
+    const startMs = Date.now();
+    const span: Span = {
+      trace_id: trace.traceId,
+      span_id: trace.spanId,
+      kind: 'client',
+      name: target.tool,
+      agent_id: CLI_AGENT_ID,
+      agent_name: 'pm2-mesh',
+      ...(target.capability ? { capability: target.capability } : {}),
+      peer_agent_id: target.agent_id,
+      endpoint: target.endpoint,
+      start_ms: startMs,
+      duration_ms: 0,
+      outcome: 'ok',
+    };
+    let result: CallToolResult;
+    try {
+      result = await callTool(target, args, timeoutMs, trace);
+      if (result.isError) Object.assign(span, { outcome: 'tool_error', error: resultText(result).slice(0, 1024) });
+    } catch (error) {
+      Object.assign(span, { outcome: 'error', error: (error as Error).message.slice(0, 1024) });
+      throw error;
+    } finally {
+      span.duration_ms = Date.now() - startMs;
+      await reportSpan(client, span);
+    }
+    if (values.json) printJson({ provider: target, trace_id: trace.traceId, result });
     else if (result.isError) process.stderr.write(`${resultText(result) || 'the tool reported an error'}\n`);
     else process.stdout.write(`${resultText(result)}\n`);
     return result.isError ? 1 : 0;

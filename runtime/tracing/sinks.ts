@@ -1,0 +1,35 @@
+// Which sinks an agent's spans go to: the registry (unless standalone), and OpenTelemetry when the standard
+// OTEL_EXPORTER_OTLP_* variables ask for it. The OpenTelemetry SDK is loaded only then: idle agents never pay for it.
+import type { AgentConfig } from '../config.js';
+import { describeError, type Logger } from '../log.js';
+import { RegistrySpanSink } from './registry-sink.js';
+import type { Tracer } from './tracer.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The OTLP/HTTP traces URL the standard variables give, or undefined when OpenTelemetry export is not asked for. */
+export function otlpTracesUrl(env: Env): string | undefined {
+  if (/^true$/i.test(env.OTEL_SDK_DISABLED ?? '')) return undefined;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((e) => e.trim().toLowerCase());
+  if (!exporters.includes('otlp')) return undefined;
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  // The spec: the signal path is appended to the general endpoint, not to the traces one.
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+export function startTracingSinks(tracer: Tracer, config: AgentConfig, env: Env, log: Logger): void {
+  if (!config.standalone) tracer.addSink(new RegistrySpanSink(config.registryUrl, config.registryToken, log));
+  const url = otlpTracesUrl(env);
+  if (!url) return;
+  import('./otel-sink.js').then(
+    ({ OtlpSpanSink }) => {
+      tracer.addSink(
+        new OtlpSpanSink({ url, serviceName: env.OTEL_SERVICE_NAME?.trim() || config.name, agentId: config.agentId, version: config.version }),
+      );
+      log.info(`tracing: spans also go to OpenTelemetry at ${url}`);
+    },
+    (error: unknown) => log.warn(`tracing: OpenTelemetry export unavailable (${describeError(error)})`),
+  );
+}

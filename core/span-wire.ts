@@ -90,7 +90,9 @@ export interface CallEdge {
   /** Over the edge's recent calls (at most EDGE_WINDOW). */
   p50_ms: number;
   p95_ms: number;
+  /** Epoch ms when the latest call ended, and its trace. */
   last_ms: number;
+  last_trace_id: string;
 }
 
 export interface CallEdgesResponse {

@@ -1,6 +1,8 @@
 // One trace's spans as a tree of hops (parent → child by span id), each with its offset from the trace's start and
-// its duration: what `pm2-mesh trace` prints and the dashboard's drill-down shows. Pure.
-import type { Span } from './span-wire.js';
+// its duration, and those as lines: what `pm2-mesh trace` prints and the dashboard's drill-down shows. Pure.
+import type { Span, TraceResponse } from './span-wire.js';
+import type { Painter } from './text/colour.js';
+import { clip, displayWidth, pad } from './text/width.js';
 
 export interface TraceRow {
   span: Span;
@@ -63,4 +65,49 @@ export function formatMs(ms: number): string {
   if (ms < 100) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Width of the waterfall bar. */
+const BAR = 20;
+
+/**
+ * A heading, then one line per hop: start offset, duration, a waterfall bar (where the hop sits in the whole call),
+ * the hop, and what went wrong; each line fits `width` columns.
+ */
+export function traceLines(trace: TraceResponse, width: number, paint: Painter): string[] {
+  const rows = traceRows(trace.spans);
+  if (rows.length === 0) return [clip(`trace ${trace.trace_id}: no spans`, width)];
+  const names = new Map(trace.spans.map((s) => [s.agent_id, s.agent_name]));
+  const nameOf = (id: string) => names.get(id);
+  const start = Math.min(...trace.spans.map((s) => s.start_ms));
+  const total = Math.max(...trace.spans.map((s) => s.start_ms + s.duration_ms)) - start;
+  const errors = trace.spans.filter((s) => s.outcome !== 'ok').length;
+  const title = `trace ${trace.trace_id}`;
+  const facts = `  ${hopLabel(rows[0]!.span, nameOf)}  ${formatMs(total)}  ${trace.spans.length} spans  `;
+  const verdict = errors ? `${errors} failed` : 'no errors';
+  const when = `  ${new Date(start).toISOString()}`;
+  const room = Math.max(0, width - displayWidth(title) - displayWidth(verdict));
+  const lines = [
+    `${paint(title, 'strong')}${clip(facts, room)}${paint(verdict, errors ? 'bad' : 'good')}${clip(when, Math.max(0, room - displayWidth(facts)))}`,
+  ];
+  for (const row of rows) {
+    const s = row.span;
+    const failed = s.outcome !== 'ok';
+    const times = `${pad(`+${formatMs(row.offsetMs)}`, 10, 'right')} ${pad(formatMs(s.duration_ms), 9, 'right')} `;
+    const hop = ` ${treePrefix(row)}${hopLabel(s, nameOf)}`;
+    const problem = failed ? ` ✗ ${s.outcome}${s.error ? `: ${s.error}` : ''}` : '';
+    const rest = clip(hop + problem, Math.max(0, width - displayWidth(times) - BAR));
+    const shownHop = rest.slice(0, Math.min(rest.length, hop.length));
+    lines.push(
+      `${times}${paint(waterfall(row.offsetMs, s.duration_ms, total), failed ? 'bad' : 'info')}${shownHop}${paint(rest.slice(shownHop.length), 'bad')}`,
+    );
+  }
+  return lines;
+}
+
+function waterfall(offset: number, duration: number, total: number): string {
+  if (total <= 0) return '█'.padEnd(BAR);
+  const from = Math.min(BAR - 1, Math.floor((offset / total) * BAR));
+  const to = Math.max(from + 1, Math.min(BAR, Math.round(((offset + duration) / total) * BAR)));
+  return `${' '.repeat(from)}${'█'.repeat(to - from)}${' '.repeat(BAR - to)}`;
 }

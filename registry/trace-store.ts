@@ -26,6 +26,8 @@ export interface EdgeStats {
   buckets: number[];
   recent: Float64Array;
   lastMs: number;
+  /** The trace of the edge's latest call: the dashboard's drill-down. */
+  lastTraceId: string;
 }
 
 export class TraceStore {
@@ -115,6 +117,7 @@ export class TraceStore {
         p50_ms: round(at(0.5)),
         p95_ms: round(at(0.95)),
         last_ms: e.lastMs,
+        last_trace_id: e.lastTraceId,
       };
     });
   }
@@ -138,6 +141,7 @@ export class TraceStore {
         buckets: new Array(LATENCY_BUCKETS_S.length + 1).fill(0),
         recent: new Float64Array(EDGE_WINDOW),
         lastMs: 0,
+        lastTraceId: span.trace_id,
       };
       if (this.edges.size >= MAX_EDGES) this.edges.delete(this.edges.keys().next().value!);
     }
@@ -149,7 +153,11 @@ export class TraceStore {
     let i = 0;
     while (i < LATENCY_BUCKETS_S.length && span.duration_ms / 1000 > LATENCY_BUCKETS_S[i]!) i++;
     edge.buckets[i]! += 1;
-    edge.lastMs = Math.max(edge.lastMs, span.start_ms + span.duration_ms);
+    const end = span.start_ms + span.duration_ms;
+    if (end >= edge.lastMs) {
+      edge.lastMs = end;
+      edge.lastTraceId = span.trace_id;
+    }
   }
 
   private evict(): void {

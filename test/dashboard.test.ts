@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startAgent, type AgentProc } from './support/agents.js';
+import { connectClient, startAgent, type AgentProc } from './support/agents.js';
+import { callInLoop } from './support/mesh.js';
 import { stopAll } from './support/processes.js';
 import { spawnRegistry, waitHealthy, type RegistryProc } from './support/registry.js';
 
@@ -199,6 +200,34 @@ test.serial('keys: j/k select, enter shows details, ? shows help, / filters, tab
   await tmux.keys('dash:color', 'BTab');
   await tmux.waitForScreen('dash:color', 'focus back on agents', (s) => s.includes('▸ Agents'));
   t.pass();
+});
+
+test.serial('c: the calls view shows the greeter → time_service edge and its rate while calls flow; enter drills into a trace', async (t) => {
+  const client = await connectClient(greeter.mcpUrl);
+  const calls = callInLoop(client, 'hello', { name: 'Ann' }, (r) => r, 20);
+  try {
+    await tmux.keys('dash:color', 'c');
+    const shown = await tmux.waitForScreen(
+      'dash:color',
+      'the edge with a call rate',
+      (s) => /greeter → time_service @time-service\s+\d+(\.\d)?\s+0\s+[\d.]+ ms\s+[\d.]+ ms\s+\d+/.test(s) && !/time-service\s+-\s/.test(s),
+      20_000,
+    );
+    const rate = Number(/@time-service\s+(\d+(?:\.\d)?)/.exec(shown.screen)![1]);
+    t.true(rate > 0, shown.screen);
+    await tmux.keys('dash:color', 'Enter');
+    const trace = await tmux.waitForScreen('dash:color', 'the drill-down', (s) => /Trace [0-9a-f]{8}/.test(s) && s.includes('└─ now @time-service'));
+    t.regex(trace.screen, /hello @greeter/);
+    t.regex(trace.screen, /→ time_service \(time-service\)/);
+    await tmux.keys('dash:color', 'Escape');
+    await tmux.waitForScreen('dash:color', 'back to the calls view', (s) => s.includes('Calls per dependency edge'));
+    await tmux.keys('dash:color', 'Escape');
+    await tmux.waitForScreen('dash:color', 'calls view closed', (s) => !s.includes('Calls per dependency edge'));
+  } finally {
+    await calls.stop();
+    await client.close();
+  }
+  t.true(calls.outcomes.filter((o) => o.error).length === 0);
 });
 
 test.serial('NO_COLOR renders without colour; by default statuses are coloured', async (t) => {

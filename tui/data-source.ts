@@ -5,6 +5,7 @@ import { tlsFetch } from '../core/tls-fetch.js';
 import { fetchAgentCalls } from '../core/agent-calls.js';
 import { EventFollower, type EventStreamStatus } from '../core/event-follower.js';
 import { RegistryClient, RegistryError } from '../core/registry-client.js';
+import { decodeEdges, decodeTrace, type EdgeReadings } from './calls-model.js';
 import { heartbeatCounter, parsePrometheusText } from './prometheus.js';
 import { decodeAgents, decodeEvent, decodeEvents, decodeHealth } from './registry-model.js';
 import {
@@ -55,6 +56,9 @@ export class DashboardDataSource {
   private callsOf: string | null = null;
   /** How to reach https agents of the mesh's CA (the registry's TLS settings), else the global fetch. */
   private readonly agentFetch?: typeof fetch;
+  private readonly edgeReadings: EdgeReadings = new Map();
+  /** The trace the drill-down shows: re-read every poll while shown (late spans arrive). */
+  private traceWanted: string | null = null;
 
   constructor(options: DataSourceOptions) {
     this.client = new RegistryClient({
@@ -123,7 +127,7 @@ export class DashboardDataSource {
     // Events are read alongside the agents (not after), so the log fills in with the first screen.
     const events = this.needBackfill || this.pollEvents ? this.readEvents() : undefined;
     await this.refreshAgents();
-    if (this.running && this.current.connection === 'online') await Promise.all([this.readRate(), events, this.readCalls()]);
+    if (this.running && this.current.connection === 'online') await Promise.all([this.readRate(), events, this.readCalls(), this.readEdges()]);
     else await events;
     if (this.running) this.timer = setTimeout(() => void this.tick(), this.pollIntervalMs);
   }
@@ -200,6 +204,38 @@ export class DashboardDataSource {
       this.update({ heartbeatRates: pushRate(this.current.heartbeatRates, rate), rateSource: 'last_seen' });
     }
     this.rateBase = { agents, at: now };
+  }
+
+  /** Which trace the drill-down shows (null: none); read at once, then with every poll. */
+  showTrace(traceId: string | null): void {
+    if (traceId === this.traceWanted) return;
+    this.traceWanted = traceId;
+    if (this.current.trace && this.current.trace.trace_id !== traceId) this.update({ trace: null });
+    if (traceId) void this.readTrace();
+  }
+
+  /** The registry's dependency edges (the calls view), and the drill-down's trace while one is shown. */
+  private async readEdges(): Promise<void> {
+    if (this.current.callsSupported === false) return;
+    try {
+      const body = await this.client.getJson('/traces/edges');
+      this.update({ edges: decodeEdges(body, this.edgeReadings, Date.now()), callsSupported: true });
+    } catch (err) {
+      // MCP Mesh's registry keeps no traces: say so in the view, and stop asking.
+      if (err instanceof RegistryError && (err.status === 404 || err.status === 405)) this.update({ callsSupported: false, edges: [] });
+    }
+    if (this.traceWanted) await this.readTrace();
+  }
+
+  private async readTrace(): Promise<void> {
+    const wanted = this.traceWanted;
+    if (!wanted) return;
+    try {
+      const trace = decodeTrace(await this.client.getJson(`/traces/${wanted}`));
+      if (trace && this.traceWanted === wanted) this.update({ trace });
+    } catch {
+      // Gone from the registry's recent traces, or a poll lost: the view says it is not loaded.
+    }
   }
 
   private async readEvents(): Promise<void> {

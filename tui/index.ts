@@ -85,6 +85,8 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
       if (closed) return;
       const result = reduceKey(ui, key, keyContext(view, screen.sizes()[ui.focus].height));
       ui = result.ui;
+      // The drill-down's trace is read by the data source (the view never fetches).
+      source.showTrace(ui.overlay?.kind === 'trace' ? ui.overlay.traceId : null);
       if (result.quit) finish();
       else render();
     });
@@ -104,5 +106,6 @@ function keyContext(view: DashboardView | null, visibleLines: number): KeyContex
     wiringLines: view?.wiring.lines.length ?? 0,
     eventLines: view?.events.lines.length ?? 0,
     visibleLines,
+    edgeTraceIds: view?.callTraceIds ?? [],
   };
 }

@@ -1,5 +1,7 @@
 // The dashboard's picture of the registry (what the data source knows) and its pure transitions.
+import type { TraceResponse } from '../core/span-wire.js';
 import type { AgentCallsResponse, RegistryEvent } from '../core/wire.js';
+import type { CallEdgeRow } from './calls-model.js';
 import type { DashboardAgent, RegistryHealth } from './registry-model.js';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'unreachable' | 'refused';
@@ -26,6 +28,12 @@ export interface DashboardState {
   rateSource: 'metrics' | 'last_seen' | null;
   /** The selected agent's own figures (its GET /calls): how its dependencies' calls spread. */
   calls: AgentCalls | null;
+  /** Dependency edges and their call rates (GET /traces/edges), busiest first. */
+  edges: CallEdgeRow[];
+  /** false: the registry keeps no traces (MCP Mesh's); null: not known yet. */
+  callsSupported: boolean | null;
+  /** The trace the drill-down shows, once loaded. */
+  trace: TraceResponse | null;
 }
 
 /** One agent's GET /calls as last read, or why it could not be. */
@@ -52,6 +60,9 @@ export function initialState(registryUrl: string, now: number): DashboardState {
     heartbeatRates: [],
     rateSource: null,
     calls: null,
+    edges: [],
+    callsSupported: null,
+    trace: null,
   };
 }
 

@@ -3,7 +3,13 @@
 export type Pane = 'agents' | 'capabilities' | 'wiring' | 'events';
 export const PANES: readonly Pane[] = ['agents', 'capabilities', 'wiring', 'events'];
 
-export type Overlay = { kind: 'help'; scroll: number } | { kind: 'details'; agentId: string; scroll: number };
+export type Overlay =
+  | { kind: 'help'; scroll: number }
+  | { kind: 'details'; agentId: string; scroll: number }
+  /** The calls view: one row per dependency edge; `selected` is a row. */
+  | { kind: 'calls'; selected: number; scroll: number }
+  /** The drill-down into one trace, opened from the calls view (back to it on esc). */
+  | { kind: 'trace'; traceId: string; selected: number; scroll: number };
 
 export interface UiState {
   focus: Pane;
@@ -39,6 +45,8 @@ export interface KeyContext {
   wiringLines: number;
   eventLines: number;
   visibleLines: number;
+  /** The latest trace of each row of the calls view, in order. */
+  edgeTraceIds?: readonly string[];
 }
 
 export interface KeyResult {
@@ -128,7 +136,11 @@ function detailsTarget(ui: UiState, ctx: KeyContext): string | null {
   return ui.selectedAgentId ?? ctx.agentIds[0] ?? null;
 }
 
-function onOverlay(ui: UiState, overlay: Overlay, key: KeyPress, page: number): UiState {
+function onOverlay(ui: UiState, overlay: Overlay, key: KeyPress, page: number, ctx: KeyContext): UiState {
+  if (overlay.kind === 'calls') return onCalls(ui, overlay, key, page, ctx);
+  if (overlay.kind === 'trace' && (key.name === 'escape' || key.name === 'enter' || key.name === 'backspace')) {
+    return { ...ui, overlay: { kind: 'calls', selected: overlay.selected, scroll: 0 } };
+  }
   if (key.name === 'escape' || key.name === 'enter' || key.ch === '?' || key.name === 'backspace') {
     return { ...ui, overlay: null };
   }
@@ -138,16 +150,32 @@ function onOverlay(ui: UiState, overlay: Overlay, key: KeyPress, page: number): 
   return { ...ui, overlay: { ...overlay, scroll } };
 }
 
+/** The calls view: moves select an edge, enter drills into its latest trace, c or esc closes. */
+function onCalls(ui: UiState, overlay: Overlay & { kind: 'calls' }, key: KeyPress, page: number, ctx: KeyContext): UiState {
+  const traceIds = ctx.edgeTraceIds ?? [];
+  if (key.name === 'escape' || key.ch === 'c' || key.name === 'backspace') return { ...ui, overlay: null };
+  if (key.name === 'enter') {
+    const traceId = traceIds[overlay.selected];
+    return traceId ? { ...ui, overlay: { kind: 'trace', traceId, selected: overlay.selected, scroll: 0 } } : ui;
+  }
+  const delta = moveOf(key, page);
+  if (delta === 0) return ui;
+  const last = Math.max(0, traceIds.length - 1);
+  const selected = Number.isFinite(delta) ? clamp(overlay.selected + delta, 0, last) : delta < 0 ? 0 : last;
+  return { ...ui, overlay: { ...overlay, selected } };
+}
+
 export function reduceKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResult {
   const page = Math.max(1, ctx.visibleLines - 1);
   if (key.ctrl && key.name === 'c') return { ui, quit: true };
   if (ui.filterEditing) return { ui: editFilter(ui, key), quit: false };
   if (key.ch === 'q' && !key.ctrl && !key.meta) return { ui, quit: true };
-  if (ui.overlay) return { ui: onOverlay(ui, ui.overlay, key, page), quit: false };
+  if (ui.overlay) return { ui: onOverlay(ui, ui.overlay, key, page, ctx), quit: false };
 
   const next = (u: UiState): KeyResult => ({ ui: u, quit: false });
   if (key.ch === '/') return next({ ...ui, filterEditing: true });
   if (key.ch === '?') return next({ ...ui, overlay: { kind: 'help', scroll: 0 } });
+  if (key.ch === 'c') return next({ ...ui, overlay: { kind: 'calls', selected: 0, scroll: 0 } });
   if (key.name === 'escape') return next(ui.filter ? { ...ui, filter: '' } : ui);
   if (key.name === 'tab') {
     const i = PANES.indexOf(ui.focus);

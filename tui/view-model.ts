@@ -6,6 +6,7 @@ import { sparkline } from '../core/text/sparkline.js';
 import { contentWidths, fitColumns, row, type ColumnSpec } from '../core/text/table.js';
 import { clock, duration } from '../core/text/time.js';
 import { clip, displayWidth, fit } from '../core/text/width.js';
+import { callsOverlay, traceOverlay } from './calls-view.js';
 import { countStatuses, type DashboardAgent, type DependencyWiring } from './registry-model.js';
 import type { AgentCalls, DashboardState } from './state.js';
 import type { Pane, UiState } from './ui-state.js';
@@ -41,6 +42,8 @@ export interface DashboardView {
   events: { label: string; lines: string[]; scrollBack: number };
   heartbeat: { label: string; lines: string[] };
   overlay: { title: string; lines: string[]; scroll: number } | null;
+  /** The latest trace of each row of the calls view (what enter drills into). */
+  callTraceIds: string[];
   focus: Pane;
 }
 
@@ -379,7 +382,7 @@ function headerLine(state: DashboardState, opts: ViewOptions, paint: Painter): {
   };
 }
 
-const FOOTER_KEYS = '↑↓/jk select  enter details  / filter  tab pane  ? help  q quit';
+const FOOTER_KEYS = '↑↓/jk select  enter details  c calls  / filter  tab pane  ? help  q quit';
 
 function footerLine(ui: UiState, width: number): string {
   if (ui.filterEditing) return clip(`filter: ${ui.filter}█   enter keep · esc clear`, width);
@@ -394,6 +397,8 @@ export const HELP_LINES = [
   '  tab  S-tab   focus the next / previous pane',
   '  enter        details of the selected agent (or provider)',
   '  /            filter agents and capabilities; enter keeps, esc clears',
+  '  c            calls per dependency edge (calls/s, errors, p50/p95);',
+  '               enter on an edge shows its latest trace hop by hop',
   '  ?            this help; esc closes',
   '  q  C-c       quit',
   '',
@@ -448,6 +453,10 @@ export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions)
   let overlay: DashboardView['overlay'] = null;
   if (ui.overlay?.kind === 'help') {
     overlay = { title: 'Help', lines: HELP_LINES.map((l) => clip(l, opts.sizes.overlay.width)), scroll: ui.overlay.scroll };
+  } else if (ui.overlay?.kind === 'calls') {
+    overlay = callsOverlay(state, ui.overlay.selected, opts.sizes.overlay.width, opts.sizes.overlay.height, paint);
+  } else if (ui.overlay?.kind === 'trace') {
+    overlay = traceOverlay(state, ui.overlay.traceId, ui.overlay.scroll, opts.sizes.overlay.width, paint);
   } else if (ui.overlay?.kind === 'details') {
     const agentId = ui.overlay.agentId;
     const agent = state.agents.find((a) => a.id === agentId);
@@ -479,6 +488,7 @@ export function buildView(state: DashboardState, ui: UiState, opts: ViewOptions)
     },
     heartbeat: { label: `Heartbeats/s (10 s avg)${stale}`, lines: heartbeatLines(state, opts, paint) },
     overlay,
+    callTraceIds: state.edges.map((e) => e.lastTraceId),
     focus: ui.focus,
   };
 }

@@ -1,9 +1,9 @@
 // pm2-mesh trace [ID|--last] [--follow] [--json]: one call's path through the mesh, hop by hop, with when each hop
 // started and how long it took, from the spans the agents sent to the registry (GET /traces, GET /traces/:id).
 import type { TraceResponse, TracesResponse, TraceSummary } from '../../core/span-wire.js';
-import { formatMs, hopLabel, traceRows, treePrefix } from '../../core/trace-tree.js';
+import { formatMs, traceLines } from '../../core/trace-tree.js';
 import { RegistryError, type RegistryClient } from '../../core/registry-client.js';
-import { paint } from '../../core/text/colour.js';
+import { colorEnabled, paint, painter } from '../../core/text/colour.js';
 import { outputWidth } from '../../core/text/table.js';
 import { clip, fit, pad } from '../../core/text/width.js';
 import type { Command } from '../args.js';
@@ -11,42 +11,8 @@ import { jsonOption, registryClient, registryOptions } from '../connection.js';
 import { CliError, UsageError } from '../errors.js';
 import { printJson, printJsonLine } from '../output.js';
 
-/** Width of the waterfall bar. */
-const BAR = 20;
 /** --follow: a trace is printed once it got no new span for one poll. */
 const POLL_MS = 1000;
-
-/** The lines of one trace: a heading, then one line per hop (offset, duration, waterfall, the hop, its error). */
-export function traceLines(trace: TraceResponse, width = 120): string[] {
-  const rows = traceRows(trace.spans);
-  if (rows.length === 0) return [`trace ${trace.trace_id}: no spans`];
-  const names = new Map(trace.spans.map((s) => [s.agent_id, s.agent_name]));
-  const start = Math.min(...trace.spans.map((s) => s.start_ms));
-  const total = Math.max(...trace.spans.map((s) => s.start_ms + s.duration_ms)) - start;
-  const errors = trace.spans.filter((s) => s.outcome !== 'ok').length;
-  const root = rows[0]!.span;
-  const lines = [
-    `${paint(`trace ${trace.trace_id}`, 'strong')}  ${hopLabel(root, (id) => names.get(id))}  ${formatMs(total)}  ${trace.spans.length} spans  ` +
-      `${errors ? paint(`${errors} failed`, 'bad') : paint('no errors', 'good')}  ${new Date(start).toISOString()}`,
-  ];
-  for (const row of rows) {
-    const s = row.span;
-    const bar = waterfall(row.offsetMs, s.duration_ms, total);
-    const failed = s.outcome !== 'ok';
-    const head = `${pad(`+${formatMs(row.offsetMs)}`, 10, 'right')} ${pad(formatMs(s.duration_ms), 9, 'right')} ${paint(bar, failed ? 'bad' : 'info')} `;
-    const hop = `${treePrefix(row)}${hopLabel(s, (id) => names.get(id))}`;
-    const problem = failed ? ` ✗ ${s.outcome}${s.error ? `: ${s.error}` : ''}` : '';
-    lines.push(clip(`${head}${hop}${problem ? paint(problem, 'bad') : ''}`, Math.max(width, 60)));
-  }
-  return lines;
-}
-
-function waterfall(offset: number, duration: number, total: number): string {
-  if (total <= 0) return '█'.padEnd(BAR);
-  const from = Math.min(BAR - 1, Math.floor((offset / total) * BAR));
-  const to = Math.max(from + 1, Math.min(BAR, Math.round(((offset + duration) / total) * BAR)));
-  return `${' '.repeat(from)}${'█'.repeat(to - from)}${' '.repeat(BAR - to)}`;
-}
 
 async function recent(client: RegistryClient, query: Record<string, string | number | undefined>): Promise<TracesResponse> {
   try {
@@ -115,7 +81,7 @@ async function follow(client: RegistryClient, from: number, json: boolean, error
         const trace = await fetchTrace(client, id).catch(() => undefined);
         if (!trace) continue;
         if (json) printJsonLine(trace);
-        else process.stdout.write(`${traceLines(trace, width).join('\n')}\n\n`);
+        else process.stdout.write(`${traceLines(trace, width, painter(colorEnabled())).join('\n')}\n\n`);
       }
       for (const t of answer.traces) waiting.add(t.trace_id);
       await new Promise<void>((resolve) => {
@@ -153,7 +119,8 @@ export const trace: Command = {
   positionals: { min: 0, max: 1 },
   async run({ values, positionals }) {
     const client = registryClient(values);
-    const width = outputWidth() ?? 120;
+    // Piped output is not cut.
+    const width = outputWidth() ?? Number.MAX_SAFE_INTEGER;
     const json = !!values.json;
     const errorsOnly = !!values.errors;
     if (positionals[0] && (values.last || values.list || values.follow))
@@ -181,7 +148,7 @@ export const trace: Command = {
     }
     const found = await fetchTrace(client, id);
     if (json) printJson(found);
-    else process.stdout.write(`${traceLines(found, width).join('\n')}\n`);
+    else process.stdout.write(`${traceLines(found, width, painter(colorEnabled())).join('\n')}\n`);
     return 0;
   },
 };

@@ -6,7 +6,9 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { createRegistry, describeUrl, type Registry } from '../registry/index.js';
 import { watchProcessExits, type BusWatcher } from './bus-watcher.js';
-import { readModuleConfig } from './config.js';
+import { underPm2 } from '../core/pm2-io.js';
+import { rawSettings, readModuleConfig } from './config.js';
+import { reportModuleToPm2 } from './module-pm2.js';
 import { moduleName, readPackageJson } from './package-info.js';
 import { cliTls } from './connection.js';
 import { readModuleSettings, resolvePm2Home } from './pm2-home.js';
@@ -50,7 +52,8 @@ export async function startModule(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  const config = readModuleConfig(name, process.env, readPackageJson().config ?? {}, resolvePm2Home({}).dir);
+  const defaults = readPackageJson().config ?? {};
+  const config = readModuleConfig(name, process.env, defaults, resolvePm2Home({}).dir);
   if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true, mode: 0o700 });
   registry = await createRegistry({ ...config, credentialHelp: pm2CredentialHelp, log: (line) => console.log(line) });
   console.log(
@@ -84,6 +87,7 @@ export async function startModule(): Promise<void> {
   const ownPmId = process.env.pm_id !== undefined ? Number(process.env.pm_id) : undefined;
   if (ownPmId === undefined) return;
   const serving = registry;
+  if (underPm2()) reportModuleToPm2(serving, rawSettings(name, process.env, defaults), (line) => console.log(line));
   watcher = await watchProcessExits(
     ({ pmId, name: app, event }) => {
       // pm_ids repeat across hosts: with registries on several hosts, this host's module marks only its own agents.

@@ -38,6 +38,12 @@ export interface Registry {
    * only those whose metadata.pm2_host is that host (each host's PM2 module reports its own agents' exits).
    */
   markProcessExited(pmId: number, reason?: string, host?: string): string[];
+  /** Purges every unhealthy agent now; returns their ids. */
+  purgeUnhealthy(): Promise<string[]>;
+  /** Saves a snapshot of the data file now (nothing to do in memory); returns where. */
+  snapshot(): Promise<string>;
+  /** What the PM2 module reports: agents by status, heartbeats and registrations since start. */
+  stats(): { agents: { healthy: number; unhealthy: number; unknown: number; total: number }; heartbeats: number; registrations: number };
 }
 
 export const REGISTRY_VERSION = readPackageVersion();
@@ -115,6 +121,20 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     host: config.host,
     port,
     markProcessExited: (pmId, reason, host) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason, host)),
+    purgeUnhealthy: async () => {
+      const purged = store.purgeUnhealthy();
+      await storage.durable();
+      return purged;
+    },
+    snapshot: async () => {
+      await storage.snapshot();
+      return storage.location;
+    },
+    stats: () => ({
+      agents: store.counts(),
+      heartbeats: metrics.heartbeatPosts + metrics.heartbeatHeads,
+      registrations: metrics.registrations,
+    }),
     close: () =>
       (closed ??= (async () => {
         monitor!.stop();

@@ -36,6 +36,7 @@ import type { LocalTool } from './proxy-call.js';
 import { errorResult, isCallToolResult, isPlainObject, resultText, toCallToolResult } from './result.js';
 import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
+import { underPm2 } from '../core/pm2-io.js';
 import { incomingParent, setCurrentSpan } from './tracing/context.js';
 import { startTracingSinks } from './tracing/sinks.js';
 import { Tracer } from './tracing/tracer.js';
@@ -88,6 +89,7 @@ export class MeshAgent {
   private started?: StartedAgent;
   private starting?: Promise<StartedAgent>;
   private stopping?: Promise<void>;
+  private stopPm2Metrics?: () => void;
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: AgentOptions) {
@@ -172,6 +174,13 @@ export class MeshAgent {
     this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
     log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
     if (config.tracing) startTracingSinks(this.tracer, config, process.env, log);
+    if (underPm2()) {
+      this.stopPm2Metrics = (await import('./pm2-metrics.js')).reportToPm2({
+        stats: this.tracer.stats,
+        dependencies: () => this.wiring.counts(),
+        registry: () => this.heartbeat?.state ?? 'standalone',
+      });
+    }
     if (!config.standalone) {
       this.heartbeat = new HeartbeatLoop({
         registryUrl: config.registryUrl,
@@ -221,6 +230,7 @@ export class MeshAgent {
     this.stopping ??= (async () => {
       this.http?.stopAccepting();
       this.heartbeat?.stop();
+      this.stopPm2Metrics?.();
       // Both bounded and side by side, so that shutdown fits in PM2's kill_timeout (1.6 s by default).
       await Promise.all([this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS), this.http?.drain(DRAIN_TIMEOUT_MS)]);
       await Promise.all([this.http?.close(), this.tracer.close(UNREGISTER_TIMEOUT_MS)]);

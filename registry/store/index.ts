@@ -122,6 +122,11 @@ export class RegistryStore {
     return this.agents.markProcessExited(pmId, reason, host);
   }
 
+  /** Purges every unhealthy agent now (an operator's action); returns their ids. */
+  purgeUnhealthy(): string[] {
+    return this.agents.purgeUnhealthy();
+  }
+
   /** The health monitor's pass; returns the earliest deadline still ahead, or null. */
   sweep(): number | null {
     return this.agents.sweep();

@@ -301,6 +301,18 @@ export class AgentLifecycle {
     return next === Infinity ? null : next;
   }
 
+  /** `pm2 trigger mesh purge_unhealthy`: every unhealthy agent goes now, as retention would take it later. */
+  purgeUnhealthy(): string[] {
+    const purged: string[] = [];
+    for (const entry of this.agents.values()) {
+      if (entry.status !== 'unhealthy') continue;
+      purged.push(entry.id);
+      this.purge(entry);
+    }
+    if (purged.length) this.index.recompute();
+    return purged;
+  }
+
   private setStatus(entry: AgentEntry, status: 'healthy' | 'unhealthy', reason: string | null): void {
     const before = statusOf(entry);
     const wasEligible = eligible(entry);

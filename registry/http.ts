@@ -36,6 +36,7 @@ export function createHttpApp(options: HttpOptions): Koa {
 
 function answerErrorsAsJson(options: HttpOptions): Koa.Middleware {
   return async (ctx, next) => {
+    const started = performance.now();
     try {
       await next();
       if (ctx.body == null) {
@@ -57,6 +58,7 @@ function answerErrorsAsJson(options: HttpOptions): Koa.Middleware {
       for (const [name, value] of Object.entries((error as { headers?: Record<string, string> }).headers ?? {})) ctx.set(name, value);
     }
     options.metrics.countResponse(ctx.status);
+    options.metrics.observeRequest(ctx.method, (ctx as { _matchedRoute?: string })._matchedRoute, (performance.now() - started) / 1000);
   };
 }
 

@@ -1,4 +1,6 @@
 // Counters the registry keeps for GET /metrics, rendered in the Prometheus text exposition format.
+import { Histogram, labelValue, metricHead } from '../core/histogram.js';
+import { processMetricLines } from '../core/process-metrics.js';
 import { renderTraceMetrics } from './trace-metrics.js';
 import type { RegistrationLimits } from './registration-limits.js';
 import type { TraceStore } from './trace-store.js';
@@ -37,9 +39,19 @@ export class RegistryMetrics {
   snapshotSeconds = 0;
   /** HTTP answers by status code. */
   readonly responses = new Map<number, number>();
+  /** Request durations by method and route template (bounded: the routes are few; unknown paths are one "other"). */
+  private readonly durations = new Map<string, Histogram>();
 
   countResponse(status: number): void {
     this.responses.set(status, (this.responses.get(status) ?? 0) + 1);
+  }
+
+  /** A request answered in `seconds`; long-polls and event streams count too (their route says so). */
+  observeRequest(method: string, route: string | undefined, seconds: number): void {
+    const key = `method="${labelValue(method)}",route="${labelValue(route ?? 'other')}"`;
+    let histogram = this.durations.get(key);
+    if (!histogram) this.durations.set(key, (histogram = new Histogram()));
+    histogram.observe(seconds);
   }
 
   countHead(status: number): void {
@@ -123,7 +135,12 @@ export class RegistryMetrics {
       ['{kind="array_buffers"}', memory.arrayBuffers],
     ]);
     metric('mesh_registry_uptime_seconds', 'gauge', 'Seconds since the registry started.', [['', Math.floor((Date.now() - this.startedAt) / 1000)]]);
+    lines.push(
+      ...metricHead('mesh_registry_http_request_duration_seconds', 'histogram', 'Time to answer an HTTP request, by method and route.'),
+      ...[...this.durations].flatMap(([labels, h]) => h.samples('mesh_registry_http_request_duration_seconds', labels)),
+    );
     lines.push(...renderTraceMetrics(gauges.traces, gauges.nameOf));
+    lines.push(...processMetricLines());
     return lines.join('\n') + '\n';
   }
 }

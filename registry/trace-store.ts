@@ -2,7 +2,7 @@
 // kept; and per dependency edge (consumer → capability → provider) the calls, errors and recent latencies that the
 // dashboard's calls view and /metrics read. Nothing is saved: traces are for looking at what just happened.
 import type { CallEdge, Span, TraceSummary } from '../core/span-wire.js';
-import { LATENCY_BUCKETS_S } from '../core/defaults.js';
+import { Histogram } from '../core/histogram.js';
 
 /** Recent durations kept per edge for its percentiles. */
 export const EDGE_WINDOW = 256;
@@ -21,9 +21,7 @@ export interface EdgeStats {
   providerAgentId: string;
   calls: number;
   errors: number;
-  seconds: number;
-  /** Per LATENCY_BUCKETS_S bound, plus +Inf: not cumulative. */
-  buckets: number[];
+  histogram: Histogram;
   recent: Float64Array;
   lastMs: number;
   /** The trace of the edge's latest call: the dashboard's drill-down. */
@@ -137,8 +135,7 @@ export class TraceStore {
         providerAgentId: provider,
         calls: 0,
         errors: 0,
-        seconds: 0,
-        buckets: new Array(LATENCY_BUCKETS_S.length + 1).fill(0),
+        histogram: new Histogram(),
         recent: new Float64Array(EDGE_WINDOW),
         lastMs: 0,
         lastTraceId: span.trace_id,
@@ -149,10 +146,7 @@ export class TraceStore {
     edge.recent[edge.calls % EDGE_WINDOW] = span.duration_ms;
     edge.calls += 1;
     if (span.outcome !== 'ok') edge.errors += 1;
-    edge.seconds += span.duration_ms / 1000;
-    let i = 0;
-    while (i < LATENCY_BUCKETS_S.length && span.duration_ms / 1000 > LATENCY_BUCKETS_S[i]!) i++;
-    edge.buckets[i]! += 1;
+    edge.histogram.observe(span.duration_ms / 1000);
     const end = span.start_ms + span.duration_ms;
     if (end >= edge.lastMs) {
       edge.lastMs = end;

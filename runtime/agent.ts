@@ -37,6 +37,7 @@ import { errorResult, isCallToolResult, isPlainObject, resultText, toCallToolRes
 import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
 import { underPm2 } from '../core/pm2-io.js';
+import { renderAgentMetrics } from './agent-metrics.js';
 import { incomingParent, setCurrentSpan } from './tracing/context.js';
 import { startTracingSinks } from './tracing/sinks.js';
 import { Tracer } from './tracing/tracer.js';
@@ -162,6 +163,7 @@ export class MeshAgent {
       createMcpServer: () => this.createMcpServer(),
       status: () => this.status(),
       calls: () => this.wiring.callReport(),
+      ...(config.metrics ? { metrics: () => this.metricsText() } : {}),
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
       tls: config.tls,
@@ -351,6 +353,10 @@ export class MeshAgent {
       tools,
       metadata: { ...processMetadata(), ...(servesTls(this.config.tls) ? { tls: true } : {}) },
     };
+  }
+
+  private metricsText(): string {
+    return renderAgentMetrics({ stats: this.tracer.stats, dependencies: () => this.wiring.counts(), spans: () => this.tracer.counts() });
   }
 
   private async status(): Promise<HttpStatus> {

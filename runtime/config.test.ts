@@ -74,3 +74,10 @@ test('PM2 metadata: pm_id and the app name when run by PM2', (t) => {
   t.deepEqual(processMetadata({ pm_id: '3', name: 'weather' }), { pm_id: 3, pm2_host: hostname(), pm2_name: 'weather', pid: process.pid });
   t.deepEqual(processMetadata({ name: 'not-pm2' }), { pid: process.pid });
 });
+
+test('tracing is on and /metrics off unless told otherwise (MCP_MESH_TRACING, MCP_MESH_METRICS)', (t) => {
+  t.like(loadConfig({ name: 'a' }, {}), { tracing: true, metrics: false });
+  t.like(loadConfig({ name: 'a', metrics: true }, { MCP_MESH_TRACING: 'false' }), { tracing: false, metrics: true });
+  t.like(loadConfig({ name: 'a', metrics: true }, { MCP_MESH_METRICS: 'off' }), { metrics: false });
+  t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_TRACING: 'maybe' }), { message: /MCP_MESH_TRACING must be true or false/ });
+});

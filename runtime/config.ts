@@ -66,6 +66,8 @@ export interface AgentOptions {
   weight?: number;
   /** Trace context and spans (default true); MCP_MESH_TRACING overrides it. */
   tracing?: boolean;
+  /** Serve GET /metrics in Prometheus's format (default false); MCP_MESH_METRICS overrides it. */
+  metrics?: boolean;
 }
 
 export interface AgentConfig {
@@ -95,6 +97,8 @@ export interface AgentConfig {
   weight?: number;
   /** W3C trace context on every call and spans to the registry (and OpenTelemetry when configured). */
   tracing: boolean;
+  /** GET /metrics served (Prometheus text). */
+  metrics: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -138,6 +142,7 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
     strategy: strategyOf(text(env, 'MCP_MESH_SELECTION') ?? options.strategy),
     ...weightOption(env, options.weight),
     tracing: bool(env, 'MCP_MESH_TRACING') ?? options.tracing ?? true,
+    metrics: bool(env, 'MCP_MESH_METRICS') ?? options.metrics ?? false,
   };
 }
 

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   status: () => HttpStatus | Promise<HttpStatus>;
   /** GET /calls: how this agent's dependency calls spread over their providers. */
   calls?: () => unknown;
+  /** GET /metrics in Prometheus's text format; absent: no such route (MCP_MESH_METRICS is off). */
+  metrics?: () => string;
   allowedHosts: string[];
   allowedOrigins: string[];
   /** Serve HTTPS (and check client certificates) with these; plain HTTP without. */
@@ -132,6 +134,12 @@ export class AgentHttpServer {
     if (path === MCP_PATH) return this.handleMcp(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `${req.method} not allowed on ${path}` });
     if (path === '/livez') return sendJson(res, 200, { status: 'alive' });
+    if (path === '/metrics' && this.options.metrics) {
+      const text = this.options.metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
     if (path === '/ready') {
       return this.draining ? sendJson(res, 503, { ready: false, reason: 'shutting down' }) : sendJson(res, 200, { ready: true });
     }

@@ -66,7 +66,7 @@ test.before(async (t) => {
   const otlp = await startReceiver();
   ({ registry } = await startExampleMesh({
     agents: ['time-service', 'weather-fast', 'weather-precise', 'planner'],
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, MCP_MESH_METRICS: 'true' },
   }));
 });
 
@@ -221,4 +221,39 @@ test.serial('GET /traces/edges and /metrics count the calls per dependency edge'
   const metrics = await (await fetch(`${registry.url}/metrics`)).text();
   t.regex(metrics, /mesh_dependency_calls_total\{caller="planner",capability="weather",provider="weather-fast"\} [1-9]/);
   t.regex(metrics, /mesh_dependency_call_duration_seconds_bucket\{caller="planner",capability="weather",provider="weather-fast",le="\+Inf"\} [1-9]/);
+});
+
+/** Checks the text exposition line by line: every sample belongs to a family announced by # HELP and # TYPE. */
+function exposition(text: string): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const line of text.trim().split('\n')) {
+    const type = /^# TYPE (\S+) (counter|gauge|histogram|summary)$/.exec(line);
+    if (type) types.set(type[1]!, type[2]!);
+    if (line.startsWith('#')) continue;
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|NaN|\+Inf)$/.exec(line);
+    if (!sample) throw new Error(`not a sample line: ${line}`);
+    const family = sample[1]!.replace(/_(bucket|sum|count)$/, '');
+    if (!types.has(sample[1]!) && !types.has(family)) throw new Error(`sample of an undeclared family: ${line}`);
+  }
+  return types;
+}
+
+test.serial("Prometheus: the registry's and an agent's /metrics, histograms for latencies, process metrics under standard names", async (t) => {
+  const registryText = await (await fetch(`${registry.url}/metrics`)).text();
+  const registryTypes = exposition(registryText);
+  t.is(registryTypes.get('mesh_registry_http_request_duration_seconds'), 'histogram');
+  t.regex(registryText, /mesh_registry_http_request_duration_seconds_bucket\{method="GET",route="\/agents",le="0\.005"\} \d+/);
+  t.regex(registryText, /mesh_registry_http_request_duration_seconds_count\{method="POST",route="\/heartbeat"\} [1-9]/);
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes']) {
+    t.regex(registryText, new RegExp(`^${name} \\d`, 'm'), name);
+  }
+  const { body } = await getJson<{ agents: { name: string; endpoint: string }[] }>(registry.url, '/agents');
+  const planner = body.agents.find((a) => a.name === 'planner')!;
+  const agentText = await (await fetch(`${planner.endpoint}/metrics`)).text();
+  const agentTypes = exposition(agentText);
+  t.is(agentTypes.get('mesh_agent_tool_call_duration_seconds'), 'histogram');
+  t.regex(agentText, /^mesh_agent_tool_calls_total [1-9]/m);
+  t.regex(agentText, /^mesh_agent_dependency_calls_total [1-9]/m);
+  t.regex(agentText, /^mesh_agent_dependencies\{state="resolved"\} 2$/m);
+  t.regex(agentText, /^process_resident_memory_bytes \d+/m);
 });

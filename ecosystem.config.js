@@ -35,6 +35,8 @@ const agent = (name, capabilities, env = {}) => ({
   script: `${root}dist/examples/${name}.js`,
   cwd: root,
   env: { ...meshEnv, MCP_MESH_REGISTRY_TOKEN: credential(name, capabilities), ...env },
+  // A timestamp on every line of `pm2 logs` and the log files (MCP_MESH_LOG_FORMAT=json lines carry their own).
+  log_date_format: 'YYYY-MM-DD HH:mm:ss.SSS Z',
   // Long enough for the agent's graceful DELETE /agents/:id on SIGINT.
   kill_timeout: 3000,
   max_restarts: 10,

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { createRegistry, describeUrl, type Registry } from '../registry/index.js';
 import { watchProcessExits, type BusWatcher } from './bus-watcher.js';
+import { consoleLines } from '../core/log-format.js';
 import { underPm2 } from '../core/pm2-io.js';
 import { rawSettings, readModuleConfig } from './config.js';
 import { reportModuleToPm2 } from './module-pm2.js';
@@ -23,6 +24,7 @@ const pm2CredentialHelp = (name: string) =>
 
 export async function startModule(): Promise<void> {
   const name = moduleName();
+  const log = consoleLines(name);
   let registry: Registry | undefined;
   let watcher: BusWatcher | undefined;
   let gateway: StartedGateway | undefined;
@@ -32,7 +34,7 @@ export async function startModule(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[${name}] ${signal}: closing the registry`);
+    log.info(`[${name}] ${signal}: closing the registry`);
     if (!registry) process.exit(0); // still starting: nothing to save yet
     const started = Date.now();
     watcher?.close();
@@ -40,11 +42,11 @@ export async function startModule(): Promise<void> {
     void gateway?.close().catch(() => undefined);
     registry.close().then(
       () => {
-        console.log(`[${name}] registry closed and saved in ${Date.now() - started} ms`);
+        log.info(`[${name}] registry closed and saved in ${Date.now() - started} ms`);
         process.exit(0);
       },
       (error: Error) => {
-        console.error(`[${name}] could not close cleanly: ${error.message}`);
+        log.error(`[${name}] could not close cleanly: ${error.message}`);
         process.exit(1);
       },
     );
@@ -55,8 +57,8 @@ export async function startModule(): Promise<void> {
   const defaults = readPackageJson().config ?? {};
   const config = readModuleConfig(name, process.env, defaults, resolvePm2Home({}).dir);
   if (config.dataFile) mkdirSync(dirname(config.dataFile), { recursive: true, mode: 0o700 });
-  registry = await createRegistry({ ...config, credentialHelp: pm2CredentialHelp, log: (line) => console.log(line) });
-  console.log(
+  registry = await createRegistry({ ...config, credentialHelp: pm2CredentialHelp, log: log.info });
+  log.info(
     `[${name}] registry listening on ${registry.url} (${config.databaseUrl ? `PostgreSQL ${describeUrl(config.databaseUrl)}` : `data file ${config.dataFile ?? 'none: in memory'}`}; ` +
       `ready ${Math.round(performance.now())} ms after the process started)`,
   );
@@ -77,7 +79,7 @@ export async function startModule(): Promise<void> {
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
     }).catch((error: Error) => {
-      console.error(`[${name}] gateway not started: ${error.message} (pm2 set ${name}:gateway_port <another port>, or empty to turn it off)`);
+      log.error(`[${name}] gateway not started: ${error.message} (pm2 set ${name}:gateway_port <another port>, or empty to turn it off)`);
       return undefined;
     });
     if (stopping) void gateway?.close();
@@ -87,16 +89,16 @@ export async function startModule(): Promise<void> {
   const ownPmId = process.env.pm_id !== undefined ? Number(process.env.pm_id) : undefined;
   if (ownPmId === undefined) return;
   const serving = registry;
-  if (underPm2()) reportModuleToPm2(serving, rawSettings(name, process.env, defaults), (line) => console.log(line));
+  if (underPm2()) reportModuleToPm2(serving, rawSettings(name, process.env, defaults), log.info);
   watcher = await watchProcessExits(
     ({ pmId, name: app, event }) => {
       // pm_ids repeat across hosts: with registries on several hosts, this host's module marks only its own agents.
       const ids = serving.markProcessExited(pmId, EXIT_REASON, hostname());
-      if (ids.length) console.log(`[${name}] ${app} (pm_id ${pmId}) ${event}: marked unhealthy ${ids.join(', ')}`);
+      if (ids.length) log.info(`[${name}] ${app} (pm_id ${pmId}) ${event}: marked unhealthy ${ids.join(', ')}`);
     },
     { ignorePmId: ownPmId },
   ).catch((error: Error) => {
-    console.error(`[${name}] PM2 bus unavailable (${error.message}); exits are detected by the heartbeat timeout only`);
+    log.error(`[${name}] PM2 bus unavailable (${error.message}); exits are detected by the heartbeat timeout only`);
     return undefined;
   });
   // Closed while connecting: do not leave the bus connection open.

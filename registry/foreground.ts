@@ -1,5 +1,6 @@
 // Runs the registry in the foreground: `node dist/registry/main.js` and `pm2-mesh registry` both call this.
 // Prints "registry listening on <url>" once serving, one line per registration change; SIGTERM/SIGINT save and exit 0.
+import { consoleLines, logFormat, type LineLog } from '../core/log-format.js';
 import { createRegistry } from './index.js';
 import { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
 
@@ -10,23 +11,25 @@ export async function runRegistryForeground(argv: readonly string[], env: NodeJS
     return 0;
   }
   let registry;
+  let log: LineLog = consoleLines('mesh-registry', 'text');
   try {
+    log = consoleLines('mesh-registry', logFormat(env));
     const options = parseRegistryArgs(argv, env);
-    registry = await createRegistry({ ...options, log: (line) => console.log(line) });
+    registry = await createRegistry({ ...options, log: log.info });
   } catch (error) {
-    console.error(`registry: ${(error as Error).message}`);
-    return error instanceof UsageError ? 2 : 1;
+    log.error(`registry: ${(error as Error).message}`);
+    return error instanceof UsageError || /MCP_MESH_LOG_FORMAT/.test((error as Error).message) ? 2 : 1;
   }
-  console.log(`registry listening on ${registry.url}`);
+  log.info(`registry listening on ${registry.url}`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`registry: ${signal}, saving and exiting`);
+    log.info(`registry: ${signal}, saving and exiting`);
     registry.close().then(
       () => process.exit(0),
       (error: Error) => {
-        console.error(`registry: could not save on exit: ${error.message}`);
+        log.error(`registry: could not save on exit: ${error.message}`);
         process.exit(1);
       },
     );

@@ -95,7 +95,7 @@ export class MeshAgent {
 
   constructor(private readonly options: AgentOptions) {
     this.config = loadConfig(options);
-    this.log = new Logger(this.config.agentId, { level: this.config.logLevel, heartbeats: this.config.logHeartbeats });
+    this.log = new Logger(this.config.agentId, { level: this.config.logLevel, heartbeats: this.config.logHeartbeats, format: this.config.logFormat });
     this.clients = new McpClientPool(this.config.agentId, this.config.version, this.log);
     this.tracer = new Tracer({ agentId: this.config.agentId, agentName: this.config.name, enabled: this.config.tracing, log: this.log });
     this.wiring = new Wiring({

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
+import { logFormat, type LogFormat } from '../core/log-format.js';
 import { loadTls, tlsFilesFromEnv, type TlsFiles, type TlsSettings } from '../core/tls.js';
 import { parseRegistryUrls } from '../core/registry-endpoints.js';
 import { DEFAULT_STRATEGY, isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES, type SelectionStrategy } from '../core/selection.js';
@@ -99,6 +100,8 @@ export interface AgentConfig {
   tracing: boolean;
   /** GET /metrics served (Prometheus text). */
   metrics: boolean;
+  /** MCP_MESH_LOG_FORMAT: text (default) or json lines. */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -143,6 +146,7 @@ export function loadConfig(options: AgentOptions, env: Env = process.env): Agent
     ...weightOption(env, options.weight),
     tracing: bool(env, 'MCP_MESH_TRACING') ?? options.tracing ?? true,
     metrics: bool(env, 'MCP_MESH_METRICS') ?? options.metrics ?? false,
+    logFormat: logFormat(env),
   };
 }
 

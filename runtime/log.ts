@@ -1,7 +1,9 @@
-// One-line log output for an agent: `[mesh] <agent_id> <message>`, so that `pm2 logs` shows the mesh at a glance.
+// One-line log output for an agent: `[mesh] <agent_id> <message>`, so that `pm2 logs` shows the mesh at a glance,
+// or one JSON object per line (MCP_MESH_LOG_FORMAT=json: time, level, agent_id, kind, msg) for log shippers.
 // Heartbeat and topology lines are a contract (greppable on stdout); other warnings and errors go to stderr.
+import { jsonLine, type LogFormat, type LogLevel } from '../core/log-format.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel } from '../core/log-format.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -13,18 +15,29 @@ export interface LoggerOptions {
   heartbeats: boolean;
   /** Where lines go; tests capture them. */
   write?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Default text. */
+  format?: LogFormat;
 }
 
 export class Logger {
   private prefix: string;
-  private readonly write: (stream: 'stdout' | 'stderr', line: string) => void;
+  private readonly out: (stream: 'stdout' | 'stderr', line: string) => void;
 
   constructor(
-    agentId: string,
+    private readonly agentId: string,
     private readonly options: LoggerOptions,
   ) {
     this.prefix = `[mesh] ${agentId}`;
-    this.write = options.write ?? ((stream, line) => process[stream].write(line + '\n'));
+    this.out = options.write ?? ((stream, line) => process[stream].write(line + '\n'));
+  }
+
+  /** One line: `[mesh] <id> <kind> <message>`, or its JSON form. */
+  private write(stream: 'stdout' | 'stderr', level: LogLevel, message: string, kind?: 'heartbeat' | 'topology'): void {
+    if (this.options.format === 'json') {
+      this.out(stream, jsonLine(level, message, kind ? { agent_id: this.agentId, kind } : { agent_id: this.agentId }));
+    } else {
+      this.out(stream, `${this.prefix} ${kind ? `${kind} ` : ''}${message}`);
+    }
   }
 
   enabled(level: LogLevel): boolean {
@@ -32,16 +45,16 @@ export class Logger {
   }
 
   debug(message: string): void {
-    if (this.enabled('debug')) this.write('stdout', `${this.prefix} ${message}`);
+    if (this.enabled('debug')) this.write('stdout', 'debug', message);
   }
   info(message: string): void {
-    if (this.enabled('info')) this.write('stdout', `${this.prefix} ${message}`);
+    if (this.enabled('info')) this.write('stdout', 'info', message);
   }
   warn(message: string): void {
-    if (this.enabled('warn')) this.write('stderr', `${this.prefix} ${message}`);
+    if (this.enabled('warn')) this.write('stderr', 'warn', message);
   }
   error(message: string): void {
-    if (this.enabled('error')) this.write('stderr', `${this.prefix} ${message}`);
+    if (this.enabled('error')) this.write('stderr', 'error', message);
   }
 
   /**
@@ -51,12 +64,12 @@ export class Logger {
   heartbeat(outcome: string, kind: 'routine' | 'change' | 'problem', loud = false): void {
     const level: LogLevel = kind === 'problem' ? 'warn' : kind === 'routine' && !loud ? 'debug' : 'info';
     if (kind !== 'problem' && !this.options.heartbeats) return;
-    if (this.enabled(level)) this.write('stdout', `${this.prefix} heartbeat ${outcome}`);
+    if (this.enabled(level)) this.write('stdout', level, outcome, 'heartbeat');
   }
 
   /** `[mesh] <id> topology <hash8> <summary>` on stdout, once per rewire. */
   topology(hash: string, summary: string): void {
-    if (this.enabled('info')) this.write('stdout', `${this.prefix} topology ${hash.slice(0, 8)} ${summary}`);
+    if (this.enabled('info')) this.write('stdout', 'info', `${hash.slice(0, 8)} ${summary}`, 'topology');
   }
 }
 

@@ -5,7 +5,8 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { connectClient, callTool } from './support/agents.js';
-import { pm2, pm2Home } from './support/pm2.js';
+import { ECOSYSTEM, pm2, pm2Home } from './support/pm2.js';
+import { readFileSync } from 'node:fs';
 import { DIST, freePort } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
@@ -37,10 +38,9 @@ test.before(async (t) => {
   const started = await pm2(home, ['start', join(DIST, 'plugin', 'module.js'), '--name', 'mesh'], { env: settings });
   if (started.code !== 0) throw new Error(`pm2 start mesh failed: ${started.stdout}${started.stderr}`);
   const env = { MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_REGISTRY_TOKEN: TOKEN, MCP_MESH_HEALTH_INTERVAL: '1' };
-  for (const name of ['time-service', 'greeter']) {
-    const app = await pm2(home, ['start', join(DIST, 'examples', `${name}.js`), '--name', name], { env });
-    if (app.code !== 0) throw new Error(`pm2 start ${name} failed: ${app.stdout}${app.stderr}`);
-  }
+  // Two apps of the ecosystem file, as a user starts them (it reads the registry URL and token from the environment).
+  const apps = await pm2(home, ['start', ECOSYSTEM, '--only', 'time-service,greeter'], { env });
+  if (apps.code !== 0) throw new Error(`pm2 start ecosystem failed: ${apps.stdout}${apps.stderr}`);
   await waitFor('both agents healthy', async () => (await agents()).filter((a) => a.status === 'healthy').length === 2, 60_000, 200);
 });
 

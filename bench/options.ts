@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench`, parsed like every other entry point's (core/flags.ts).
 import { FlagError, numberOption, optionsHelp, parseFlags, stringOption, type Options } from '../core/flags.js';
 
-export const SECTIONS = ['registry', 'resolution', 'agent', 'spread', 'discovery', 'replicas', 'gateway'] as const;
+export const SECTIONS = ['registry', 'resolution', 'agent', 'spread', 'tracing', 'discovery', 'replicas', 'gateway'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

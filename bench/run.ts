@@ -15,6 +15,7 @@ import { registryRows, type RegistrySizes } from './registry-rows.js';
 import { replicaRows } from './replica-rows.js';
 import { resolutionRows } from './resolution-rows.js';
 import { spreadRows } from './spread-rows.js';
+import { tracingRows } from './tracing-rows.js';
 import { renderNotes, renderTable, writeResults, type Row } from './table.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,6 +86,16 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         options.quick
           ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, selfCalls: 20_000, starts: 2 }
           : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 100_000, starts: 5 },
+        runDir,
+        log,
+      );
+    case 'tracing':
+      return tracingRows(
+        join(root, 'dist'),
+        oursLauncher(),
+        options.quick
+          ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 3, spans: 10_000 }
+          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 5, spans: 10_000 },
         runDir,
         log,
       );

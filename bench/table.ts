@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 
 export interface Row {
-  section: 'registry' | 'resolution' | 'agent' | 'spread' | 'discovery' | 'replicas' | 'gateway';
+  section: 'registry' | 'resolution' | 'agent' | 'spread' | 'tracing' | 'discovery' | 'replicas' | 'gateway';
   metric: string;
   /** Our figure (p50 / p99 for latencies), or why there is none. */
   ours: string;

@@ -3,10 +3,10 @@
 // lists the metrics they send over PM2's own channel, `pm2 show mesh` masks the token, `pm2 trigger mesh` runs the
 // actions.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectClient, callTool } from './support/agents.js';
 import { ECOSYSTEM, pm2, pm2Home } from './support/pm2.js';
-import { readFileSync } from 'node:fs';
 import { DIST, freePort } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
@@ -72,6 +72,14 @@ test.serial('pm2 show <agent> lists the mesh metrics: calls/s, dependency calls/
   t.is(rowValue(screen, 'Registry'), 'connected');
   const time = await show('time-service');
   t.regex(rowValue(time, 'Dependencies') ?? '', /^0\/0 resolved$/);
+});
+
+test.serial("the ecosystem file's apps log with a timestamp on every line (log_date_format)", async (t) => {
+  const lines = readFileSync(join(home, 'logs', 'greeter-out.log'), 'utf8')
+    .trim()
+    .split('\n');
+  t.true(lines.length > 0);
+  for (const line of lines) t.regex(line, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d: \[mesh\] greeter-[0-9a-f]{8} /);
 });
 
 test.serial("pm2 show mesh: settings with the token masked and empty ones empty, the mesh's health, its actions", async (t) => {

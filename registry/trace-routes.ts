@@ -23,6 +23,11 @@ export function addTraceRoutes(router: Router, deps: TraceRouteDeps): void {
   const { traces } = deps;
 
   router.post('/traces', async (ctx) => {
+    // With agent credentials (--secret-file) a write needs one: any agent's or an operator's (spans are not mesh state).
+    if ((ctx.state.caller as { kind?: string } | undefined)?.kind === 'nobody') {
+      ctx.set('WWW-Authenticate', 'Bearer realm="mcp-mesh-registry"');
+      throw new HttpError(401, 'missing credential: POST /traces needs Authorization: Bearer <token> (an agent or operator credential)');
+    }
     const body = await readJsonBody(ctx.req, deps.bodyLimit);
     const checked = (traceCheck ??= await import('./trace-check.js')).checkSpanBatch(body);
     if (!checked.ok) throw new HttpError(400, checked.error);

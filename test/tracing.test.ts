@@ -7,11 +7,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readOrCreateSecret, signCredential } from '../core/credentials.js';
 import type { Span, TraceResponse, TracesResponse } from '../core/span-wire.js';
 import { startExampleMesh } from './support/mesh.js';
 import { cli } from './support/pm2.js';
 import { stopAll } from './support/processes.js';
-import { getJson, type RegistryProc } from './support/registry.js';
+import { getJson, startRegistry, type RegistryProc } from './support/registry.js';
 import { waitFor } from './support/wait.js';
 
 /** What the receiver decoded: OTLP/JSON spans with their resource's service.name. */
@@ -256,4 +257,39 @@ test.serial("Prometheus: the registry's and an agent's /metrics, histograms for 
   t.regex(agentText, /^mesh_agent_dependency_calls_total [1-9]/m);
   t.regex(agentText, /^mesh_agent_dependencies\{state="resolved"\} 2$/m);
   t.regex(agentText, /^process_resident_memory_bytes \d+/m);
+});
+
+test("with agent credentials (--secret-file), POST /traces needs one: an agent's is enough, none is 401", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-trace-secret-'));
+  const secretFile = join(dir, 'secret');
+  const secured = await startRegistry({ secretFile });
+  try {
+    const credential = signCredential(readOrCreateSecret(secretFile), { agent: 'time-service' });
+    const spans = [
+      {
+        trace_id: 'c'.repeat(32),
+        span_id: 'd'.repeat(16),
+        kind: 'server',
+        name: 'now',
+        agent_id: 'time-service-1',
+        agent_name: 'time-service',
+        start_ms: 1,
+        duration_ms: 1,
+        outcome: 'ok',
+      },
+    ];
+    const post = (headers: Record<string, string>) =>
+      fetch(`${secured.url}/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ spans }),
+      });
+    const refused = await post({});
+    t.is(refused.status, 401);
+    t.regex(((await refused.json()) as { error: string }).error, /POST \/traces needs Authorization/);
+    t.is((await post({ authorization: `Bearer ${credential}` })).status, 202);
+  } finally {
+    await secured.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

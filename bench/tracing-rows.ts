@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { callStructured, connect, startAgent, waitForTopology, type AgentProcess } from './agents.js';
 import { rssBytes, sleep } from './processes.js';
 import type { RegistryLauncher } from './registries.js';
-import { bytes, num, percentile } from './stats.js';
+import { bytes, num, percentile, type Timing } from './stats.js';
 import { check, type Row } from './table.js';
 
 export interface TracingSizes {
@@ -20,10 +20,6 @@ export interface TracingSizes {
 
 const WIRE_TIMEOUT_MS = 30_000;
 const NOT_REGISTRY = 'n/a (runtime figure)';
-
-interface Timing {
-  perSecond: number;
-}
 
 async function pair(distDir: string, registryUrl: string, tracing: boolean, started: AgentProcess[]): Promise<AgentProcess> {
   const env = { MCP_MESH_TRACING: String(tracing) };

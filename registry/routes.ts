@@ -10,6 +10,7 @@ import type { RegistrationLimits } from './registration-limits.js';
 import type { Storage } from './storage/index.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store/index.js';
+import { numberParam, queryText } from './query.js';
 import { addTraceRoutes } from './trace-routes.js';
 import type { TraceStore } from './trace-store.js';
 import { checkCount } from './validate.js';
@@ -195,17 +196,6 @@ async function durable(storage: Storage): Promise<void> {
   } catch (error) {
     throw new HttpError(503, `registry could not save the change: ${(error as Error).message}`);
   }
-}
-
-function queryText(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text === undefined || text === '' ? undefined : text;
-}
-
-function numberParam(checked: { ok: true; value: number } | { ok: false; error: string }): number {
-  if (!checked.ok) throw new HttpError(400, checked.error);
-  return checked.value;
 }
 
 function notFound(agentId: string): HttpError {

@@ -1,11 +1,11 @@
 // The trace routes: POST /traces (agents send their spans in batches), GET /traces (recent traces, newest first),
 // GET /traces/edges (calls per dependency edge), GET /traces/:id (one trace's spans). Bounded: see trace-store.ts.
 import type { Router } from '@koa/router';
-import type { Context } from 'koa';
 import type { CallEdgesResponse, TraceResponse, TracesResponse } from '../core/span-wire.js';
 import { HttpError, readJsonBody } from './body.js';
 import type { RegistryStore } from './store/index.js';
 import type { TraceStore } from './trace-store.js';
+import { numberParam, queryText } from './query.js';
 import { checkCount } from './validate.js';
 
 export interface TraceRouteDeps {
@@ -37,12 +37,12 @@ export function addTraceRoutes(router: Router, deps: TraceRouteDeps): void {
   });
 
   router.get('/traces', (ctx) => {
-    const limit = count(checkCount('limit', query(ctx, 'limit'), 20, 1, 1000));
-    const afterText = query(ctx, 'after');
-    const after = afterText === undefined ? undefined : count(checkCount('after', afterText, 0, 0, Number.MAX_SAFE_INTEGER));
-    const errors = query(ctx, 'errors');
+    const limit = numberParam(checkCount('limit', queryText(ctx, 'limit'), 20, 1, 1000));
+    const afterText = queryText(ctx, 'after');
+    const after = afterText === undefined ? undefined : numberParam(checkCount('after', afterText, 0, 0, Number.MAX_SAFE_INTEGER));
+    const errors = queryText(ctx, 'errors');
     if (errors !== undefined && errors !== 'true' && errors !== 'false') throw new HttpError(400, 'errors: must be true or false');
-    const list = traces.list({ limit, after, agent: query(ctx, 'agent'), errorsOnly: errors === 'true' });
+    const list = traces.list({ limit, after, agent: queryText(ctx, 'agent'), errorsOnly: errors === 'true' });
     const body: TracesResponse = { traces: list, count: list.length, seq: traces.currentSeq, stored: traces.size, capacity: traces.capacity };
     ctx.body = body;
   });
@@ -62,15 +62,4 @@ export function addTraceRoutes(router: Router, deps: TraceRouteDeps): void {
     const body: TraceResponse = { trace_id: traceId, spans };
     ctx.body = body;
   });
-}
-
-function query(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text === undefined || text === '' ? undefined : text;
-}
-
-function count(checked: { ok: true; value: number } | { ok: false; error: string }): number {
-  if (!checked.ok) throw new HttpError(400, checked.error);
-  return checked.value;
 }

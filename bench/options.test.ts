@@ -6,7 +6,7 @@ test('defaults: every section, with the Go registry, results written', (t) => {
   t.false(options.quick);
   t.true(options.withGo);
   t.is(options.resultsFile, '/r.md');
-  t.deepEqual([...options.sections], ['registry', 'resolution', 'agent', 'spread', 'discovery', 'replicas', 'gateway']);
+  t.deepEqual([...options.sections], ['registry', 'resolution', 'agent', 'spread', 'tracing', 'discovery', 'replicas', 'gateway']);
 });
 
 test('--quick, --only (both spellings), --no-go, --no-results', (t) => {

@@ -5,6 +5,7 @@
 import test from 'ava';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient, startAgent, type AgentProc } from './support/agents.js';
+import { startGateway } from './support/gateway.js';
 import { callInLoop } from './support/mesh.js';
 import { startPostgres, type PostgresServer } from './support/postgres.js';
 import { stopAll } from './support/processes.js';
@@ -159,4 +160,26 @@ test.serial('PostgreSQL stopped for 10 s: HEADs answered from memory, POSTs 503 
   t.log(
     `${heads.length} HEADs answered 200 and ${refused.length}/${posts.length} POSTs 503 while PostgreSQL was down; commits again ${backAt - upAt} ms after it restarted`,
   );
+});
+
+test.serial('the gateway follows the mesh through another replica when its replica is killed -9', async (t) => {
+  const url = await server.createDatabase('mesh_gateway');
+  const a = await spawnRegistry({ args: ['--database-url', url] });
+  const b = await spawnRegistry({ args: ['--database-url', url] });
+  const time = await startAgent('time-service', { MCP_MESH_REGISTRY_URL: `${b.url},${a.url}`, MCP_MESH_HEALTH_INTERVAL: '1' });
+  await waitHealthy(a.url, [time.agentId]);
+  const gateway = await startGateway(['--registry', `${a.url},${b.url}`]);
+  await gateway.waitForLine(/gateway tools \d+ \(\+now\)|listening on .*, 1 tools\)/);
+  const from = gateway.lines.length;
+  a.signal('SIGKILL');
+  await a.exited;
+  // A provider that joins afterwards (registering at B) reaches the gateway's tool list through B.
+  const greeter = await startAgent('greeter', { MCP_MESH_REGISTRY_URL: b.url, MCP_MESH_HEALTH_INTERVAL: '1' });
+  const serving = greeter.lines.find((l) => /serving http/.test(l.text))!;
+  const listed = await gateway.waitForLine(/gateway tools \d+ \(\+hello\)/, 30_000, from);
+  t.truthy(
+    gateway.lines.slice(from).find((l) => /registry back at /.test(l.text)),
+    'the gateway moved to the other replica',
+  );
+  t.log(`greeter serving → in the gateway's tool list (gateway on replica B after A's kill -9): ${listed.at - serving.at} ms`);
 });

@@ -20,7 +20,8 @@ export const gateway: Command = {
     registry: {
       type: 'string',
       valueName: 'url',
-      description: "registry URL (env MCP_MESH_REGISTRY_URL; default: the PM2 module's host:port, else http://127.0.0.1:8000)",
+      description:
+        "registry URL, or several replicas comma-separated (env MCP_MESH_REGISTRY_URL; default: the PM2 module's host:port, else http://127.0.0.1:8000)",
     },
     'registry-token': {
       type: 'string',

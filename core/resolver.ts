@@ -328,6 +328,4 @@ export function toAlternative(candidate: ProviderCandidate, rank: number): Resol
 }
 
 /** The wire entry of a dependency no provider serves: empty strings, as MCP Mesh answers it. */
-export function unresolvedEntry(capability: string): ResolvedDependency {
-  return { agent_id: '', capability, endpoint: '', function_name: '', status: 'unresolved' };
-}
+export { unresolvedEntry } from './unresolved-entry.js';

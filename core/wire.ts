@@ -3,7 +3,9 @@
 import { z } from 'zod';
 
 /** Agent ids travel in URL paths: keep them to a safe alphabet and length. */
-export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+import { AGENT_ID_PATTERN } from './agent-id.js';
+
+export { AGENT_ID_PATTERN };
 const agentId = z.string().regex(AGENT_ID_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit');
 const shortText = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const capabilityName = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');

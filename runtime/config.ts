@@ -7,7 +7,7 @@ import { logFormat, type LogFormat } from '../core/log-format.js';
 import { loadTls, tlsFilesFromEnv, type TlsFiles, type TlsSettings } from '../core/tls.js';
 import { parseRegistryUrls } from '../core/registry-endpoints.js';
 import { DEFAULT_STRATEGY, isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES, type SelectionStrategy } from '../core/selection.js';
-import { AGENT_ID_PATTERN } from '../core/wire.js';
+import { AGENT_ID_PATTERN } from '../core/agent-id.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 
 /** Where the agent serves unless told otherwise: loopback only. */

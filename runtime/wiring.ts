@@ -1,7 +1,7 @@
 // Wiring, pure: what the registry answered about this agent's dependencies (dependencies_resolved plus the ranked
 // alternatives) → one slot per declared dependency, holding its providers in the order calls try them.
 // inject.ts keeps the current slots and hands them to calls; proxy-call.ts makes the calls.
-import { unresolvedEntry } from '../core/resolver.js';
+import { unresolvedEntry } from '../core/unresolved-entry.js';
 import { sharingCount } from '../core/selection.js';
 import { topologyHash } from '../core/topology-hash.js';
 import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency, Topology } from '../core/wire.js';

@@ -1,7 +1,9 @@
 // The gateway's tool list, built from what the registry says (healthy providers per capability) and what the
-// providers list themselves (title, description, schemas). Pure: the same mesh always gives the same catalog.
+// providers list themselves (title, description, schemas). Pure: the same mesh always gives the same catalog (apart
+// from each tool's fresh selection state, which spreads its calls over its equally good providers).
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { resolveDependency, type ProviderCandidate } from '../core/resolver.js';
+import { resolveDependency, standings, type ProviderCandidate } from '../core/resolver.js';
+import { SelectionState, sharingCount, weightOf } from '../core/selection.js';
 import type { CapabilityView } from '../core/wire.js';
 import { capabilityMatcher, type GatewayFilter } from './filter.js';
 import { assignToolNames } from './tool-names.js';
@@ -10,8 +12,14 @@ import { assignToolNames } from './tool-names.js';
 export interface GatewayTool {
   name: string;
   capability: string;
-  /** Best first; calls go to the first and fail over along the rest. */
+  /** Best first; calls are spread over the first `sharing` (equally good) and fail over along the rest. */
   providers: ProviderCandidate[];
+  /** How many leading providers are equally good (same tag score and version): they share the calls. */
+  sharing: number;
+  /** Per provider, its calls under way through this gateway and its weight (what selection reads). */
+  load: { inFlight: number; weight: number }[];
+  /** Where round-robin among equals resumes (core/selection.ts). */
+  selection: SelectionState;
   /** As tools/list shows it (the provider's own definition, under the gateway's name). */
   definition: Tool;
 }
@@ -41,6 +49,7 @@ export function buildCatalog(providers: readonly CapabilityView[], filter: Gatew
       version: p.version,
       tags: p.tags,
       endpoint: p.endpoint,
+      ...(p.kwargs ? { kwargs: p.kwargs } : {}),
     };
     byCapability.set(p.name, [...(byCapability.get(p.name) ?? []), candidate]);
     descriptions.set(`${p.agent_id}\u0000${p.function_name}`, p.description);
@@ -63,7 +72,9 @@ export function buildCatalog(providers: readonly CapabilityView[], filter: Gatew
     const definition: Tool = own
       ? { ...own, name }
       : { name, description: descriptions.get(`${top.agent_id}\u0000${top.function_name}`) || undefined, inputSchema: { type: 'object' } };
-    tools.set(name, { name, capability, providers: order, definition });
+    const sharing = sharingCount(standings({ capability, tags: filter.tags }, order).map((rank) => ({ rank })));
+    const load = order.map((c) => ({ inFlight: 0, weight: weightOf(c.kwargs) }));
+    tools.set(name, { name, capability, providers: order, sharing, load, selection: new SelectionState(), definition });
   }
   return { tools, signature: JSON.stringify([...tools.values()].map((t) => t.definition)) };
 }

@@ -1,4 +1,4 @@
-// One tools/call through the gateway: to the provider ranked first, on to the next one only when a provider
+// One tools/call through the gateway: to one of the equally good providers (choose-provider.ts), on to the next one only when a provider
 // cannot be reached at all (runtime/retry-policy.ts decides, as for agents' own proxies). The caller's progress notifications, cancellation, `isError` results and errors
 // pass through as the provider sends them; a call with no answer within the timeout is cancelled at the provider.
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -39,12 +39,15 @@ export async function forwardCall(tool: GatewayTool, params: CallToolRequest['pa
   const tried = new Set<string>();
   const failures: string[] = [];
   for (;;) {
-    const provider = chooseProvider(tool.providers, tried, (key) => route.breaker.allow(key));
+    const provider = chooseProvider(tool, tried, (key) => route.breaker.allow(key));
     if (!provider) {
       throw new RpcError(ErrorCode.InternalError, `${tool.name}: no provider of ${tool.capability} could be reached (${failures.join('; ')})`);
     }
     const key = providerKey(provider);
     tried.add(key);
+    // Calls under way per provider: what least-inflight reads to spread the next ones.
+    const load = tool.load[tool.providers.indexOf(provider)]!;
+    load.inFlight++;
     const request = {
       method: 'tools/call' as const,
       params: { ...params, name: provider.function_name, _meta: Object.keys(meta).length ? meta : undefined },
@@ -68,6 +71,8 @@ export async function forwardCall(tool: GatewayTool, params: CallToolRequest['pa
       if (route.breaker.failure(key)) route.log.warn(`circuit open for ${provider.agent_id} (${provider.endpoint}): ${describeError(error)}`);
       failures.push(`${provider.agent_id}: ${describeError(error)}`);
       route.log.debug(`${tool.name}: ${provider.agent_id} unreachable, trying the next provider`);
+    } finally {
+      load.inFlight--;
     }
   }
 }

@@ -9,6 +9,7 @@ import type { AgentCallsResponse } from '../core/wire.js';
 import { DashboardDataSource } from '../tui/data-source.js';
 import { wiringLines } from '../tui/view-model.js';
 import { callTool, connectClient, fixtureAgentPath, startAgent, type AgentProc } from './support/agents.js';
+import { startGateway } from './support/gateway.js';
 import { cli } from './support/pm2.js';
 import { stopAll, tempDir } from './support/processes.js';
 import { agentPayload, postHeartbeat, spawnRegistry, type RegistryProc } from './support/registry.js';
@@ -219,6 +220,26 @@ test.serial('the dashboard’s wiring pane shows the providers sharing each depe
     t.log(lines.join('\n'));
   } finally {
     source.stop();
+  }
+});
+
+test.serial('the gateway spreads a tool’s calls over the same equal providers', async (t) => {
+  const gateway = await startGateway(['--registry', registry.url, '--capability', 'weather']);
+  const host = await connectClient(gateway.url);
+  try {
+    // The gateway names a capability's tool after its providers' tool (`forecast`) when that name is free.
+    await waitFor('the gateway offers forecast', async () => (await host.listTools()).tools.some((tool) => tool.name === 'forecast'));
+    const by: Record<string, number> = {};
+    for (let i = 0; i < 60; i++) {
+      const result = await callTool(host, 'forecast');
+      const who = (result.structuredContent as { by: string }).by;
+      by[who] = (by[who] ?? 0) + 1;
+    }
+    t.deepEqual(Object.keys(by).sort(), ['weather-1', 'weather-2', 'weather-3'], JSON.stringify(by));
+    t.log(`through the gateway, one call at a time: ${JSON.stringify(by)}`);
+  } finally {
+    await host.close();
+    gateway.signal('SIGKILL');
   }
 });
 

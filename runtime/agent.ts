@@ -34,7 +34,7 @@ import { describeError, Logger } from './log.js';
 import { McpClientPool } from './mcp-client.js';
 import type { LocalTool } from './proxy-call.js';
 import { errorResult, isCallToolResult, isPlainObject, resultText, toCallToolResult } from './result.js';
-import { loadMcpServer, preloadMcpServer } from './sdk-server.js';
+import { loadMcpServer } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
 import { underPm2 } from '../core/pm2-io.js';
 import { renderAgentMetrics } from './agent-metrics.js';
@@ -196,10 +196,6 @@ export class MeshAgent {
         log,
       });
       this.heartbeat.start();
-      // The first registration goes out before the SDK's server side is loaded; sessions wait for it if earlier.
-      void this.heartbeat.firstBeat.then(preloadMcpServer);
-    } else {
-      setImmediate(preloadMcpServer);
     }
     // Self-dependencies work without a registry; the registry's first answer replaces this wiring (whenever it comes).
     if (this.hasSelfDependency()) {

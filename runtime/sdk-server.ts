@@ -1,7 +1,8 @@
 // The SDK's server side is over half of an agent's import time (McpServer brings ajv and zod-to-json-schema, its
 // Streamable HTTP transport hono and undici), and nothing before the first MCP session needs it. McpServer loads
-// then, or in the background once the agent has registered; the SDK's transport only with the first session of a
-// client that is not a mesh agent (mesh sessions have their own, transport/json-session.ts).
+// then — not in the background after registering: an agent nobody calls stays ~4 MB lighter, and the first session
+// waits for the import once; the SDK's transport only with the first session of a client that is not a mesh agent
+// (mesh sessions have their own, transport/json-session.ts).
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
@@ -16,9 +17,4 @@ export function loadMcpServer(): Promise<typeof McpServer> {
 export function loadSdkTransport(): Promise<typeof StreamableHTTPServerTransport> {
   sdkTransport ??= import('@modelcontextprotocol/sdk/server/streamableHttp.js').then((m) => m.StreamableHTTPServerTransport);
   return sdkTransport;
-}
-
-/** Starts loading McpServer without waiting for it (a failure shows when a session needs it). */
-export function preloadMcpServer(): void {
-  loadMcpServer().catch(() => undefined);
 }

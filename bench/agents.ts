@@ -18,6 +18,8 @@ export interface AgentSpec {
   dependsOn?: string;
   registryUrl?: string;
   env?: NodeJS.ProcessEnv;
+  /** V8 flags on the node command line (the module's node_args). */
+  nodeFlags?: readonly string[];
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -38,7 +40,7 @@ export function agentEnv(spec: AgentSpec): NodeJS.ProcessEnv {
 
 /** Spawns the bench agent and waits until it serves (and, with a registry, has registered). */
 export async function startAgent(distDir: string, spec: AgentSpec): Promise<AgentProcess> {
-  const proc = spawnTracked(process.execPath, ['--expose-gc', benchAgentScript(distDir)], agentEnv(spec));
+  const proc = spawnTracked(process.execPath, [...(spec.nodeFlags ?? []), '--expose-gc', benchAgentScript(distDir)], agentEnv(spec));
   try {
     const serving = await proc.waitForLine(/^\[mesh\] (\S+) serving (http:\/\/\S+\/mcp)/, START_TIMEOUT_MS);
     const [, id, mcpUrl] = serving.text.match(/^\[mesh\] (\S+) serving (http:\/\/\S+\/mcp)/)!;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startAgent, untilNotHealthy, waitForTopology, type AgentProcess } from './agents.js';
 import { runPm2Discovery, type Pm2Discovery } from './pm2-discovery.js';
 import type { RegistryLauncher } from './registries.js';
-import { ms } from './stats.js';
+import { bytes, ms, num } from './stats.js';
 import { check, ratio, type Row } from './table.js';
 
 interface Standalone {
@@ -25,7 +25,13 @@ type Outcome<T> = T | { unavailable: string };
 
 const FAILURE_TIMEOUT_MS = 90_000;
 
-async function standalone(distDir: string, launcher: RegistryLauncher, workDir: string, log: (line: string) => void): Promise<Standalone> {
+async function standalone(
+  distDir: string,
+  launcher: RegistryLauncher,
+  workDir: string,
+  log: (line: string) => void,
+  nodeFlags: readonly string[],
+): Promise<Standalone> {
   const registry = await launcher.start(join(mkdtempSync(join(workDir, 'discovery-')), 'registry.db'));
   const agents: AgentProcess[] = [];
   try {
@@ -35,6 +41,7 @@ async function standalone(distDir: string, launcher: RegistryLauncher, workDir: 
       provides: 'disc_consumer',
       dependsOn: 'late_cap',
       registryUrl: registry.url,
+      nodeFlags,
     });
     agents.push(consumer);
     await waitForTopology(consumer, /drive\.late_cap→unresolved/, 30_000);
@@ -65,7 +72,7 @@ async function standalone(distDir: string, launcher: RegistryLauncher, workDir: 
     const ghostGone = await waitForTopology(consumer, /drive\.late_cap→unresolved/, 30_000, from);
     const leaveMs = ghostGone.at - deletedAt;
 
-    const provider = await startAgent(distDir, { name: 'disc-provider', provides: 'late_cap', registryUrl: registry.url });
+    const provider = await startAgent(distDir, { name: 'disc-provider', provides: 'late_cap', registryUrl: registry.url, nodeFlags });
     agents.push(provider);
     const wired = await waitForTopology(consumer, new RegExp(`drive\\.late_cap→${provider.id}/`), 30_000);
     const spawnToWiredMs = wired.at - provider.proc.spawnedAt;
@@ -102,10 +109,11 @@ export async function discoveryRows(
   go: RegistryLauncher | { unavailable: string },
   workDir: string,
   log: (line: string) => void,
+  nodeFlags: readonly string[] = [],
 ): Promise<Row[]> {
-  const our = await attempt('ours', () => standalone(distDir, ours, workDir, log), log);
-  const theirs = 'unavailable' in go ? go : await attempt('Go', () => standalone(distDir, go, workDir, log), log);
-  const pm2 = await attempt('PM2', () => runPm2Discovery(distDir, root, log), log);
+  const our = await attempt('ours', () => standalone(distDir, ours, workDir, log, nodeFlags), log);
+  const theirs = 'unavailable' in go ? go : await attempt('Go', () => standalone(distDir, go, workDir, log, nodeFlags), log);
+  const pm2 = await attempt('PM2', () => runPm2Discovery(distDir, root, log, nodeFlags), log);
 
   const o = 'unavailable' in our ? undefined : our;
   const g = 'unavailable' in theirs ? undefined : theirs;
@@ -161,6 +169,38 @@ export async function discoveryRows(
       note: p
         ? `the module's PM2 bus watcher; the consumer (a PM2 app) logged its rewiring ${ms(p.rewiredMs)} after the kill (read from its PM2 log file, polled every 20 ms); module installed from ${p.installedFrom} in ${ms(p.installMs)}`
         : why(pm2),
+    },
+    {
+      section: 'discovery',
+      metric: "install: the module's production dependency tree (packages / on disk)",
+      ours: p ? `${num(p.dependencies.packages)} / ${bytes(p.dependencies.bytes)}` : why(pm2),
+      seed: '—',
+      go: 'n/a (one binary)',
+      ratio: '—',
+      met: '—',
+      note: p
+        ? `PM2_HOME/modules/mesh/node_modules after \`pm2 install\` of the packed tarball; copies of pm2 in it: ${p.dependencies.pm2Copies}`
+        : why(pm2),
+    },
+    {
+      section: 'discovery',
+      metric: 'install: `pm2 install` of the packed tarball',
+      ours: p ? ms(p.installMs) : why(pm2),
+      seed: '—',
+      go: 'n/a',
+      ratio: '—',
+      met: '—',
+      note: 'isolated PM2_HOME; npm fetches the dependencies (its cache is warm after the first run on a machine)',
+    },
+    {
+      section: 'discovery',
+      metric: 'registry RSS as PM2 runs the module (empty, no agent)',
+      ours: p ? bytes(p.moduleRss) : why(pm2),
+      seed: 'goal ≤ 45 MB',
+      go: 'n/a',
+      ratio: '—',
+      met: check(p ? p.moduleRss <= 45 * 1024 * 1024 : undefined),
+      note: p ? `read 2 s after it served; node_args from the module's package.json: ${p.moduleNodeArgs || 'none'}` : why(pm2),
     },
   ];
 }

@@ -13,6 +13,8 @@ export interface BenchOptions {
   resultsFile: string;
   /** Seconds a registry may take to register the 10 000 agents (undefined: the size's default). */
   seedBudgetS?: number;
+  /** V8 flags for our registry and agents (undefined: the module's node_args from package.json). */
+  nodeFlags?: string[];
 }
 
 const FLAGS: Options = {
@@ -21,6 +23,11 @@ const FLAGS: Options = {
   'no-go': { type: 'boolean', description: "do not install/run MCP Mesh's Go registry (its column says so)" },
   results: { type: 'string', valueName: 'file', description: 'write the table to this file (default bench/results.md)' },
   'no-results': { type: 'boolean', description: 'write the table nowhere' },
+  'node-flags': {
+    type: 'string',
+    valueName: 'flags',
+    description: "V8 flags for our registry and agents (default: package.json apps[0].node_args, what PM2 uses; '' for none)",
+  },
   'seed-budget': {
     type: 'string',
     valueName: 'seconds',
@@ -43,6 +50,8 @@ export function parseOptions(argv: string[], defaultResults: string): BenchOptio
       resultsFile: values['no-results'] ? '' : (stringOption(values, 'results') ?? defaultResults),
     };
     if (values['seed-budget'] !== undefined) options.seedBudgetS = numberOption(values, 'seed-budget', 0, { min: 0, above: true });
+    const nodeFlags = stringOption(values, 'node-flags');
+    if (nodeFlags !== undefined) options.nodeFlags = nodeFlags.split(/\s+/).filter(Boolean);
     const only = stringOption(values, 'only');
     if (only !== undefined) {
       const wanted = only

@@ -1,12 +1,12 @@
 // Failure detection under PM2: the package packed and `pm2 install`ed as the module `mesh` in an isolated PM2_HOME,
 // a provider and a consumer started as PM2 apps, the provider's process killed with SIGKILL.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appCredential } from '../core/credentials.js';
 import { agentEnv, benchAgentScript, untilNotHealthy } from './agents.js';
-import { atCleanup, freePort, sleep, waitForHttp } from './processes.js';
+import { atCleanup, freePort, rssBytes, sleep, waitForHttp } from './processes.js';
 
 export interface Pm2Discovery {
   /** kill -9 → the registry lists the provider as not healthy. */
@@ -15,6 +15,34 @@ export interface Pm2Discovery {
   rewiredMs: number;
   installMs: number;
   installedFrom: string;
+  /** What `pm2 install` put under PM2_HOME/modules/mesh: packages in its node_modules and their bytes on disk. */
+  dependencies: { packages: number; bytes: number; pm2Copies: number };
+  /** The module's process (the registry) as PM2 runs it, with no agent yet. */
+  moduleRss: number;
+  moduleNodeArgs: string;
+}
+
+/** Packages (a package.json right under node_modules/ or node_modules/@scope/) and the bytes of every file. */
+export function dependencyTree(dir: string): { packages: number; bytes: number; pm2Copies: number } {
+  let packages = 0;
+  let bytes = 0;
+  let pm2Copies = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    bytes += statSync(path).size;
+    if (entry.name === 'package.json' && /node_modules\/(@[^/]+\/)?[^/@]+$/.test(entry.parentPath)) {
+      packages++;
+      if (/node_modules\/pm2$/.test(entry.parentPath)) pm2Copies++;
+    }
+  }
+  return { packages, bytes, pm2Copies };
+}
+
+interface ListedApp {
+  name: string;
+  pid: number;
+  pm2_env?: { node_args?: string[] | string };
 }
 
 interface ListedAgent {
@@ -59,7 +87,12 @@ async function waitForAgents<T>(registryUrl: string, pick: (list: ListedAgent[])
   throw new Error(`${what} not seen in the registry within ${timeoutMs / 1000} s`);
 }
 
-export async function runPm2Discovery(distDir: string, root: string, log: (line: string) => void): Promise<Pm2Discovery> {
+export async function runPm2Discovery(
+  distDir: string,
+  root: string,
+  log: (line: string) => void,
+  nodeFlags: readonly string[] = [],
+): Promise<Pm2Discovery> {
   const pm2Bin = join(root, 'node_modules', '.bin', 'pm2');
   if (!existsSync(join(distDir, 'plugin', 'module.js'))) throw new Error('dist/plugin/module.js is not built');
   // Short path: PM2's unix sockets live in the home and socket paths are limited to ~100 bytes.
@@ -84,16 +117,23 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
   const installMs = performance.now() - installStarted;
   const registryUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${registryUrl}/health`, 60_000);
+  const moduleDir = join(home, 'modules', 'mesh');
+  const dependencies = dependencyTree(join(moduleDir, 'node_modules'));
+  const module = (JSON.parse(await pm2(['jlist'])) as ListedApp[]).find((app) => app.name === 'mesh')!;
+  await sleep(2000);
+  const moduleRss = rssBytes(module.pid);
+  const moduleNodeArgs = [module.pm2_env?.node_args ?? []].flat().join(' ');
+  const nodeArgs = nodeFlags.length ? ['--node-args', nodeFlags.join(' ')] : [];
 
   const script = benchAgentScript(distDir);
   // Started by hand, not from an ecosystem file: each app gets its credential the way a user's would (token create).
   const credential = (name: string, capability: string) => ({ MCP_MESH_REGISTRY_TOKEN: appCredential(home, name, [capability]) });
   await pm2(
-    ['start', script, '--name', 'bench-pm2-provider'],
+    ['start', script, '--name', 'bench-pm2-provider', ...nodeArgs],
     agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl, env: credential('bench-pm2-provider', 'pm2_cap') }),
   );
   await pm2(
-    ['start', script, '--name', 'bench-pm2-consumer'],
+    ['start', script, '--name', 'bench-pm2-consumer', ...nodeArgs],
     agentEnv({
       name: 'bench-pm2-consumer',
       provides: 'pm2_consumer',
@@ -133,5 +173,5 @@ export async function runPm2Discovery(distDir: string, root: string, log: (line:
     return Number.NaN;
   })();
   const detectedMs = await untilNotHealthy(registryUrl, provider.id, killedAt, 30_000);
-  return { detectedMs, rewiredMs: await rewired, installMs, installedFrom: 'an npm pack tarball' };
+  return { detectedMs, rewiredMs: await rewired, installMs, installedFrom: 'an npm pack tarball', dependencies, moduleRss, moduleNodeArgs };
 }

@@ -146,6 +146,17 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** RSS of a bare Node process (a timer, nothing loaded) started with `nodeFlags`, read after `settleMs`: the floor. */
+export async function bareNodeRss(nodeFlags: readonly string[], settleMs = 2000): Promise<number> {
+  const bare = spawnTracked(process.execPath, [...nodeFlags, '-e', 'setInterval(() => {}, 1000)']);
+  try {
+    await sleep(settleMs);
+    return rssBytes(bare.pid);
+  } finally {
+    await bare.stop('SIGKILL');
+  }
+}
+
 /** A port free on loopback right now (bind port 0, read it, close). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -47,8 +47,8 @@ async function launch(url: string, spawned: Spawned, since: number): Promise<Reg
   }
 }
 
-/** Ours: `node dist/registry/main.js`, run from the built tree. */
-export function ourRegistry(mainJs: string): RegistryLauncher {
+/** Ours: `node [nodeFlags] dist/registry/main.js`, run from the built tree. */
+export function ourRegistry(mainJs: string, nodeFlags: readonly string[] = []): RegistryLauncher {
   return {
     label: 'ours',
     async start(dataFile, options = {}) {
@@ -59,6 +59,7 @@ export function ourRegistry(mainJs: string): RegistryLauncher {
       const storage = /^postgres(ql)?:\/\//.test(dataFile) ? ['--database-url', dataFile] : ['--data-file', dataFile];
       // The bench registers thousands of agents from one address as fast as it can: no flood limit (MCP Mesh has none).
       const spawned = spawnTracked(process.execPath, [
+        ...nodeFlags,
         mainJs,
         '--host',
         '127.0.0.1',

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad, rotate, statusSummary, type LoadResult } from './load.js';
 import { agentId, capabilityName, registration, registrationBodies, type Fleet } from './payloads.js';
-import { rssBytes, sleep } from './processes.js';
+import { bareNodeRss, rssBytes, sleep } from './processes.js';
 import type { RegistryLauncher, RegistryProcess } from './registries.js';
 import { bytes, ms, num, p50p99, percentile } from './stats.js';
 import { check, ratio, type Row } from './table.js';
@@ -256,10 +256,12 @@ export async function registryRows(
   sizes: RegistrySizes,
   workDir: string,
   log: (line: string) => void,
+  nodeFlags: readonly string[] = [],
 ): Promise<Row[]> {
   const our = await attempt(ours, sizes, workDir, log);
+  const floor = await bareNodeRss(nodeFlags);
   const theirs = 'unavailable' in go ? { label: 'MCP Mesh Go', unavailable: go.unavailable } : await attempt(go, sizes, workDir, log);
-  return buildRows(our, theirs, sizes);
+  return buildRows(our, theirs, sizes, { rss: floor, flags: nodeFlags.length ? nodeFlags.join(' ') : 'no V8 flags' });
 }
 
 interface Metric {
@@ -276,7 +278,13 @@ interface Metric {
   note?(m: Measured): string;
 }
 
-function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
+/** A bare Node process started with our registry's flags, measured in the same run. */
+interface Floor {
+  rss: number;
+  flags: string;
+}
+
+function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes, floor: Floor): Row[] {
   const S = num(sizes.small);
   const L = num(sizes.large);
   const rate = (r: LoadResult) => `${num(r.perSecond)}/s`;
@@ -284,7 +292,9 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
     `${num(r.completed)} in ${r.seconds.toFixed(1)} s, ${statusSummary(r)}${r.errors ? `, ${r.errors} errors` : ''}${r.stopped ? ', stopped by the time budget' : ''}`;
   const latencyText = (l: Latency) => l.missing ?? p50p99(l.result.latenciesMs);
   const latencyP50 = (l: Latency) => (l.missing ? Number.NaN : percentile(l.result.latenciesMs, 0.5));
-  const growth = (m: Measured) => (m.largeRss - m.startRss) / m.large.count;
+  // The reading 3 s after seeding counts: the lowest one over the idle window depends on when the runtime happens
+  // to give memory back, which a user's `pm2 monit` cannot count on.
+  const growth = (m: Measured) => (m.largeRssSoon - m.startRss) / m.large.count;
   const seedGrowth = 2048 + 1024 * sizes.toolsPerAgent;
   const metrics: Metric[] = [
     {
@@ -355,19 +365,22 @@ function buildRows(our: Outcome, theirs: Outcome, sizes: RegistrySizes): Row[] {
   metrics.push(
     {
       metric: 'registry RSS at start (empty)',
-      seed: '20 MB',
+      seed: '20 MB; goal ≤ 45 MB',
       show: (m) => bytes(m.startRss),
       value: (m) => m.startRss,
-      met: (o) => o.startRss <= 20 * 1024 * 1024,
+      met: (o) => `seed ${check(o.startRss <= 20 * 1024 * 1024)} · goal ${check(o.startRss <= 45 * 1024 * 1024)}`,
+      note: (m) =>
+        m.label === 'ours' ? `a bare Node process with the same flags (${floor.flags}) read ${bytes(floor.rss)} in this run` : 'its own binary',
     },
     {
       metric: `registry RSS growth per agent 0→${L} (${sizes.toolsPerAgent} caps each)`,
-      seed: `2 KB + ${sizes.toolsPerAgent} × 1 KB = ${bytes(seedGrowth)}; goal ≤ Go`,
+      seed: `2 KB + ${sizes.toolsPerAgent} × 1 KB = ${bytes(seedGrowth)}; goal ≤ 4 KB and ≤ Go`,
       show: (m) => bytes(growth(m)) + (m.large.count < sizes.large ? ` (0→${num(m.large.count)})` : ''),
       value: growth,
-      met: (o, g) => `seed ${check(growth(o) <= seedGrowth)} · Go ${check(g ? growth(o) <= growth(g) : undefined)}`,
+      met: (o, g) =>
+        `seed ${check(growth(o) <= seedGrowth)} · 4 KB ${check(growth(o) <= 4096)} · Go ${check(g ? growth(o) <= growth(g) : undefined)}`,
       note: (m) =>
-        `RSS ${bytes(m.startRss)} → ${bytes(m.largeRss)}, the lowest reading within ${sizes.idleS} s of idle after seeding (${bytes(m.largeRssSoon)} ${SETTLE_MS / 1000} s after it: ${bytes((m.largeRssSoon - m.startRss) / m.large.count)} per agent)`,
+        `RSS ${bytes(m.startRss)} → ${bytes(m.largeRssSoon)} ${SETTLE_MS / 1000} s after seeding (the figure); the lowest reading within ${sizes.idleS} s of idle was ${bytes(m.largeRss)} (${bytes((m.largeRss - m.startRss) / m.large.count)} per agent)`,
     },
     {
       metric: 'cold start (spawn → GET /health 200, empty)',

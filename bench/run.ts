@@ -9,6 +9,7 @@ import { agentRows } from './agent-rows.js';
 import { discoveryRows } from './discovery-rows.js';
 import { gatewayRows } from './gateway-rows.js';
 import { parseOptions, type BenchOptions, type Section } from './options.js';
+import { moduleNodeFlags } from './node-flags.js';
 import { atCleanup, cleanupAll } from './processes.js';
 import { goRegistry, ourRegistry, type RegistryLauncher } from './registries.js';
 import { registryRows, type RegistrySizes } from './registry-rows.js';
@@ -68,26 +69,35 @@ async function goLauncher(options: BenchOptions): Promise<RegistryLauncher | { u
   return goRegistry(install.binary);
 }
 
-function oursLauncher(): RegistryLauncher {
+function oursLauncher(nodeFlags: readonly string[]): RegistryLauncher {
   const mainJs = join(root, 'dist', 'registry', 'main.js');
   return existsSync(mainJs)
-    ? ourRegistry(mainJs)
+    ? ourRegistry(mainJs, nodeFlags)
     : { label: 'ours', start: () => Promise.reject(new Error('dist/registry/main.js is not built (run npm run build)')) };
 }
 
 async function section(name: Section, options: BenchOptions): Promise<Row[]> {
+  const nodeFlags = nodeFlagsOf(options);
   switch (name) {
     case 'registry':
-      return registryRows(oursLauncher(), await goLauncher(options), registrySizes(options.quick, options.seedBudgetS), runDir, log);
+      return registryRows(
+        oursLauncher(nodeFlags),
+        await goLauncher(options),
+        registrySizes(options.quick, options.seedBudgetS),
+        runDir,
+        log,
+        nodeFlags,
+      );
     case 'agent':
       return agentRows(
         join(root, 'dist'),
-        oursLauncher(),
+        oursLauncher(nodeFlags),
         options.quick
-          ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, selfCalls: 20_000, starts: 2 }
-          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 100_000, starts: 5 },
+          ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, selfCalls: 20_000, starts: 2, idleAfterLoadS: 30 }
+          : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, selfCalls: 100_000, starts: 5, idleAfterLoadS: 30 },
         runDir,
         log,
+        nodeFlags,
       );
     case 'tracing':
       return tracingRows(
@@ -104,7 +114,7 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
     case 'spread':
       return spreadRows(
         join(root, 'dist'),
-        oursLauncher(),
+        oursLauncher(nodeFlags),
         options.quick
           ? { burnMs: 1, concurrency: 8, maxMs: 3000, rounds: 1, selections: 1_000_000 }
           : { burnMs: 1, concurrency: 8, maxMs: 6000, rounds: 3, selections: 5_000_000 },
@@ -112,10 +122,10 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         log,
       );
     case 'discovery':
-      return discoveryRows(join(root, 'dist'), root, oursLauncher(), await goLauncher(options), runDir, log);
+      return discoveryRows(join(root, 'dist'), root, oursLauncher(nodeFlags), await goLauncher(options), runDir, log, nodeFlags);
     case 'replicas':
       return replicaRows(
-        oursLauncher(),
+        oursLauncher(nodeFlags),
         await goLauncher(options),
         options.quick
           ? { agents: 200, toolsPerAgent: 10, capabilityPool: 1000, loadS: 3, connections: 50, propagations: 10, seedBudgetS: 60 }
@@ -134,6 +144,11 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
         log,
       );
   }
+}
+
+/** The V8 flags our registry and agents run with: --node-flags, or the module's node_args (what PM2 starts it with). */
+function nodeFlagsOf(options: BenchOptions): string[] {
+  return options.nodeFlags ?? moduleNodeFlags(root);
 }
 
 async function main(): Promise<void> {
@@ -168,6 +183,7 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${describeMachine()}`,
     `- load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end`,
+    `- node flags of our registry and agents: ${nodeFlagsOf(options).length ? `\`${nodeFlagsOf(options).join(' ')}\`` : 'none'} (the module's package.json apps[0].node_args unless --node-flags says otherwise); the bare Node rows run with the same flags`,
     `- command: \`${command}\`${options.quick ? ' (quick: smaller counts, not the reference figures)' : ''}`,
     `- MCP Mesh Go: \`mcp-mesh-registry\` from npm \`${GO_PACKAGE}@${GO_VERSION}\`, installed on demand into bench/.work, run in the same bench`,
     '- loopback only; both registries get the same load from the same generator (autocannon 8), one after the other',

@@ -1,5 +1,6 @@
 // Watches the PM2 bus for apps whose process ends (stop, restart, crash): PM2 reports each as an `exit`
 // process event within milliseconds, long before a missed heartbeat would.
+import { loadPm2Api } from './pm2-package.js';
 
 export interface ProcessExit {
   pmId: number;
@@ -22,7 +23,7 @@ const EXIT_EVENTS = new Set(['exit', 'stop']);
 /** Connects to the PM2 daemon of this process's PM2_HOME; `ignorePmId` is the caller's own app. */
 export async function watchProcessExits(onExit: (exit: ProcessExit) => void, { ignorePmId }: { ignorePmId?: number } = {}): Promise<BusWatcher> {
   // Loaded once the registry serves: PM2's library takes a while to load and the registry need not wait.
-  const { default: pm2 } = await import('pm2');
+  const pm2 = await loadPm2Api();
   return new Promise((resolve, reject) => {
     pm2.connect((connectError) => {
       if (connectError) return reject(connectError);

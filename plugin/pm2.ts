@@ -1,15 +1,11 @@
 // Talking to PM2 from the CLI: its programmatic API for reads (process list), its own CLI for actions
-// (install, set, start, delete), always the pm2 this package depends on and always a given PM2_HOME.
+// (install, set, start, delete), the pm2 that pm2-package.ts finds (a peer) and always a given PM2_HOME.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { CliError } from './errors.js';
 import { runningDaemonPid } from './pm2-home.js';
+import { loadPm2Api, pm2BinPath, type Pm2Api } from './pm2-package.js';
 
-const require = createRequire(import.meta.url);
-
-export function pm2BinPath(): string {
-  return require.resolve('pm2/bin/pm2');
-}
+export { pm2BinPath } from './pm2-package.js';
 
 export interface Pm2Result {
   code: number;
@@ -62,15 +58,10 @@ interface Pm2Description {
   pm2_env?: { status?: string; restart_time?: number; pm_uptime?: number; pmx_module?: boolean | string };
 }
 
-type Pm2Api = typeof import('pm2');
-
-let api: Promise<Pm2Api> | undefined;
-
 /** PM2's library reads PM2_HOME once, when first loaded: set it before. */
 function loadPm2(home: string): Promise<Pm2Api> {
   process.env.PM2_HOME = home;
-  api ??= import('pm2').then((loaded) => ((loaded as { default?: Pm2Api }).default ?? loaded) as Pm2Api);
-  return api;
+  return loadPm2Api();
 }
 
 /** The daemon's processes (apps and modules), or undefined when no daemon runs in that home. */

@@ -26,7 +26,8 @@ const FLAGS: Options = {
   'node-flags': {
     type: 'string',
     valueName: 'flags',
-    description: "V8 flags for our registry and agents (default: package.json apps[0].node_args, what PM2 uses; '' for none)",
+    description:
+      "V8 flags for our registry and agents, as --node-flags='--a --b' (default: package.json apps[0].node_args, what PM2 uses; '' for none)",
   },
   'seed-budget': {
     type: 'string',

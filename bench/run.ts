@@ -102,7 +102,7 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
     case 'tracing':
       return tracingRows(
         join(root, 'dist'),
-        oursLauncher(),
+        oursLauncher(nodeFlags),
         options.quick
           ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 3, spans: 10_000 }
           : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 5, spans: 10_000 },
@@ -136,7 +136,7 @@ async function section(name: Section, options: BenchOptions): Promise<Row[]> {
     case 'gateway':
       return gatewayRows(
         join(root, 'dist'),
-        oursLauncher(),
+        oursLauncher(nodeFlags),
         options.quick
           ? { calls: 2000, maxMs: 4000, concurrency: 10, rounds: 2, joins: 3 }
           : { calls: 10_000, maxMs: 8000, concurrency: 10, rounds: 3, joins: 5 },

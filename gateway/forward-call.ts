@@ -11,7 +11,19 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { describeError, classifyFailure, failsOver, type CircuitBreaker, type Logger, type McpClientPool } from '../runtime/index.js';
+import type { SpanOutcome } from '../core/span-wire.js';
+import { propagationFields, type TraceContext } from '../core/trace-context.js';
+import {
+  classifyFailure,
+  describeError,
+  failsOver,
+  incomingParent,
+  type ActiveSpan,
+  type CircuitBreaker,
+  type Logger,
+  type McpClientPool,
+  type Tracer,
+} from '../runtime/index.js';
 import type { GatewayTool } from './catalog.js';
 import { chooseProvider, providerKey } from './choose-provider.js';
 import { RpcError } from './rpc-error.js';
@@ -25,10 +37,48 @@ export interface CallRoute {
   streamingSessions: McpClientPool;
   breaker: CircuitBreaker;
   timeoutMs: number;
+  /** Each call is a hop of its caller's trace (or starts one): trace context on, a span to the registry. */
+  tracer: Tracer;
   log: Logger;
 }
 
 export async function forwardCall(tool: GatewayTool, params: CallToolRequest['params'], extra: CallExtra, route: CallRoute): Promise<CallToolResult> {
+  const parent = incomingParent(extra);
+  const span = route.tracer.call(
+    tool.name,
+    tool.capability,
+    parent && { traceId: parent.traceId, spanId: parent.parentSpanId, sampled: parent.sampled, traceState: parent.traceState },
+  );
+  try {
+    const result = await forwardTraced(tool, params, extra, route, span);
+    span.end(result.isError ? 'tool_error' : 'ok');
+    return result;
+  } catch (error) {
+    span.end(outcomeOf(error, extra), error);
+    throw error;
+  }
+}
+
+function outcomeOf(error: unknown, extra: CallExtra): SpanOutcome {
+  if (extra.signal.aborted) return 'cancelled';
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return 'timeout';
+  return error instanceof RpcError && /could be reached/.test(error.message) ? 'unavailable' : 'error';
+}
+
+/** The caller's _meta with this hop's trace context first (mesh-fetch.ts mirrors it into the HTTP headers). */
+function forwardedMeta(meta: Record<string, unknown>, trace: TraceContext | undefined): Record<string, unknown> | undefined {
+  const { traceparent: _parent, tracestate: _state, ...rest } = meta;
+  const out = trace ? { ...propagationFields(trace), ...rest } : meta;
+  return Object.keys(out).length ? out : undefined;
+}
+
+async function forwardTraced(
+  tool: GatewayTool,
+  params: CallToolRequest['params'],
+  extra: CallExtra,
+  route: CallRoute,
+  span: ActiveSpan,
+): Promise<CallToolResult> {
   const { progressToken, ...meta } = params._meta ?? {};
   const wantsProgress = progressToken !== undefined;
   const sessions = wantsProgress ? route.streamingSessions : route.sessions;
@@ -48,9 +98,13 @@ export async function forwardCall(tool: GatewayTool, params: CallToolRequest['pa
     // Calls under way per provider: what least-inflight reads to spread the next ones.
     const load = tool.load[tool.providers.indexOf(provider)]!;
     load.inFlight++;
+    span.peerAgentId = provider.agent_id;
+    span.endpoint = provider.endpoint;
+    span.name = provider.function_name;
+    const { _meta: _callerMeta, ...rest } = params;
     const request = {
       method: 'tools/call' as const,
-      params: { ...params, name: provider.function_name, _meta: Object.keys(meta).length ? meta : undefined },
+      params: { _meta: forwardedMeta(meta, span.context), ...rest, name: provider.function_name },
     };
     try {
       const result = await sessions.request(provider.endpoint, request, ResultSchema, {

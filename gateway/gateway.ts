@@ -7,7 +7,7 @@ import { DEFAULT_CALL_TIMEOUT_S } from '../core/defaults.js';
 import { RegistryClient } from '../core/registry-client.js';
 import type { CapabilityView } from '../core/wire.js';
 import type { ClientTls } from '../core/tls.js';
-import { CircuitBreaker, McpClientPool, useMeshTls, type Logger } from '../runtime/index.js';
+import { CircuitBreaker, McpClientPool, startTracingSinks, Tracer, useMeshTls, type Logger } from '../runtime/index.js';
 import { providerKey } from './choose-provider.js';
 import { buildCatalog, EMPTY_CATALOG, type Catalog } from './catalog.js';
 import { NO_FILTER, type GatewayFilter } from './filter.js';
@@ -68,11 +68,25 @@ export class Gateway {
     if (options.tls) useMeshTls(options.tls);
     const sessions = new McpClientPool(CONSUMER_ID, version, log);
     const streamingSessions = new McpClientPool(CONSUMER_ID, version, log, false);
+    const tracing = !/^(0|false|no|off)$/i.test(process.env.MCP_MESH_TRACING ?? '');
+    const tracer = new Tracer({ agentId: CONSUMER_ID, agentName: 'gateway', enabled: tracing, log });
+    if (tracing) {
+      const sink = {
+        standalone: false,
+        registryUrl: options.registryUrl,
+        registryToken: options.registryToken,
+        name: 'gateway',
+        agentId: CONSUMER_ID,
+        version,
+      };
+      startTracingSinks(tracer, options.tls ? { ...sink, tls: options.tls } : sink, process.env, log);
+    }
     this.route = {
       sessions,
       streamingSessions,
       breaker: new CircuitBreaker(),
       timeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_S * 1000,
+      tracer,
       log,
     };
     this.definitions = new ToolDefinitions(async (endpoint, timeout) => {
@@ -114,7 +128,7 @@ export class Gateway {
   async close(): Promise<void> {
     this.view.stop();
     await Promise.all([...this.servers].map((s) => s.close().catch(() => undefined)));
-    await Promise.all([this.route.sessions.closeAll(), this.route.streamingSessions.closeAll()]);
+    await Promise.all([this.route.sessions.closeAll(), this.route.streamingSessions.closeAll(), this.route.tracer.close(1000)]);
   }
 
   status(sessions: number): GatewayStatus {

@@ -25,5 +25,11 @@ export function renderTraceMetrics(traces: TraceStore, nameOf: (agentId: string)
     `mesh_registry_spans_received_total ${traces.received}`,
     ...metricHead('mesh_registry_traces_evicted_total', 'counter', 'Traces dropped, oldest first, to keep at most --max-spans spans.'),
     `mesh_registry_traces_evicted_total ${traces.evicted}`,
+    ...metricHead(
+      'mesh_registry_spans_over_trace_limit_total',
+      'counter',
+      'Spans not kept because their trace already held the most kept per trace.',
+    ),
+    `mesh_registry_spans_over_trace_limit_total ${traces.overflow}`,
   ];
 }

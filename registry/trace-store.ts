@@ -11,8 +11,13 @@ const MAX_EDGES = 2_000;
 
 interface TraceEntry {
   spans: Span[];
+  /** kind + span id of each span kept: a span sent twice is kept once. */
+  keys: Set<string>;
   seq: number;
 }
+
+/** Spans kept per trace: one huge trace (a loop of calls in one handler) must not crowd out all the others. */
+export const MAX_SPANS_PER_TRACE = 1000;
 
 export interface EdgeStats {
   callerAgentId: string;
@@ -38,6 +43,8 @@ export class TraceStore {
   duplicates = 0;
   /** Traces dropped to stay within capacity. */
   evicted = 0;
+  /** Spans not kept because their trace already had MAX_SPANS_PER_TRACE (still counted on their edge). */
+  overflow = 0;
 
   constructor(readonly capacity: number) {}
 
@@ -55,18 +62,24 @@ export class TraceStore {
     for (const span of spans) {
       this.received += 1;
       let entry = this.traces.get(span.trace_id);
+      const key = `${span.kind}:${span.span_id}`;
       if (!entry) {
-        entry = { spans: [], seq: 0 };
+        entry = { spans: [], keys: new Set(), seq: 0 };
         this.traces.set(span.trace_id, entry);
-      } else if (entry.spans.some((s) => s.span_id === span.span_id && s.kind === span.kind)) {
+      } else if (entry.keys.has(key)) {
         this.duplicates += 1;
         continue;
       }
+      if (span.kind === 'client') this.countEdge(span);
+      if (entry.spans.length >= MAX_SPANS_PER_TRACE) {
+        this.overflow += 1;
+        continue;
+      }
       entry.spans.push(span);
+      entry.keys.add(key);
       touched.add(entry);
       this.spanCount += 1;
       added += 1;
-      if (span.kind === 'client') this.countEdge(span);
     }
     if (touched.size) {
       this.seq += 1;

@@ -175,7 +175,7 @@ export class MeshAgent {
     const endpoint = `${servesTls(config.tls) ? 'https' : 'http'}://${host}:${port}`;
     this.started = { agentId: config.agentId, endpoint, mcpUrl: endpoint + MCP_PATH };
     log.info(`serving ${endpoint}${MCP_PATH} (${this.tools.size} tools; ${config.standalone ? 'standalone' : `registry ${config.registryUrl}`})`);
-    if (config.tracing) startTracingSinks(this.tracer, config, process.env, log);
+    if (config.tracing) startTracingSinks(this.tracer, { ...config, tls: clientTlsOptions(config.tls) }, process.env, log);
     if (underPm2()) {
       this.stopPm2Metrics = (await import('./pm2-metrics.js')).reportToPm2({
         stats: this.tracer.stats,

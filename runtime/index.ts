@@ -28,3 +28,7 @@ export { CircuitBreaker } from './breaker.js';
 export { describeError, Logger, LOG_LEVELS, type LogLevel } from './log.js';
 export { readJson, sendJson, sendRpcError } from './http-json.js';
 export { useMeshTls } from './mesh-fetch.js';
+// Tracing for such callers: continue the caller's trace, record the hop, send it where agents send theirs.
+export { incomingParent } from './tracing/context.js';
+export { startTracingSinks } from './tracing/sinks.js';
+export { Tracer, type ActiveSpan } from './tracing/tracer.js';

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readOrCreateSecret, signCredential } from '../core/credentials.js';
 import type { Span, TraceResponse, TracesResponse } from '../core/span-wire.js';
+import { connectClient } from './support/agents.js';
+import { startGateway } from './support/gateway.js';
 import { startExampleMesh } from './support/mesh.js';
 import { cli } from './support/pm2.js';
 import { stopAll } from './support/processes.js';
@@ -292,4 +294,31 @@ test("with agent credentials (--secret-file), POST /traces needs one: an agent's
     await secured.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test.serial("the gateway is a hop of its caller's trace: traceparent in, its own span, the provider continues from it", async (t) => {
+  const gateway = await startGateway(['--registry', registry.url]);
+  const traceId = 'e1'.repeat(16);
+  const callerSpan = 'f2'.repeat(8);
+  const client = await connectClient(gateway.url);
+  try {
+    await waitFor('plan_trip in the gateway', async () => (await client.listTools()).tools.some((tool) => tool.name === 'plan_trip'));
+    // A host that can set headers would send it as one; this one uses _meta.
+    await client.callTool({ name: 'plan_trip', arguments: { city: 'Porto' }, _meta: { traceparent: `00-${traceId}-${callerSpan}-01` } });
+  } finally {
+    await client.close();
+  }
+  const trace = await waitFor('the gateway hop and the planner at the registry', async () => {
+    const { status, body } = await getJson<TraceResponse>(registry.url, `/traces/${traceId}`);
+    return status === 200 &&
+      body.spans.some((s) => s.agent_name === 'gateway') &&
+      body.spans.some((s) => s.name === 'plan_trip' && s.kind === 'server')
+      ? body
+      : undefined;
+  });
+  const hop = trace.spans.find((s) => s.agent_name === 'gateway')!;
+  t.like(hop, { kind: 'client', parent_span_id: callerSpan, name: 'plan_trip', outcome: 'ok' });
+  t.regex(hop.peer_agent_id ?? '', /^planner-/);
+  const served = trace.spans.find((s) => s.name === 'plan_trip' && s.kind === 'server')!;
+  t.is(served.parent_span_id, hop.span_id);
 });

@@ -2,6 +2,7 @@
 // with nothing else installed. A registry without trace support (MCP Mesh's answers 404) is told nothing more.
 import type { Span } from '../../core/span-wire.js';
 import { RegistryClient } from '../../core/registry-client.js';
+import type { ClientTls } from '../../core/tls.js';
 import type { Logger } from '../log.js';
 import type { SpanSink } from './span-queue.js';
 
@@ -17,8 +18,10 @@ export class RegistrySpanSink implements SpanSink {
     registryUrl: string,
     token: string | undefined,
     private readonly log: Logger,
+    /** A TLS mesh: the CA (and certificate) the heartbeats use. */
+    tls?: ClientTls,
   ) {
-    this.client = new RegistryClient({ url: registryUrl, token, timeoutMs: SEND_TIMEOUT_MS });
+    this.client = new RegistryClient({ url: registryUrl, token, timeoutMs: SEND_TIMEOUT_MS, ...(tls ? { tls } : {}) });
     this.name = `registry ${this.client.baseUrl}`;
   }
 

@@ -1,5 +1,6 @@
 // Which sinks an agent's spans go to: the registry (unless standalone), and OpenTelemetry when the standard
 // OTEL_EXPORTER_OTLP_* variables ask for it. The OpenTelemetry SDK is loaded only then: idle agents never pay for it.
+import type { ClientTls } from '../../core/tls.js';
 import type { AgentConfig } from '../config.js';
 import { describeError, type Logger } from '../log.js';
 import { RegistrySpanSink } from './registry-sink.js';
@@ -19,8 +20,11 @@ export function otlpTracesUrl(env: Env): string | undefined {
   return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
 }
 
-export function startTracingSinks(tracer: Tracer, config: AgentConfig, env: Env, log: Logger): void {
-  if (!config.standalone) tracer.addSink(new RegistrySpanSink(config.registryUrl, config.registryToken, log));
+/** What the sinks need to know of the process sending spans (an agent's config, or the gateway's). */
+export type SinkConfig = Pick<AgentConfig, 'standalone' | 'registryUrl' | 'registryToken' | 'name' | 'agentId' | 'version'> & { tls?: ClientTls };
+
+export function startTracingSinks(tracer: Tracer, config: SinkConfig, env: Env, log: Logger): void {
+  if (!config.standalone) tracer.addSink(new RegistrySpanSink(config.registryUrl, config.registryToken, log, config.tls));
   const url = otlpTracesUrl(env);
   if (!url) return;
   import('./otel-sink.js').then(

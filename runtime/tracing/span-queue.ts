@@ -106,7 +106,9 @@ export class SpanQueue {
       }
     })().finally(() => {
       this.sending = undefined;
-      if (this.queued.length && !this.stopped && !this.timer) this.schedule(this.queued.length >= this.batch ? 0 : this.intervalMs);
+      // At most four full batches per interval: under a flood the sink (the registry) gets a bounded share of the
+      // machine, and what does not fit in the queue meanwhile is dropped and counted.
+      if (this.queued.length && !this.stopped && !this.timer) this.schedule(this.queued.length >= this.batch ? this.intervalMs / 4 : this.intervalMs);
     });
     return this.sending;
   }

@@ -202,6 +202,16 @@ test.serial("pm2 logs shows the agents' heartbeat and topology lines and the mod
   const module = await pm2(home, ['logs', 'mesh', '--nostream', '--lines', '200']);
   t.regex(module.stdout, /register weather-fast-[0-9a-f]{8}/);
   t.regex(module.stdout, /time-service \(pm_id \d+\) exit: marked unhealthy time-service-[0-9a-f]{8}/);
+  // log_date_format (package.json apps, ecosystem.config.js): every line of the files starts with its time.
+  for (const app of ['mesh', 'time-service']) {
+    const lines = readFileSync(join(home, 'logs', `${app}-out.log`), 'utf8')
+      .trim()
+      .split('\n');
+    t.true(
+      lines.every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d: /.test(l)),
+      `${app}: ${lines.slice(0, 3).join(' | ')}`,
+    );
+  }
 });
 
 test.serial('pm2 set mesh:port moves the registry, which keeps its data; the fleet follows with --update-env', async (t) => {

@@ -99,17 +99,17 @@ test.serial('kill -9 of one: no call fails, the other two share; it comes back: 
   await weather['weather-1']!.exited;
   const first = await during;
   t.is(first.failed, 0, first.errors.join('; '));
-  const after = await fan('plain', 200, 4);
+  // One call at a time, so the share does not depend on how the machine schedules the providers: no call is ever in
+  // flight when the next one is placed, and least-inflight turns round-robin among the equal providers.
+  const after = await fan('plain', 200, 1);
   t.is(after.failed, 0, after.errors.join('; '));
-  t.false('weather-1' in after.by, JSON.stringify(after.by));
-  t.true((after.by['weather-2'] ?? 0) >= 50 && (after.by['weather-3'] ?? 0) >= 50, JSON.stringify(after.by));
+  t.deepEqual(after.by, { 'weather-2': 100, 'weather-3': 100 });
   await waitSharing('plain', 2);
   weather['weather-1'] = await startProvider('weather-1');
   await waitSharing('plain', 3);
-  const back = await fan('plain', 300, 4);
+  const back = await fan('plain', 300, 1);
   t.is(back.failed, 0);
-  // A fresh process answers slower at first (cold JIT, new session), so least-inflight gives it less: hold 10 %.
-  t.true((back.by['weather-1'] ?? 0) >= 30, JSON.stringify(back.by));
+  t.deepEqual(back.by, { 'weather-1': 100, 'weather-2': 100, 'weather-3': 100 }, 'the provider that came back has its third again');
   t.log(`during the kill: ${JSON.stringify(first.by)}; after: ${JSON.stringify(after.by)}; back: ${JSON.stringify(back.by)}`);
 });
 

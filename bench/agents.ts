@@ -28,6 +28,11 @@ export function benchAgentScript(distDir: string): string {
   return join(distDir, 'bench', 'fixtures', 'bench-agent.js');
 }
 
+/** Every capability the bench agent provides (fixtures/bench-agent.ts): what its credential must allow. */
+export function benchAgentCapabilities(provides: string, dependsOn?: string): string[] {
+  return [provides, `${provides}_memory`, ...(dependsOn ? [`${provides}_local`, `${provides}_drive`] : [])];
+}
+
 export function agentEnv(spec: AgentSpec): NodeJS.ProcessEnv {
   return {
     MCP_MESH_AGENT_NAME: spec.name,

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appCredential } from '../core/credentials.js';
-import { agentEnv, benchAgentScript, untilNotHealthy } from './agents.js';
+import { agentEnv, benchAgentCapabilities, benchAgentScript, untilNotHealthy } from './agents.js';
 import { atCleanup, freePort, rssBytes, sleep, waitForHttp } from './processes.js';
 
 export interface Pm2Discovery {
@@ -127,10 +127,15 @@ export async function runPm2Discovery(
 
   const script = benchAgentScript(distDir);
   // Started by hand, not from an ecosystem file: each app gets its credential the way a user's would (token create).
-  const credential = (name: string, capability: string) => ({ MCP_MESH_REGISTRY_TOKEN: appCredential(home, name, [capability]) });
+  const credential = (name: string, capabilities: string[]) => ({ MCP_MESH_REGISTRY_TOKEN: appCredential(home, name, capabilities) });
   await pm2(
     ['start', script, '--name', 'bench-pm2-provider', ...nodeArgs],
-    agentEnv({ name: 'bench-pm2-provider', provides: 'pm2_cap', registryUrl, env: credential('bench-pm2-provider', 'pm2_cap') }),
+    agentEnv({
+      name: 'bench-pm2-provider',
+      provides: 'pm2_cap',
+      registryUrl,
+      env: credential('bench-pm2-provider', benchAgentCapabilities('pm2_cap')),
+    }),
   );
   await pm2(
     ['start', script, '--name', 'bench-pm2-consumer', ...nodeArgs],
@@ -139,7 +144,7 @@ export async function runPm2Discovery(
       provides: 'pm2_consumer',
       dependsOn: 'pm2_cap',
       registryUrl,
-      env: credential('bench-pm2-consumer', 'pm2_consumer'),
+      env: credential('bench-pm2-consumer', benchAgentCapabilities('pm2_consumer', 'pm2_cap')),
     }),
   );
   const provider = await waitForAgents(

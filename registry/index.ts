@@ -14,7 +14,6 @@ import { parseInlinePolicies, readPolicyFile } from './policies.js';
 import { RegistrationLimits } from './registration-limits.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
 import { openMemoryStorage } from './storage/memory.js';
-import { openPostgresStorage } from './storage/postgres/storage.js';
 import { openSqliteStorage } from './storage/sqlite/storage.js';
 import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
@@ -23,7 +22,7 @@ import { TraceStore } from './trace-store.js';
 
 export type { RegistryOptions } from './options.js';
 export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
-export { describeUrl } from './storage/postgres/storage.js';
+export { describeUrl } from './storage/postgres/url.js';
 export { runRegistryForeground } from './foreground.js';
 
 export interface Registry {
@@ -60,7 +59,13 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
   const metrics = new RegistryMetrics();
   let monitor: HealthMonitor | null = null;
   const storage = config.databaseUrl
-    ? await openPostgresStorage(config.databaseUrl, { metrics, log: config.log, maxEvents: config.maxEvents, timeoutS: config.timeout })
+    ? // pg loads only for a registry on PostgreSQL: the default registry (sql.js) never pays its memory.
+      await (await import('./storage/postgres/storage.js')).openPostgresStorage(config.databaseUrl, {
+        metrics,
+        log: config.log,
+        maxEvents: config.maxEvents,
+        timeoutS: config.timeout,
+      })
     : config.dataFile
       ? await openSqliteStorage(config.dataFile, { metrics, log: config.log })
       : openMemoryStorage();

@@ -6,6 +6,7 @@
 // last-seen times are committed in batches, as a change like any other, so every replica (and the next sweeper)
 // knows them within about a second.
 import pg from 'pg';
+import { describeUrl } from './url.js';
 import type { RegistryEvent } from '../../../core/wire.js';
 import type { AgentState, Replica, ReplicaHooks, ReplicatedChange, RestoredState, SavedAgent, Storage, StorageOptions } from '../index.js';
 import { CHANGES_CHANNEL, LOCK_SWEEPER, LOCK_WRITE, migrate } from './schema.js';
@@ -581,15 +582,4 @@ function deferred(): { promise: Promise<void>; waiter: Waiter } {
     waiter = { resolve, reject };
   });
   return { promise, waiter };
-}
-
-/** The URL without its password, for messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the database URL';
-  }
 }

@@ -26,6 +26,11 @@ export const DEFAULT_CALL_TIMEOUT_S = 30;
 /** Longest wait of a topology long-poll (GET /agents/:id/topology?wait=). */
 export const MAX_TOPOLOGY_WAIT_S = 60;
 
+/** Seconds an agent may stay silent on a request relayed by the registry's /proxy (X-Mesh-Timeout overrides). */
+export const DEFAULT_PROXY_TIMEOUT_S = 60;
+/** Upper bound for X-Mesh-Timeout on /proxy. */
+export const MAX_PROXY_TIMEOUT_S = 600;
+
 /** What GET /health calls this service, as MCP Mesh's registry does. */
 export const REGISTRY_SERVICE_NAME = 'mcp-mesh-registry';
 

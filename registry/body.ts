@@ -15,12 +15,7 @@ export class HttpError extends Error {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    req.resume(); // drain so the connection can answer
-    throw new HttpError(413, `request body too large: ${declared} bytes, limit ${limit}`);
-  }
-  const raw = await readRaw(req, limit);
+  const raw = await readBodyBytes(req, limit);
   if (raw.length === 0) throw new HttpError(400, 'Invalid JSON payload: empty body');
   let text: string;
   try {
@@ -36,6 +31,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH) throw new HttpError(400, `Invalid JSON payload: nested deeper than ${MAX_JSON_DEPTH} levels`);
   return value;
+}
+
+/** The whole body as bytes; 413 over `limit` (before reading when Content-Length says so). */
+export function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume(); // drain so the connection can answer
+    return Promise.reject(new HttpError(413, `request body too large: ${declared} bytes, limit ${limit}`));
+  }
+  return readRaw(req, limit);
 }
 
 function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {

@@ -39,7 +39,8 @@ function answerErrorsAsJson(options: HttpOptions): Koa.Middleware {
     const started = performance.now();
     try {
       await next();
-      if (ctx.body == null) {
+      // A relayed answer (/proxy) went out as the agent sent it.
+      if (ctx.body == null && ctx.respond !== false) {
         if (ctx.status === 404) throw new HttpError(404, `no route for ${ctx.method} ${ctx.path}`);
         // The router answers 405 (known path, other method) or 501 (a method it never routes) with no body.
         if (ctx.status === 405 || ctx.status === 501) {

@@ -7,7 +7,9 @@ import { untrustedPeer } from '../core/tls.js';
 import { HttpError } from './body.js';
 
 /** Routes that change state: every non-read method, and the heartbeats (a HEAD refreshes an agent). */
-export const changesState = (method: string, path: string): boolean => !isReadMethod(method) || path.startsWith('/heartbeat');
+// /proxy acts on agents whatever the method: it needs what writes need.
+export const changesState = (method: string, path: string): boolean =>
+  !isReadMethod(method) || path.startsWith('/heartbeat') || path.startsWith('/proxy/');
 
 /** `guard()` is read per request: the guard knows the port only once the server listens (port 0). */
 export function refuseForeignRequests(guard: () => RequestGuard, log: (line: string) => void): Koa.Middleware {

@@ -7,6 +7,7 @@ import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js'
 import type { AgentAccess } from './agent-access.js';
 import type { RegistryMetrics } from './metrics.js';
 import type { RegistrationLimits } from './registration-limits.js';
+import { proxyHandler } from './proxy.js';
 import type { Storage } from './storage/index.js';
 import type { EventStreams } from './sse.js';
 import type { RegistryStore } from './store/index.js';
@@ -147,6 +148,11 @@ export function registryRoutes(deps: RouteDeps): Router {
   });
 
   addTraceRoutes(router, deps);
+  // MCP Mesh's route for meshctl: an MCP request relayed to a registered agent, its answer streamed back.
+  const proxy = proxyHandler({ targets: store, bodyLimit: deps.bodyLimit });
+  router.post('/proxy/{*target}', proxy);
+  router.get('/proxy/{*target}', proxy);
+  router.delete('/proxy/{*target}', proxy);
 
   router.get('/metrics', (ctx) => {
     const { total: _total, ...agents } = store.counts();

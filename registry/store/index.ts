@@ -205,6 +205,12 @@ export class RegistryStore {
     this.notifications.refused(agentId, agentName, data);
   }
 
+  /** Whether an agent the registry holds (any status) serves at `endpoint` (http://host:port): /proxy's only targets. */
+  hasEndpoint(endpoint: string): boolean {
+    for (const entry of this.agents.all()) if (entry.endpoint === endpoint) return true;
+    return false;
+  }
+
   counts(): { healthy: number; unhealthy: number; unknown: number; total: number } {
     const counts = { healthy: 0, unhealthy: 0, unknown: 0, total: 0 };
     for (const entry of this.agents.all()) {

@@ -96,7 +96,18 @@ test.serial('deps: the resolved wiring of an agent, with fallbacks', async (t) =
   t.regex(text.stdout, /hello\s+storage\s+\+fast\s+unresolved/);
 });
 
-test.serial('call: by capability and as agent/tool; a tool error exits 1', async (t) => {
+test.serial('call: by tool name first, then capability, then agent/tool; near matches when nothing fits; a tool error exits 1', async (t) => {
+  const byTool = await mesh(['call', 'plan_trip', '{"city":"Lisbon"}']);
+  t.is(byTool.code, 0, byTool.stderr);
+  t.regex(byTool.stdout, /Lisbon/);
+  const shared = await json<{ provider: { agent_id: string; tool: string } }>(['call', 'forecast', '{"city":"Oslo"}', '--agent', 'weather-precise']);
+  t.regex(shared.provider.agent_id, /^weather-precise-/, '--agent picks among the agents that have the tool');
+  const typo = await mesh(['call', 'plan_trp']);
+  t.is(typo.code, 2);
+  t.is(typo.stderr.trim(), 'pm2-mesh: call: no tool, capability or agent/tool named "plan_trp"; did you mean plan_trip (tool of planner)?');
+  const wrongTool = await mesh(['call', 'planner/plan_trips']);
+  t.is(wrongTool.code, 2);
+  t.regex(wrongTool.stderr, /agent planner-\w+ has no tool "plan_trips"; did you mean plan_trip \(tool of planner\)/);
   const byCapability = await mesh(['call', 'greeting', '{"name":"Ann"}']);
   t.is(byCapability.code, 0, byCapability.stderr);
   t.regex(byCapability.stdout, /^Hello Ann, it is \d{4}-/);
@@ -115,8 +126,8 @@ test.serial('call: by capability and as agent/tool; a tool error exits 1', async
   t.is(invalid.code, 1);
   t.regex(invalid.stderr.trim(), /city/);
   const nobody = await mesh(['call', 'no_such_capability']);
-  t.is(nobody.code, 1);
-  t.is(nobody.stderr.trim(), 'pm2-mesh: call: no healthy provider of capability "no_such_capability" (see pm2-mesh caps)');
+  t.is(nobody.code, 2);
+  t.is(nobody.stderr.trim(), 'pm2-mesh: call: no tool, capability or agent/tool named "no_such_capability" (see pm2-mesh caps)');
 });
 
 test.serial('events: the log oldest first, --json, filters, and -f following new events live', async (t) => {
@@ -213,7 +224,7 @@ test.serial('--help on every command; the overview lists them all', async (t) =>
   for (const flag of ['host', 'port', 'data-file', 'token', 'public-read', 'timeout', 'health-interval', 'retention', 'max-events', 'body-limit']) {
     t.regex(registryHelp, new RegExp(`^ +--${flag}\\b`, 'm'), flag);
   }
-  t.regex((await cli(home, ['help', 'call'])).stdout, /^Usage: pm2-mesh call <capability\|agent\/tool> \[json-args\]/);
+  t.regex((await cli(home, ['help', 'call'])).stdout, /^Usage: pm2-mesh call <tool\|capability\|agent\/tool> \[json-args\]/);
   t.regex((await cli(home, ['--version'])).stdout, /^\d+\.\d+\.\d+/);
 });
 

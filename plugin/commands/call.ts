@@ -10,6 +10,7 @@ import { readModuleSettings, resolvePm2Home } from '../pm2-home.js';
 import { CliError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import type { RegistryClient } from '../../core/registry-client.js';
+import { chooseTarget, nearMatches, splitAgentTool, type CallTarget } from '../call-target.js';
 import { resolveDependency, standings, type DependencySpec, type ProviderCandidate } from '../../core/resolver.js';
 import {
   DEFAULT_STRATEGY,
@@ -23,13 +24,7 @@ import {
 import type { Span } from '../../core/span-wire.js';
 import { childContext, propagationFields, type TraceContext } from '../../core/trace-context.js';
 
-export interface CallTarget {
-  agent_id: string;
-  endpoint: string;
-  tool: string;
-  /** The capability asked for (capability form). */
-  capability?: string;
-}
+export type { CallTarget } from '../call-target.js';
 
 export function parseJsonArgs(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
@@ -45,23 +40,39 @@ export function parseJsonArgs(text: string | undefined): Record<string, unknown>
   return value as Record<string, unknown>;
 }
 
-async function findTarget(client: RegistryClient, target: string, tags: string[], strategy: SelectionStrategy, agent?: string): Promise<CallTarget> {
-  const slash = target.indexOf('/');
-  if (slash > 0) {
-    const found = await findAgent(client, target.slice(0, slash));
+/**
+ * By tool name, then capability (as meshctl), or `agent/tool`; near matches when nothing fits. The providers of a
+ * name are ranked as a dependency's (tags, version) and spread over the equally good ones by the strategy.
+ */
+async function findTarget(client: RegistryClient, name: string, tags: string[], strategy: SelectionStrategy, agent?: string): Promise<CallTarget> {
+  const agentTool = splitAgentTool(name);
+  if (agentTool) {
+    const found = await findAgent(client, agentTool.agent);
+    const tools = found.capabilities ?? [];
+    if (!tools.some((c) => c.function_name === agentTool.tool)) {
+      const near = nearMatches(
+        agentTool.tool,
+        tools.map((c) => ({ ...c, agent_id: found.id, agent_name: found.name, endpoint: found.endpoint, status: found.status })),
+      );
+      throw new UsageError(
+        `call: agent ${found.id} has no tool "${agentTool.tool}"${near.length ? `; did you mean ${near.join(', ')}?` : ` (its tools: ${tools.map((c) => c.function_name).join(', ') || 'none'})`}`,
+      );
+    }
     if (found.status !== 'healthy') process.stderr.write(`call: warning: ${found.id} is ${found.status}\n`);
-    return { agent_id: found.id, endpoint: found.endpoint, tool: target.slice(slash + 1) };
+    return { agent_id: found.id, endpoint: found.endpoint, tool: agentTool.tool };
   }
-  const { capabilities } = await client.capabilities({ name: target });
-  const candidates: ProviderCandidate[] = capabilities
-    .filter((p) => p.name === target && p.status === 'healthy' && (!agent || p.agent_id === agent || p.agent_name === agent))
-    .map((p) => ({ ...p, capability: p.name }));
-  const chosen = chooseProvider({ capability: target, tags }, candidates, strategy);
-  if (!chosen) {
-    const filters = [tags.length ? `tags ${tags.join(',')}` : '', agent ? `agent ${agent}` : ''].filter(Boolean).join(', ');
-    throw new CliError(`call: no healthy provider of capability "${target}"${filters ? ` with ${filters}` : ''} (see pm2-mesh caps)`);
-  }
-  return { agent_id: chosen.agent_id, endpoint: chosen.endpoint, tool: chosen.function_name, capability: target };
+  const { capabilities } = await client.capabilities();
+  const choice = chooseTarget(name, capabilities, { agent });
+  if (!choice.ok) throw choice.reason === 'unknown' ? new UsageError(`call: ${choice.message}`) : new CliError(`call: ${choice.message}`);
+  // A tool name is ranked as its capability would be (the same tags and version rules).
+  const candidates: ProviderCandidate[] = choice.providers.map((p) => ({ ...p, capability: name }));
+  const chosen = chooseProvider({ capability: name, tags }, candidates, strategy);
+  if (!chosen) throw new CliError(`call: no healthy provider of ${choice.matchedBy} "${name}" with tags ${tags.join(',')} (see pm2-mesh caps)`);
+  const capability =
+    choice.matchedBy === 'capability'
+      ? name
+      : choice.providers.find((p) => p.agent_id === chosen.agent_id && p.function_name === chosen.function_name)?.name;
+  return { agent_id: chosen.agent_id, endpoint: chosen.endpoint, tool: chosen.function_name, ...(capability ? { capability } : {}) };
 }
 
 /**
@@ -148,9 +159,9 @@ export function resultText(result: CallToolResult): string {
 
 export const call: Command = {
   name: 'call',
-  args: '<capability|agent/tool> [json-args]',
+  args: '<tool|capability|agent/tool> [json-args]',
   summary:
-    'Call a tool through the mesh (MCP tools/call): by capability (ranked as a dependency, spread over the equally good providers as a proxy spreads) or as agent/tool.',
+    'Call a tool through the mesh (MCP tools/call): by tool name, else by capability (ranked as a dependency, spread over the equally good providers as a proxy spreads), or as agent/tool.',
   options: {
     ...registryOptions,
     ...jsonOption,
@@ -158,19 +169,20 @@ export const call: Command = {
       type: 'string',
       multiple: true,
       valueName: 'tag',
-      description: 'a tag filter as a dependency has: tag required, +tag preferred, -tag excluded (capability form)',
+      description: 'a tag filter as a dependency has: tag required, +tag preferred, -tag excluded',
     },
     strategy: {
       type: 'string',
       valueName: 'name',
       description: `how to pick among equally good providers: ${SELECTION_STRATEGIES.join(', ')} (default ${DEFAULT_STRATEGY}: any of them)`,
     },
-    agent: { type: 'string', valueName: 'agent-id', description: 'only this provider (capability form)' },
+    agent: { type: 'string', valueName: 'agent-id', description: 'only this provider (an agent id or name)' },
     timeout: { type: 'string', valueName: 'seconds', description: `how long the call may take (default ${DEFAULT_CALL_TIMEOUT_S})` },
   },
   details: [
     'Examples:',
-    '  pm2-mesh call greeting \'{"name":"Ann"}\'',
+    '  pm2-mesh call hello \'{"name":"Ann"}\'             (a tool name)',
+    '  pm2-mesh call greeting \'{"name":"Ann"}\'          (a capability)',
     '  pm2-mesh call greeter/hello \'{"name":"Ann"}\'',
     'Prints the text of the result; --json prints the provider and the whole CallToolResult.',
     'Exits 1 when the tool reports an error.',

@@ -229,6 +229,11 @@ export interface AgentView {
   health: { status: 'healthy' | 'unhealthy' | 'degraded'; error?: string } | null;
   topology_hash: string;
   dependency_alternatives: DependencyAlternatives;
+  /**
+   * The PM2 processes serving the agent, when it runs under PM2: one, or each worker of a cluster-mode app (they
+   * share the agent's id and endpoint). Absent for other agents.
+   */
+  workers?: { pid: number; pm_id: number }[];
 }
 
 /** One provider of a dependency in an agent's GET /calls. */

@@ -19,6 +19,7 @@ import { HealthMonitor } from './health-monitor.js';
 import { EventStreams } from './sse.js';
 import { RegistryStore } from './store/index.js';
 import { TraceStore } from './trace-store.js';
+import { AgentWorkers } from './workers.js';
 
 export type { RegistryOptions } from './options.js';
 export { parseRegistryArgs, REGISTRY_USAGE, UsageError } from './options.js';
@@ -84,8 +85,10 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
 
   const closing = new AbortController();
   const streams = new EventStreams(store);
+  const workers = new AgentWorkers();
   const app = createHttpApp({
     store,
+    workers,
     storage,
     metrics,
     streams,
@@ -125,7 +128,12 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     url: `${servesTls(tls) ? 'https' : 'http'}://${urlHost}:${port}`,
     host: config.host,
     port,
-    markProcessExited: (pmId, reason, host) => (closing.signal.aborted ? [] : store.markProcessExited(pmId, reason, host)),
+    markProcessExited: (pmId, reason, host) => {
+      if (closing.signal.aborted) return [];
+      // A cluster app's agent goes unhealthy only with its last worker.
+      const { emptied, stillServed } = workers.exited(pmId);
+      return store.markProcessExited(pmId, reason, host, { also: emptied, except: stillServed });
+    },
     purgeUnhealthy: async () => {
       const purged = store.purgeUnhealthy();
       await storage.durable();

@@ -15,10 +15,13 @@ import { numberParam, queryText } from './query.js';
 import { addTraceRoutes } from './trace-routes.js';
 import type { TraceStore } from './trace-store.js';
 import { checkCount } from './validate.js';
+import type { AgentWorkers } from './workers.js';
 import type { AgentsResponse, CapabilitiesResponse, HealthResponse } from '../core/wire.js';
 
 export interface RouteDeps {
   store: RegistryStore;
+  /** The PM2 processes behind each agent (several for a cluster-mode app). */
+  workers: AgentWorkers;
   storage: Storage;
   metrics: RegistryMetrics;
   streams: EventStreams;
@@ -38,7 +41,7 @@ let heartbeatCheck: typeof import('./heartbeat-check.js') | undefined;
 const EVENT_TYPES = new Set(['register', 'unregister', 'unhealthy', 'healthy', 'update', 'expired', 'refused']);
 
 export function registryRoutes(deps: RouteDeps): Router {
-  const { store, storage, metrics } = deps;
+  const { store, storage, metrics, workers } = deps;
   const router = new Router();
 
   router.post('/heartbeat', async (ctx) => {
@@ -50,6 +53,7 @@ export function registryRoutes(deps: RouteDeps): Router {
     deps.access.checkRegistration(ctx, request);
     if (store.nameOf(request.agent_id) === undefined) deps.limits.admitNew(ctx.request.ip, store.size);
     const answer = store.register(request);
+    workers.seen(request.agent_id, request.metadata?.pid, request.metadata?.pm_id);
     // Only the answer waits for the fsync: the request (a few KB of objects per POST in flight) can go now.
     await durable(storage);
     ctx.body = warnings ? { ...answer, warnings } : answer;
@@ -60,14 +64,25 @@ export function registryRoutes(deps: RouteDeps): Router {
     // Replicas' storage comes back by itself: HEADs are answered from memory meanwhile.
     if (deps.closing.aborted || (!storage.healthy && !storage.replica)) ctx.status = 503;
     else ctx.status = store.touch(ctx.params.agent_id!);
+    // Our agents under PM2 name their process (?pid=&pm_id=): a cluster app's workers share one agent id.
+    if (ctx.status === 200 || ctx.status === 202) {
+      if (ctx.querystring) workers.seen(ctx.params.agent_id!, numberOrNull(ctx.query.pid), numberOrNull(ctx.query.pm_id));
+    }
     metrics.countHead(ctx.status);
   });
 
   router.delete('/agents/:agent_id', async (ctx) => {
     refuseWhenUnavailable(deps);
     deps.access.checkAgent(ctx, ctx.params.agent_id!);
+    // One process of several leaving (?pid=: a cluster worker, a reload's old process) leaves the agent registered.
+    const agentId = ctx.params.agent_id!;
+    if (ctx.querystring && workers.leave(agentId, numberOrNull(ctx.query.pid))) {
+      ctx.status = 204;
+      return;
+    }
+    workers.forget(agentId);
     // An unknown id is 204 too, as in MCP Mesh: the agent is gone either way.
-    store.unregister(ctx.params.agent_id!);
+    store.unregister(agentId);
     await durable(storage);
     ctx.status = 204;
   });
@@ -77,7 +92,7 @@ export function registryRoutes(deps: RouteDeps): Router {
     if (status !== undefined && !['healthy', 'unhealthy', 'unknown'].includes(status)) {
       throw new HttpError(400, 'status: must be one of healthy, unhealthy, unknown');
     }
-    const agents = store.listAgents({ status, capability: queryText(ctx, 'capability') });
+    const agents = store.listAgents({ status, capability: queryText(ctx, 'capability') }).map((agent) => withWorkers(agent, workers));
     const body: AgentsResponse = { agents, count: agents.length, timestamp: new Date().toISOString() };
     ctx.body = body;
   });
@@ -85,7 +100,7 @@ export function registryRoutes(deps: RouteDeps): Router {
   router.get('/agents/:agent_id', (ctx) => {
     const agent = store.getAgent(ctx.params.agent_id!);
     if (!agent) throw notFound(ctx.params.agent_id!);
-    ctx.body = agent;
+    ctx.body = withWorkers(agent, workers);
   });
 
   router.get('/agents/:agent_id/topology', async (ctx) => {
@@ -202,6 +217,17 @@ async function durable(storage: Storage): Promise<void> {
   } catch (error) {
     throw new HttpError(503, `registry could not save the change: ${(error as Error).message}`);
   }
+}
+
+/** Ours beyond MCP Mesh: `workers`, the PM2 processes serving the agent, when it has any. */
+function withWorkers<T extends { id: string }>(agent: T, workers: AgentWorkers): T {
+  const list = workers.of(agent.id);
+  return list ? { ...agent, workers: list } : agent;
+}
+
+function numberOrNull(value: string | string[] | undefined): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : null;
 }
 
 function notFound(agentId: string): HttpError {

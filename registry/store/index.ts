@@ -14,7 +14,7 @@ import type { RegistryMetrics } from '../metrics.js';
 import type { ReplicatedChange, RestoredState, SavedAgent, Storage } from '../storage/index.js';
 import { statusOf } from './agent.js';
 import type { EventQuery } from './event-log.js';
-import { AgentLifecycle, type HeadAnswer } from './lifecycle.js';
+import { AgentLifecycle, type ExitedWorkers, type HeadAnswer } from './lifecycle.js';
 import { Notifications } from './notifications.js';
 import { ResolutionIndex } from './resolution-index.js';
 import { agentView, findCapabilities, type CapabilityQuery } from './views.js';
@@ -117,9 +117,9 @@ export class RegistryStore {
     return this.agents.unregister(agentId);
   }
 
-  /** The PM2 module saw the agent's process exit: unhealthy at once (with `host`: only that host's). Returns the agent ids it marked. */
-  markProcessExited(pmId: number, reason?: string, host?: string): string[] {
-    return this.agents.markProcessExited(pmId, reason, host);
+  /** The PM2 module saw the agent's process exit: unhealthy at once (with `host`: only that host's; `workers`: see lifecycle.ts). Returns the agent ids it marked. */
+  markProcessExited(pmId: number, reason?: string, host?: string, workers?: ExitedWorkers): string[] {
+    return this.agents.markProcessExited(pmId, reason, host, workers);
   }
 
   /** Purges every unhealthy agent now (an operator's action); returns their ids. */

@@ -258,13 +258,16 @@ export class AgentLifecycle {
 
   /**
    * The PM2 module saw the agent's process exit: unhealthy at once. Returns the agent ids it marked. With
-   * `host`, only agents running under PM2 on that host (pm_ids repeat from one host's PM2 to the next).
+   * `host`, only agents running under PM2 on that host (pm_ids repeat from one host's PM2 to the next). `workers`
+   * (from registry/workers.ts): agents whose last process this was (`also`), agents other processes still serve
+   * (`except`).
    */
-  markProcessExited(pmId: number, reason = 'process exit', host?: string): string[] {
+  markProcessExited(pmId: number, reason = 'process exit', host?: string, workers: ExitedWorkers = {}): string[] {
     const marked: string[] = [];
     for (const entry of this.agents.values()) {
-      if (entry.info.metadata?.pm_id !== pmId) continue;
-      const agentHost = entry.info.metadata.pm2_host;
+      if (entry.info.metadata?.pm_id !== pmId && !workers.also?.has(entry.id)) continue;
+      if (workers.except?.has(entry.id)) continue;
+      const agentHost = entry.info.metadata?.pm2_host;
       if (host !== undefined && typeof agentHost === 'string' && agentHost !== host) continue;
       if (!entry.registered || entry.status === 'unhealthy') continue;
       this.setStatus(entry, 'unhealthy', reason);
@@ -354,4 +357,10 @@ function sameState(entry: AgentEntry, state: AgentState): boolean {
     entry.created_at === state.created_at &&
     entry.updated_at === state.updated_at
   );
+}
+
+/** Which agents a process exit concerns beyond metadata.pm_id, for agents served by several processes. */
+export interface ExitedWorkers {
+  also?: Set<string>;
+  except?: Set<string>;
 }

@@ -42,8 +42,14 @@ const agent = (name, capabilities, env = {}) => ({
   node_args: nodeArgs,
   // A timestamp on every line of `pm2 logs` and the log files (MCP_MESH_LOG_FORMAT=json lines carry their own).
   log_date_format: 'YYYY-MM-DD HH:mm:ss.SSS Z',
-  // Long enough for the agent's graceful DELETE /agents/:id on SIGINT.
+  // Zero-downtime reloads: an agent sends 'ready' once registered, so `pm2 reload` replaces a process only when its
+  // successor takes calls (listen_timeout: how long PM2 waits for it, e.g. while the registry is away).
+  wait_ready: true,
+  listen_timeout: 10000,
+  // On SIGINT an agent stops taking calls, finishes those under way and unregisters: give it the time.
   kill_timeout: 3000,
+  // Cluster mode works as is: `exec_mode: 'cluster', instances: 2` (or `pm2 start … -i 2`) runs workers that share
+  // one port and appear as one agent; any worker answers any call, and `pm2 reload` costs callers nothing.
   max_restarts: 10,
   restart_delay: 1000,
 });

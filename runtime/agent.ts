@@ -191,11 +191,15 @@ export class MeshAgent {
         agentId: config.agentId,
         intervalMs: config.healthIntervalMs,
         payload: () => this.registration(port),
+        processQuery: processQuery(processMetadata()),
+        onRegistered: tellPm2Ready,
         healthCheck: this.options.healthCheck,
         onTopology: (topology, recovering) => this.wiring.apply(topology, recovering),
         log,
       });
       this.heartbeat.start();
+    } else {
+      tellPm2Ready();
     }
     // Self-dependencies work without a registry; the registry's first answer replaces this wiring (whenever it comes).
     if (this.hasSelfDependency()) {
@@ -444,4 +448,17 @@ async function checkOutput(t: ToolDefinition, value: unknown): Promise<McpError 
     ErrorCode.InvalidParams,
     `Output validation error: Invalid structured content for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`,
   );
+}
+
+/**
+ * Under PM2, `ready` once the agent is in the mesh (registered, or serving when standalone): with `wait_ready: true`
+ * a reload replaces a process only when its successor can take calls.
+ */
+function tellPm2Ready(): void {
+  if (process.env.pm_id !== undefined) process.send?.('ready');
+}
+
+/** `?pid=&pm_id=` for HEAD and DELETE under PM2 (see HeartbeatOptions.processQuery); empty otherwise. */
+function processQuery(metadata: { pid: number; pm_id?: number }): string {
+  return metadata.pm_id === undefined ? '' : `?pid=${metadata.pid}&pm_id=${metadata.pm_id}`;
 }

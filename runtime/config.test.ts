@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import test from 'ava';
-import { loadConfig, processMetadata } from './config.js';
+import { loadConfig, pm2AgentId, processMetadata } from './config.js';
 
 test('defaults, and the {name}-{8 hex} agent id', (t) => {
   const c = loadConfig({ name: 'greeter' }, {});
@@ -80,4 +80,21 @@ test('tracing is on and /metrics off unless told otherwise (MCP_MESH_TRACING, MC
   t.like(loadConfig({ name: 'a', metrics: true }, { MCP_MESH_TRACING: 'false' }), { tracing: false, metrics: true });
   t.like(loadConfig({ name: 'a', metrics: true }, { MCP_MESH_METRICS: 'off' }), { metrics: false });
   t.throws(() => loadConfig({ name: 'a' }, { MCP_MESH_TRACING: 'maybe' }), { message: /MCP_MESH_TRACING must be true or false/ });
+});
+
+test('under PM2 an app instance keeps one agent id across restarts; cluster workers share it; standalone stays random', (t) => {
+  const pm2 = { pm_id: '3', name: 'weather', PM2_HOME: '/tmp/pm2-a', NODE_APP_INSTANCE: '0' };
+  const first = loadConfig({ name: 'weather' }, pm2).agentId;
+  t.regex(first, /^weather-[0-9a-f]{8}$/);
+  t.is(loadConfig({ name: 'weather' }, { ...pm2, pm_id: '7' }).agentId, first, 'a new pm_id (delete + start) keeps it');
+  t.not(loadConfig({ name: 'weather' }, { ...pm2, NODE_APP_INSTANCE: '1' }).agentId, first, 'fork mode: one agent per instance');
+  t.not(loadConfig({ name: 'weather' }, { ...pm2, PM2_HOME: '/tmp/pm2-b' }).agentId, first, 'another PM2 home, another app');
+  t.not(loadConfig({ name: 'weather' }, { ...pm2, name: 'weather-2' }).agentId, first);
+  t.is(
+    pm2AgentId('weather', { ...pm2, NODE_APP_INSTANCE: '0' }, true),
+    pm2AgentId('weather', { ...pm2, NODE_APP_INSTANCE: '1' }, true),
+    'cluster workers share it',
+  );
+  t.is(loadConfig({ name: 'weather' }, { ...pm2, MCP_MESH_AGENT_ID: 'fixed' }).agentId, 'fixed');
+  t.not(loadConfig({ name: 'weather' }, {}).agentId, loadConfig({ name: 'weather' }, {}).agentId, 'outside PM2: random per start');
 });

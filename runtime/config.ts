@@ -1,7 +1,9 @@
 // An agent's configuration: code options, overridden by MCP_MESH_* environment variables (as in MCP Mesh),
 // so that one agent file can be started differently by PM2's ecosystem file.
-import { randomBytes } from 'node:crypto';
-import { hostname, networkInterfaces } from 'node:os';
+import cluster from 'node:cluster';
+import { createHash, randomBytes } from 'node:crypto';
+import { homedir, hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
 import { logFormat, type LogFormat } from '../core/log-format.js';
 import { loadTls, tlsFilesFromEnv, type TlsFiles, type TlsSettings } from '../core/tls.js';
@@ -109,7 +111,7 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(options: AgentOptions, env: Env = process.env): AgentConfig {
   const name = text(env, 'MCP_MESH_AGENT_NAME') ?? options.name;
   if (!name) throw new Error('agent name is required: agent({ name }) or MCP_MESH_AGENT_NAME');
-  const agentId = text(env, 'MCP_MESH_AGENT_ID') ?? options.agentId ?? `${name}-${randomBytes(4).toString('hex')}`;
+  const agentId = text(env, 'MCP_MESH_AGENT_ID') ?? options.agentId ?? pm2AgentId(name, env) ?? `${name}-${randomBytes(4).toString('hex')}`;
   if (!AGENT_ID_PATTERN.test(agentId)) {
     throw new Error(`agent id "${agentId}" must be 1-128 characters of A-Z a-z 0-9 . _ : - (set MCP_MESH_AGENT_ID or a simpler name)`);
   }
@@ -165,6 +167,20 @@ function weightOption(env: Env, option: number | undefined): { weight?: number }
     throw new Error(`MCP_MESH_WEIGHT (or weight) must be a positive number up to ${MAX_WEIGHT}, not "${raw ?? option}"`);
   }
   return { weight };
+}
+
+/**
+ * Under PM2, an app instance keeps one agent id across restarts and reloads, so restarts do not pile up dead agents:
+ * `{name}-{8 hex}` (MCP Mesh's shape) from this machine, the PM2 home, the app's name and, in fork mode, its instance
+ * number. The workers of a cluster-mode app share the id (and their endpoint: one port): they are one agent.
+ * Standalone agents keep a random suffix, as MCP Mesh's do.
+ */
+export function pm2AgentId(name: string, env: Env = process.env, isClusterWorker = cluster.isWorker): string | undefined {
+  if (env.pm_id === undefined || !env.name) return undefined;
+  const home = env.PM2_HOME ?? join(homedir(), '.pm2');
+  const instance = isClusterWorker ? 'cluster' : (env.NODE_APP_INSTANCE ?? '0');
+  const digest = createHash('sha256').update([hostname(), home, env.name, instance].join('\0')).digest('hex');
+  return `${name}-${digest.slice(0, 8)}`;
 }
 
 /** A wildcard bind address cannot be dialled: advertise this machine's first external IPv4 instead. */

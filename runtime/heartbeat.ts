@@ -24,6 +24,13 @@ export interface HeartbeatOptions {
   tls?: ClientTls;
   agentId: string;
   intervalMs: number;
+  /**
+   * `?pid=&pm_id=` under PM2, sent with HEAD and DELETE: the workers of a cluster app share one agent id, and the
+   * registry keeps the agent while any of them runs (MCP Mesh's registry ignores it). Empty otherwise.
+   */
+  processQuery: string;
+  /** Called once, when the registry first acknowledged this agent. */
+  onRegistered?: () => void;
   /** The full registration; `health` is filled in by the loop. */
   payload: () => HeartbeatRequest;
   healthCheck?: () => HealthStatus | boolean | Promise<HealthStatus | boolean>;
@@ -83,7 +90,12 @@ export class HeartbeatLoop {
   async unregister(timeoutMs: number): Promise<boolean> {
     if (this.firstRegisteredAt === undefined) return false;
     try {
-      const res = await this.request('DELETE', `/agents/${encodeURIComponent(this.options.agentId)}`, undefined, AbortSignal.timeout(timeoutMs));
+      const res = await this.request(
+        'DELETE',
+        `/agents/${encodeURIComponent(this.options.agentId)}${this.options.processQuery}`,
+        undefined,
+        AbortSignal.timeout(timeoutMs),
+      );
       this.options.log.info(`unregistered (DELETE ${res.status})`);
       return res.ok;
     } catch (error) {
@@ -118,7 +130,7 @@ export class HeartbeatLoop {
     const health = await this.checkHealth();
     if (health && JSON.stringify(health) !== this.reportedHealth) this.needPost = true;
     if (!this.needPost) {
-      const res = await this.request('HEAD', `/heartbeat/${encodeURIComponent(this.options.agentId)}`);
+      const res = await this.request('HEAD', `/heartbeat/${encodeURIComponent(this.options.agentId)}${this.options.processQuery}`);
       if (res.status === 200) {
         this.routineCount += 1;
         this.options.log.heartbeat('ok (HEAD 200)', 'routine', this.routineCount === 1 || this.routineCount % ROUTINE_LOG_EVERY === 0);
@@ -146,7 +158,10 @@ export class HeartbeatLoop {
     this.needPost = false;
     this.reportedHealth = health ? JSON.stringify(health) : undefined;
     const first = this.firstRegisteredAt === undefined;
-    if (first) this.firstRegisteredAt = Date.now();
+    if (first) {
+      this.firstRegisteredAt = Date.now();
+      this.options.onRegistered?.();
+    }
     const resolved = Object.values(body.dependencies_resolved ?? {}).flat();
     const available = resolved.filter((d) => d.status === 'available').length;
     this.options.log.heartbeat(

@@ -13,6 +13,7 @@ import { readJson, sendJson, sendRpcError } from './http-json.js';
 import { describeError, type Logger } from './log.js';
 import { loadSdkTransport } from './sdk-server.js';
 import { JsonSessionTransport, type SessionTransport } from './transport/json-session.js';
+import { StatelessTransport } from './transport/stateless.js';
 
 export interface HttpStatus {
   /** 200 or 503 for /health. */
@@ -47,6 +48,7 @@ interface Session {
 
 export class AgentHttpServer {
   private readonly sessions = new Map<string, Session>();
+  private stateless?: Promise<{ server: McpServer; transport: StatelessTransport }>;
   private server?: Server;
   private sweeper?: NodeJS.Timeout;
   private draining = false;
@@ -115,6 +117,7 @@ export class AgentHttpServer {
     this.stopAccepting();
     if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all([...this.sessions.keys()].map((id) => this.closeSession(id)));
+    await this.stateless?.then(({ server }) => server.close()).catch(() => undefined);
     this.server?.closeAllConnections();
   }
 
@@ -159,7 +162,6 @@ export class AgentHttpServer {
     }
     const sessionId = header(req, 'mcp-session-id');
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
-    if (sessionId && !session) return sendRpcError(res, 404, -32001, 'Session not found');
 
     if (req.method === 'POST') {
       this.inFlight += 1;
@@ -174,9 +176,12 @@ export class AgentHttpServer {
         return session.transport.handleRequest(req, res, body);
       }
       const isInit = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
-      if (!isInit) return sendRpcError(res, 400, -32000, 'Bad Request: no valid session id (send initialize first)');
-      return this.openSession(req, res, body);
+      if (isInit && !sessionId) return this.openSession(req, res, body);
+      // No session, or one this process does not know (another worker of a cluster opened it, or this agent
+      // restarted since): the request is served on its own, as MCP Mesh's agents and meshctl expect.
+      return (await this.sessionless()).handlePost(req, res, body);
     }
+    if (sessionId && !session) return sendRpcError(res, 404, -32001, 'Session not found');
     if (!session) return sendRpcError(res, 400, -32000, 'Bad Request: mcp-session-id header is required');
     session.lastActive = Date.now();
     // A mesh consumer needs no server-to-client stream: 405 tells its SDK client not to hold one open.
@@ -184,6 +189,17 @@ export class AgentHttpServer {
     if (req.method === 'GET' || req.method === 'DELETE') return session.transport.handleRequest(req, res);
     res.setHeader('allow', 'GET, POST, DELETE');
     sendJson(res, 405, { error: `${req.method} not allowed on ${MCP_PATH}` });
+  }
+
+  /** The one McpServer and transport of session-less requests, made with the first one. */
+  private sessionless(): Promise<StatelessTransport> {
+    this.stateless ??= (async () => {
+      const server = await this.options.createMcpServer(undefined);
+      const transport = new StatelessTransport();
+      await server.connect(transport);
+      return { server, transport };
+    })();
+    return this.stateless.then((s) => s.transport);
   }
 
   private async openSession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {

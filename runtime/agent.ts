@@ -31,7 +31,7 @@ import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring } from './inject.js';
 import { describeError, Logger } from './log.js';
-import { McpClientPool } from './mcp-client.js';
+import { MeshCallClient } from './mesh-call.js';
 import type { LocalTool } from './proxy-call.js';
 import { errorResult, isCallToolResult, isPlainObject, resultText, toCallToolResult } from './result.js';
 import { loadMcpServer } from './sdk-server.js';
@@ -81,7 +81,7 @@ export class MeshAgent {
   private readonly specs = new Map<string, readonly DependencySpec[]>();
   private readonly localTools = new Map<string, LocalTool>();
   private readonly serverSetups: ((server: McpServer) => void)[] = [];
-  private readonly clients: McpClientPool;
+  private readonly clients: MeshCallClient;
   private readonly wiring: Wiring;
   /** Spans and call counts of this agent (tracing/). */
   readonly tracer: Tracer;
@@ -96,7 +96,7 @@ export class MeshAgent {
   constructor(private readonly options: AgentOptions) {
     this.config = loadConfig(options);
     this.log = new Logger(this.config.agentId, { level: this.config.logLevel, heartbeats: this.config.logHeartbeats, format: this.config.logFormat });
-    this.clients = new McpClientPool(this.config.agentId, this.config.version, this.log);
+    this.clients = new MeshCallClient(this.config.agentId, this.config.version, this.log);
     this.tracer = new Tracer({ agentId: this.config.agentId, agentName: this.config.name, enabled: this.config.tracing, log: this.log });
     this.wiring = new Wiring({
       agentId: this.config.agentId,

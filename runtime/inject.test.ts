@@ -6,7 +6,7 @@ import { CircuitBreaker } from './breaker.js';
 import { Wiring } from './inject.js';
 import { Tracer } from './tracing/tracer.js';
 import { Logger } from './log.js';
-import type { McpClientPool } from './mcp-client.js';
+import type { MeshCallClient } from './mesh-call.js';
 import type { LocalTool } from './proxy-call.js';
 import { MeshCallError, MeshToolError, MeshUnavailableError } from './result.js';
 import { ProviderUnreachableError } from './retry-policy.js';
@@ -34,7 +34,7 @@ function fakePool(behaviour: Record<string, () => CallToolResult | Error>) {
       retained.push(endpoints);
     },
   };
-  return { pool: pool as unknown as McpClientPool, calls, retained };
+  return { pool: pool as unknown as MeshCallClient, calls, retained };
 }
 
 function setup(behaviour: Record<string, () => CallToolResult | Error>, local: Record<string, LocalTool> = {}) {

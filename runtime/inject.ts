@@ -5,7 +5,7 @@ import type { AgentCallsResponse, Topology } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { Logger } from './log.js';
 import type { Tracer } from './tracing/tracer.js';
-import type { McpClientPool } from './mcp-client.js';
+import type { MeshCallClient } from './mesh-call.js';
 import { breakerKey, ProxyCalls, type LocalTool, type Route, type RouteOrigin } from './proxy-call.js';
 import type { DependencySpec, MeshProxy, ToolExtra } from './types.js';
 import { dependencyKey, describeSlots, wireOwnTopology, wireTopology, type DependencySpecs, type Slots } from './wiring.js';
@@ -15,7 +15,7 @@ export interface WiringOptions {
   /** Declared dependencies per tool name, in registration order. */
   specs: DependencySpecs;
   localTools: Map<string, LocalTool>;
-  clients: McpClientPool;
+  clients: MeshCallClient;
   breaker: CircuitBreaker;
   callTimeoutMs: number;
   tracer: Tracer;

@@ -19,7 +19,16 @@ let tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000 });
 
 /** Called once at start with the agent's TLS settings (a new pool: connections made before do not carry them). */
 export function useMeshTls(tls: ClientTls | undefined): void {
-  if (tls) tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000, ...tls });
+  if (!tls) return;
+  meshTls = tls;
+  tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000, ...tls });
+}
+
+let meshTls: ClientTls | undefined;
+
+/** The TLS settings and kept-alive https pool given to useMeshTls, for the session-less calls (mesh-call.ts). */
+export function meshTlsPool(): { agent: HttpsAgent; tls: ClientTls | undefined } {
+  return { agent: tlsAgent, tls: meshTls };
 }
 
 /** Requests under way per caller signal: one abort listener per signal, not one per request (10+ calls in flight). */

@@ -6,7 +6,7 @@ import type { ResolvedDependency } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import { localExtra, runLocalCall, type LocalCall } from './local-call.js';
 import { describeError, type Logger } from './log.js';
-import type { McpClientPool } from './mcp-client.js';
+import type { MeshCallClient } from './mesh-call.js';
 import {
   isCallToolResult,
   isPlainObject,
@@ -18,7 +18,7 @@ import {
   unwrapResult,
   type ProviderRef,
 } from './result.js';
-import { classifyFailure, failsOver } from './retry-policy.js';
+import { classifyFailure, failsOver, SAME_ENDPOINT_RETRIES } from './retry-policy.js';
 import { LogOnce, ProviderFigures, Spread, type SpreadOptions } from './spread.js';
 import type { TraceContext } from '../core/trace-context.js';
 import type { SpanOutcome } from '../core/span-wire.js';
@@ -36,7 +36,7 @@ export interface LocalTool {
 export interface ProxyCallOptions {
   agentId: string;
   localTools: Map<string, LocalTool>;
-  clients: McpClientPool;
+  clients: MeshCallClient;
   breaker: CircuitBreaker;
   callTimeoutMs: number;
   /** Every call through a proxy is one client span (and counted). */
@@ -182,36 +182,66 @@ export class ProxyCalls {
         const { value } = await this.callLocal(route, args, plan, p.index);
         return { result: toCallToolResult(value), provider };
       }
-      const key = p.key;
-      if (!this.options.breaker.allow(key)) {
+      if (!this.options.breaker.allow(p.key)) {
         attempts.push({ provider, error: 'circuit open' });
         continue;
       }
-      p.started();
-      const started = performance.now();
-      try {
-        const result = await this.options.clients.callTool(c.endpoint, c.function_name, args, plan);
-        p.ended(performance.now() - started);
-        this.options.breaker.success(key);
-        return { result, provider };
-      } catch (error) {
-        const failure = classifyFailure(error, plan.signal);
-        // Unreachable counts as its failure; a timeout or cancellation as neither an answer nor a failure.
-        p.ended(undefined, failsOver(failure));
-        if (failure === 'cancelled') {
-          this.options.breaker.success(key);
-          throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal!.reason)}`, { cause: error });
-        }
-        if (!failsOver(failure)) {
-          this.options.breaker.success(key);
-          throw new MeshCallError(provider, describeError(error), { cause: error });
-        }
-        if (this.options.breaker.failure(key)) this.options.log.warn(`circuit open for ${c.agent_id} (${c.endpoint}): ${describeError(error)}`);
-        attempts.push({ provider, error: describeError(error) });
-        if (order.length > 1) this.options.log.debug(`${route.capability}: ${c.agent_id} unreachable, trying the next provider`);
-      }
+      const outcome = await this.callRemote(p, args, plan, false);
+      if ('result' in outcome) return outcome;
+      attempts.push({ provider, error: outcome.error });
+      if (order.length > 1) this.options.log.debug(`${route.capability}: ${c.agent_id} unreachable, trying the next provider`);
+    }
+    // No other provider to go to: the same endpoint once more, on a fresh connection (another worker of a PM2
+    // cluster, or the process that replaced the one that went away, answers it). retry-policy.ts says when.
+    const only = order[0];
+    const endpoints = new Set(order.map((q) => q.entry.endpoint));
+    if (
+      only &&
+      endpoints.size === 1 &&
+      attempts.length > 0 &&
+      attempts.length <= SAME_ENDPOINT_RETRIES &&
+      attempts.every((a) => a.error !== 'circuit open')
+    ) {
+      this.options.log.debug(
+        `${route.capability}: ${only.entry.agent_id} failed before running the call (${attempts[0]!.error}); once more on a new connection`,
+      );
+      const outcome = await this.callRemote(only, args, plan, true);
+      if ('result' in outcome) return outcome;
+      attempts.push({ provider: only.ref, error: outcome.error });
     }
     throw new MeshUnavailableError(route.capability, attempts);
+  }
+
+  /** One attempt on one provider: its answer, or why it failed over (anything else throws). */
+  private async callRemote(
+    p: ProviderFigures,
+    args: Record<string, unknown>,
+    plan: CallPlan,
+    freshConnection: boolean,
+  ): Promise<{ result: CallToolResult; provider: ProviderRef } | { error: string }> {
+    const { entry: c, ref: provider, key } = p;
+    p.started();
+    const started = performance.now();
+    try {
+      const result = await this.options.clients.callTool(c.endpoint, c.function_name, args, { ...plan, freshConnection });
+      p.ended(performance.now() - started);
+      this.options.breaker.success(key);
+      return { result, provider };
+    } catch (error) {
+      const failure = classifyFailure(error, plan.signal);
+      // Unreachable counts as its failure; a timeout or cancellation as neither an answer nor a failure.
+      p.ended(undefined, failsOver(failure));
+      if (failure === 'cancelled') {
+        this.options.breaker.success(key);
+        throw new MeshCallError(provider, `cancelled: ${describeError(plan.signal!.reason)}`, { cause: error });
+      }
+      if (!failsOver(failure)) {
+        this.options.breaker.success(key);
+        throw new MeshCallError(provider, describeError(error), { cause: error });
+      }
+      if (this.options.breaker.failure(key)) this.options.log.warn(`circuit open for ${c.agent_id} (${c.endpoint}): ${describeError(error)}`);
+      return { error: describeError(error) };
+    }
   }
 
   /**

@@ -54,3 +54,13 @@ test('the policy: stale connections again at once, lost sessions once anew, conn
   const failingOver = (['cancelled', 'connection-closed', 'session-gone', 'unreachable', 'call-failed'] as CallFailure[]).filter(failsOver);
   t.deepEqual(failingOver, ['connection-closed', 'unreachable']);
 });
+
+test('session-less calls: closed before the provider started is retried elsewhere, after it never', async (t) => {
+  const { CallFailedError, ConnectionClosedError } = await import('./retry-policy.js');
+  t.is(classifyFailure(new ConnectionClosedError('socket hang up', false)), 'connection-closed');
+  t.true(failsOver(classifyFailure(new ConnectionClosedError('socket hang up', false))));
+  t.is(classifyFailure(new CallFailedError("the provider's connection closed while it ran the call")), 'call-failed');
+  t.false(failsOver(classifyFailure(new CallFailedError('MCP error -32001: Request timed out'))));
+  t.true(retriesOnAnotherConnection(new ConnectionClosedError('reset', true), true), 'a stale kept-alive connection');
+  t.false(retriesOnAnotherConnection(new ConnectionClosedError('reset', false), false));
+});

@@ -1,6 +1,7 @@
 // When a proxied call fails: what is retried, where, and why. The one error classifier and the one retry policy;
-// the three layers of a call ask here and decide nothing themselves:
-//   proxy-call.ts (along the dependency's ranked providers) → mcp-client.ts (a session) → mesh-fetch.ts (a connection)
+// the layers of a call ask here and decide nothing themselves. Agents call each other session-less:
+//   proxy-call.ts (along the dependency's ranked providers) → mesh-call.ts (one POST on a kept-alive connection)
+// The gateway keeps sessions to providers: mcp-client.ts (a session) → mesh-fetch.ts (a connection).
 //
 // | failure                                               | retried                                   | where          |
 // |-------------------------------------------------------|-------------------------------------------|----------------|
@@ -12,6 +13,17 @@
 // | unreachable, connect timeout; 502/503 (draining)      | towards the provider's circuit breaker    |                |
 // | the call's timeout, a cancellation, the provider's    | never                                     | —              |
 // | error (an error answer, another HTTP status …)        |                                           |                |
+//
+// Session-less mesh calls (mesh-call.ts) say when the provider started a call: its answer's headers, which our
+// providers send the moment the call reaches the tool. Before them nothing has run; after them the call may have.
+//
+// | failure (session-less)                                | retried                                   | where          |
+// |-------------------------------------------------------|-------------------------------------------|----------------|
+// | a stale kept-alive connection (reset, no answer yet)  | at once, on another connection (up to 8)  | mesh-call.ts   |
+// | the connection closed before the provider started the | once: on the next ranked provider, or on  | proxy-call.ts  |
+// | call (a worker killed or reloaded between calls), or  | the same endpoint over a fresh connection |                |
+// | unreachable / 502 / 503 (a provider draining)         | when there is no other                    |                |
+// | a connection closed after the provider started it     | never: it may have run                    | —              |
 //
 // Why: the first two mean the provider never got the request (it restarted, or dropped an idle connection), so the
 // same provider gets it again. A connection failure means this provider cannot serve now; another one can.
@@ -35,6 +47,25 @@ export type CallFailure =
 export const STALE_CONNECTION_RETRIES = 8;
 /** Times mcp-client.ts calls again on a new session. */
 export const NEW_SESSION_RETRIES = 1;
+/** Times proxy-call.ts sends a call again to the endpoint that failed it, when the dependency has no other provider. */
+export const SAME_ENDPOINT_RETRIES = 1;
+
+/** A session-less call's connection closed before the provider started it; `reused`: it was a kept-alive one. */
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+  constructor(
+    message: string,
+    readonly reused: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A session-less call reached the provider (or may have run there): never sent again. */
+export class CallFailedError extends Error {
+  override readonly name = 'CallFailedError';
+}
 
 /** The request never reached a working provider: safe and useful to try another one. */
 export class ProviderUnreachableError extends Error {
@@ -64,6 +95,8 @@ export function recognizeHttpErrors(errorClass: typeof StreamableHTTPError): voi
 export function classifyFailure(error: unknown, signal?: AbortSignal | null): CallFailure {
   if (signal?.aborted) return 'cancelled';
   if (error instanceof ProviderUnreachableError) return 'unreachable';
+  if (error instanceof ConnectionClosedError) return 'connection-closed';
+  if (error instanceof CallFailedError) return 'call-failed';
   if (HttpError !== undefined && error instanceof HttpError) {
     if (error.code === 404) return 'session-gone';
     return error.code === 502 || error.code === 503 ? 'unreachable' : 'call-failed';

@@ -5,7 +5,7 @@ import { CircuitBreaker } from './breaker.js';
 import { Wiring } from './inject.js';
 import { Tracer } from './tracing/tracer.js';
 import { Logger } from './log.js';
-import type { McpClientPool } from './mcp-client.js';
+import type { MeshCallClient } from './mesh-call.js';
 import type { LocalTool } from './proxy-call.js';
 import { selfTopology } from './self-resolve.js';
 import type { DependencySpec } from './types.js';
@@ -67,7 +67,7 @@ test('nothing to wire locally: undefined (no local topology at all)', (t) => {
 
 function wiringWith(specs: Record<string, readonly DependencySpec[]>, local: string[]) {
   const lines: string[] = [];
-  const pool = { retain: () => undefined, callTool: async () => ({ content: [] }) } as unknown as McpClientPool;
+  const pool = { retain: () => undefined, callTool: async () => ({ content: [] }) } as unknown as MeshCallClient;
   const localTools = new Map<string, LocalTool>(
     local.map((name) => [name, { invoke: async (args) => ({ content: [{ type: 'text', text: `${name}:${JSON.stringify(args)}` }] }) }]),
   );

@@ -7,11 +7,12 @@ import { ago } from '../../core/text/time.js';
 import type { AgentView } from '../../core/wire.js';
 import { renderTable } from '../../core/text/table.js';
 import { printJson } from '../output.js';
+import { currentAgents } from '../../core/past-instances.js';
 
 /** The agent's PM2 app, `name#pm_id`, from the metadata the runtime reports under PM2. */
 export function pm2App(agent: AgentView): string {
   const meta = agent.metadata;
-  return pm2Label(meta ? { name: meta.pm2_name, pmId: meta.pm_id } : null);
+  return pm2Label(meta ? { name: meta.pm2_name, pmId: meta.pm_id, workers: agent.workers?.map((w) => w.pm_id) } : null);
 }
 
 export function depsLabel(agent: AgentView): string {
@@ -27,19 +28,22 @@ export const list: Command = {
     ...registryOptions,
     ...jsonOption,
     status: { type: 'string', valueName: 'status', description: 'only agents with this status (healthy, unhealthy, unknown)' },
+    all: { type: 'boolean', description: 'past instances too: unhealthy agents whose name another agent now serves (as meshctl list --all)' },
   },
   positionals: { min: 0, max: 0 },
   async run({ values }) {
     const client = registryClient(values);
     const answer = await client.agents();
     const status = typeof values.status === 'string' ? values.status : undefined;
-    const agents = status ? answer.agents.filter((agent) => agent.status === status) : answer.agents;
+    const { shown, hidden } = values.all ? { shown: answer.agents, hidden: 0 } : currentAgents(answer.agents);
+    const agents = status ? shown.filter((agent) => agent.status === status) : shown;
     if (values.json) {
-      printJson(status ? { ...answer, agents, count: agents.length } : answer);
+      printJson(status || hidden ? { ...answer, agents, count: agents.length } : answer);
       return 0;
     }
+    const note = hidden ? `${hidden} past instance${hidden === 1 ? '' : 's'} hidden (--all shows them)\n` : '';
     if (!agents.length) {
-      process.stdout.write(`no agents${status ? ` with status ${status}` : ''} at ${client.baseUrl}\n`);
+      process.stdout.write(`no agents${status ? ` with status ${status}` : ''} at ${client.baseUrl}\n${note}`);
       return 0;
     }
     const rows = [...agents]
@@ -69,6 +73,7 @@ export const list: Command = {
         rows,
       ),
     );
+    if (note) process.stderr.write(note);
     return 0;
   },
 };

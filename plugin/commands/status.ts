@@ -10,6 +10,8 @@ import { listPm2Processes, type Pm2Process } from '../pm2.js';
 import { pm2HomeOption, resolvePm2Home } from '../pm2-home.js';
 import type { AgentView, HealthResponse } from '../../core/wire.js';
 import { renderTable } from '../../core/text/table.js';
+import { pm2Label } from '../../core/text/pm2-label.js';
+import { currentAgents } from '../../core/past-instances.js';
 
 export interface AgentState {
   id: string;
@@ -17,13 +19,16 @@ export interface AgentState {
   status: string;
   status_reason?: string | null;
   endpoint: string;
-  pm2: { name: string; pm_id: number; status: string; restarts: number; uptime_seconds?: number } | null;
+  /** Its app's processes; for a cluster app (several workers, one agent) `workers` lists their pm_ids. */
+  pm2: { name: string; pm_id: number; workers?: number[]; status: string; restarts: number; uptime_seconds?: number } | null;
 }
 
 export interface MeshStatus {
   registry: { url: string; reachable: boolean; error?: string; health?: HealthResponse };
   pm2: { home: string; daemon: boolean; module: Pm2Process | null; error?: string };
   agents: AgentState[];
+  /** Past instances left out (without --all): unhealthy agents whose name another agent now serves. */
+  hidden_past_instances: number;
 }
 
 export async function collectStatus(values: Values): Promise<MeshStatus> {
@@ -33,6 +38,7 @@ export async function collectStatus(values: Values): Promise<MeshStatus> {
     registry: { url: client.baseUrl, reachable: false },
     pm2: { home, daemon: false, module: null },
     agents: [],
+    hidden_past_instances: 0,
   };
   let agents: AgentView[] = [];
   try {
@@ -51,23 +57,35 @@ export async function collectStatus(values: Values): Promise<MeshStatus> {
   status.pm2.daemon = processes !== undefined;
   status.pm2.module = processes?.find((p) => p.module && p.name === moduleName()) ?? null;
   const now = Date.now();
+  if (!values.all) {
+    const current = currentAgents(agents);
+    agents = current.shown;
+    status.hidden_past_instances = current.hidden;
+  }
+  const uptime = (p: Pm2Process) => (p.status === 'online' && p.started_at ? Math.round((now - p.started_at) / 1000) : undefined);
   status.agents = agents
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
     .map((agent) => {
-      const app = processes?.find((p) => !p.module && p.pm_id === agent.metadata?.pm_id);
+      const pmIds = agent.workers?.length ? agent.workers.map((w) => w.pm_id) : agent.metadata?.pm_id !== undefined ? [agent.metadata.pm_id] : [];
+      const apps = (processes ?? []).filter((p) => !p.module && pmIds.includes(p.pm_id));
+      const first = apps[0];
+      const online = apps.filter((p) => p.status === 'online').length;
+      const uptimes = apps.map(uptime).filter((u): u is number => u !== undefined);
       return {
         id: agent.id,
         name: agent.name,
         status: agent.status,
         status_reason: agent.status_reason,
         endpoint: agent.endpoint,
-        pm2: app
+        pm2: first
           ? {
-              name: app.name,
-              pm_id: app.pm_id,
-              status: app.status,
-              restarts: app.restarts,
-              uptime_seconds: app.status === 'online' && app.started_at ? Math.round((now - app.started_at) / 1000) : undefined,
+              name: first.name,
+              pm_id: first.pm_id,
+              ...(apps.length > 1 ? { workers: apps.map((p) => p.pm_id) } : {}),
+              // A cluster app: `online` when every worker is, else how many of them are.
+              status: apps.length > 1 && online !== apps.length ? `online ${online}/${apps.length}` : first.status,
+              restarts: apps.reduce((sum, p) => sum + p.restarts, 0),
+              uptime_seconds: uptimes.length ? Math.min(...uptimes) : undefined,
             }
           : null,
       };
@@ -119,7 +137,7 @@ export function renderStatus(status: MeshStatus): string {
           agent.status,
           agent.status === 'healthy' ? '' : (agent.status_reason ?? ''),
           agent.endpoint,
-          agent.pm2 ? `${agent.pm2.name}#${agent.pm2.pm_id}` : '-',
+          agent.pm2 ? pm2Label({ name: agent.pm2.name, pmId: agent.pm2.pm_id, workers: agent.pm2.workers }) : '-',
           agent.pm2?.status ?? '-',
           agent.pm2 ? String(agent.pm2.restarts) : '-',
           agent.pm2?.uptime_seconds !== undefined ? duration(agent.pm2.uptime_seconds) : '-',
@@ -128,6 +146,8 @@ export function renderStatus(status: MeshStatus): string {
   } else if (registry.reachable) {
     out += '\nno agents registered\n';
   }
+  if (status.hidden_past_instances)
+    out += `${status.hidden_past_instances} past instance${status.hidden_past_instances === 1 ? '' : 's'} hidden (--all shows them)\n`;
   return out;
 }
 
@@ -135,7 +155,12 @@ export const status: Command = {
   name: 'status',
   summary: "Show the registry's health, its agents by status, and the PM2 state of each agent's app and of the module.",
   details: ['Exits 1 when the registry is unreachable (after printing what PM2 knows).'],
-  options: { ...registryOptions, ...jsonOption, ...pm2HomeOption },
+  options: {
+    ...registryOptions,
+    ...jsonOption,
+    ...pm2HomeOption,
+    all: { type: 'boolean', description: 'past instances too: unhealthy agents whose name another agent now serves' },
+  },
   positionals: { min: 0, max: 0 },
   async run({ values }) {
     const result = await collectStatus(values);

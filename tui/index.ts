@@ -17,6 +17,8 @@ export interface DashboardOptions {
   color?: boolean;
   /** Milliseconds between polls of the registry (default 1000). */
   pollIntervalMs?: number;
+  /** Past instances shown from the start (`--all`; the `a` key toggles). */
+  showAll?: boolean;
   /** Aborting quits the dashboard as `q` does (e.g. on SIGTERM). */
   signal?: AbortSignal;
 }
@@ -34,7 +36,7 @@ export function runDashboard(options: DashboardOptions): Promise<number> {
     pollIntervalMs: options.pollIntervalMs,
   });
   const screen = createDashboardScreen({ input: options.input, output: options.output, color });
-  let ui: UiState = initialUiState();
+  let ui: UiState = initialUiState({ showAll: options.showAll });
   let view: DashboardView | null = null;
   let pending: NodeJS.Timeout | null = null;
   let lastRender = 0;

@@ -9,6 +9,7 @@ const FLAGS: Options = {
   registry: { type: 'string', valueName: 'url', env: 'MCP_MESH_REGISTRY_URL', description: `registry base URL (default ${DEFAULT_REGISTRY_URL})` },
   token: { type: 'string', valueName: 'token', env: 'MCP_MESH_REGISTRY_TOKEN', description: 'bearer token' },
   interval: { type: 'string', valueName: 'ms', description: 'milliseconds between polls (default 1000, at least 100)' },
+  all: { type: 'boolean', description: 'show past instances too (the a key toggles)' },
 };
 
 const USAGE = ['usage: main.js [options]', '', 'Options:', ...optionsHelp(FLAGS), 'Colour is off when NO_COLOR is set.'].join('\n');
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
     token: stringOption(values, 'token'),
     tls: clientTlsOptions(loadTls(tlsFilesFromEnv(process.env), false)),
     pollIntervalMs: interval,
+    showAll: values.all === true,
     signal: controller.signal,
   });
 }

@@ -30,6 +30,8 @@ export interface Pm2Info {
   pmId?: number;
   name?: string;
   pid?: number;
+  /** pm_ids of a cluster app's workers, when several serve the agent. */
+  workers?: number[];
 }
 
 export interface DashboardAgent {
@@ -111,10 +113,15 @@ function decodeWiring(v: unknown): DependencyWiring | null {
   };
 }
 
-function decodePm2(v: unknown): Pm2Info | null {
+function decodePm2(v: unknown, workers: unknown): Pm2Info | null {
   if (!isObject(v)) return null;
   // pm2_id is the spelling of ARCHITECTURE.md's example payload; pm_id the brief's.
   const info: Pm2Info = { pmId: num(v.pm_id) ?? num(v.pm2_id), name: str(v.pm2_name) || undefined, pid: num(v.pid) };
+  // A cluster app's workers (one agent, several processes): shown as name#1,2.
+  const pmIds = list(workers)
+    .map((w) => (isObject(w) ? num(w.pm_id) : undefined))
+    .filter((id): id is number => id !== undefined);
+  if (pmIds.length > 1) info.workers = pmIds;
   return info.pmId === undefined && info.name === undefined && info.pid === undefined ? null : info;
 }
 
@@ -142,7 +149,7 @@ export function decodeAgent(v: unknown): DashboardAgent | null {
     totalDependencies: num(v.total_dependencies) ?? wiring.length,
     dependenciesResolved: num(v.dependencies_resolved) ?? wiring.filter((w) => w.resolved).length,
     wiring,
-    pm2: decodePm2(v.metadata),
+    pm2: decodePm2(v.metadata, v.workers),
   };
 }
 

@@ -24,6 +24,8 @@ export interface UiState {
   /** True while the user types a filter after `/`. */
   filterEditing: boolean;
   overlay: Overlay | null;
+  /** Past instances shown too (`a` toggles; `--all` starts with it). */
+  showAll: boolean;
 }
 
 /** A key as blessed reports it (`ch` for printable input, `name`/`ctrl`/`shift` for the rest). Enter arrives as `enter` (blessed also repeats it as `return`, ignored here). */
@@ -54,7 +56,7 @@ export interface KeyResult {
   quit: boolean;
 }
 
-export function initialUiState(): UiState {
+export function initialUiState({ showAll = false } = {}): UiState {
   return {
     focus: 'agents',
     selectedAgentId: null,
@@ -64,6 +66,7 @@ export function initialUiState(): UiState {
     filter: '',
     filterEditing: false,
     overlay: null,
+    showAll,
   };
 }
 
@@ -176,6 +179,7 @@ export function reduceKey(ui: UiState, key: KeyPress, ctx: KeyContext): KeyResul
   if (key.ch === '/') return next({ ...ui, filterEditing: true });
   if (key.ch === '?') return next({ ...ui, overlay: { kind: 'help', scroll: 0 } });
   if (key.ch === 'c') return next({ ...ui, overlay: { kind: 'calls', selected: 0, scroll: 0 } });
+  if (key.ch === 'a' && !key.ctrl && !key.meta) return next({ ...ui, showAll: !ui.showAll });
   if (key.name === 'escape') return next(ui.filter ? { ...ui, filter: '' } : ui);
   if (key.name === 'tab') {
     const i = PANES.indexOf(ui.focus);

@@ -185,3 +185,15 @@ test('wiring shows the providers sharing a dependency, and their share once the 
     'another agent’s figures are not used',
   );
 });
+
+test('past instances (unhealthy, their name served by another agent) are hidden until `a`; a cluster app shows its workers', (t) => {
+  const greeter = agents.find((a) => a.id === 'greeter-5e6f7a8b')!;
+  const past = { ...greeter, id: 'greeter-00000000', status: 'unhealthy', pm2: null };
+  const cluster = { ...greeter, pm2: { name: 'greeter', pmId: 2, workers: [2, 3] } };
+  const state = { ...online, agents: [cluster, past, ...agents.filter((a) => a !== greeter)] };
+  const v = view(state);
+  t.deepEqual(v.agents.ids, ['greeter-5e6f7a8b', 'oldtime-99999999', 'timesvc-1a2b3c4d'], 'oldtime has no successor: shown');
+  t.true(v.agents.label.includes('1 past hidden (a)'));
+  t.true(v.agents.rows[0]!.includes('greeter#2,3 ×2'));
+  t.deepEqual(view(state, { ...initialUiState(), showAll: true }).agents.ids.length, 4);
+});

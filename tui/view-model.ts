@@ -2,6 +2,7 @@
 import type { AgentCallsResponse, RegistryEvent } from '../core/wire.js';
 import { eventTone, painter, statusTone, type Painter, type Tone } from '../core/text/colour.js';
 import { pm2Label } from '../core/text/pm2-label.js';
+import { currentAgents } from '../core/past-instances.js';
 import { sparkline } from '../core/text/sparkline.js';
 import { contentWidths, fitColumns, row, type ColumnSpec } from '../core/text/table.js';
 import { clock, duration } from '../core/text/time.js';
@@ -111,7 +112,8 @@ function layoutTable(specs: readonly ColumnSpec[], cells: Cell[][], width: numbe
 
 function agentsTable(state: DashboardState, ui: UiState, opts: ViewOptions, paint: Painter, stale: string): DashboardView['agents'] {
   const names = displayNames(state.agents);
-  const shown = state.agents.filter((a) => agentMatches(a, ui.filter));
+  const current = ui.showAll ? { shown: state.agents, hidden: 0 } : currentAgents(state.agents);
+  const shown = current.shown.filter((a) => agentMatches(a, ui.filter));
   const cells = shown.map((a): Cell[] => {
     const deps = `${a.dependenciesResolved}/${a.totalDependencies}`;
     const depsTone: Tone | null = a.totalDependencies === 0 ? 'dim' : a.dependenciesResolved < a.totalDependencies ? 'bad' : 'good';
@@ -129,7 +131,9 @@ function agentsTable(state: DashboardState, ui: UiState, opts: ViewOptions, pain
   const { header, rows } = layoutTable(AGENT_COLUMNS, cells, opts.sizes.agents.width, paint);
   const ids = shown.map((a) => a.id);
   const selected = Math.max(0, ui.selectedAgentId === null ? 0 : ids.indexOf(ui.selectedAgentId));
-  const counts = ui.filter ? ` ${shown.length}/${state.agents.length} match "${clip(ui.filter, 20)}"` : ` ${state.agents.length}`;
+  const pool = current.shown.length;
+  const hidden = current.hidden ? ` · ${current.hidden} past hidden (a)` : '';
+  const counts = (ui.filter ? ` ${shown.length}/${pool} match "${clip(ui.filter, 20)}"` : ` ${pool}`) + hidden;
   return {
     label: label('agents', ui.focus, counts + stale),
     header,
@@ -399,6 +403,8 @@ export const HELP_LINES = [
   '  /            filter agents and capabilities; enter keeps, esc clears',
   '  c            calls per dependency edge (calls/s, errors, p50/p95);',
   '               enter on an edge shows its latest trace hop by hop',
+  '  a            past instances too (unhealthy agents another agent of',
+  '               their name replaced); --all starts with them shown',
   '  ?            this help; esc closes',
   '  q  C-c       quit',
   '',

@@ -9,7 +9,10 @@ import { registryBaseUrl } from '../../core/registry-client.js';
 export const dash: Command = {
   name: 'dash',
   summary: 'Open the live dashboard: agents, capabilities, dependency wiring, event log, heartbeat rate (q quits).',
-  options: { ...registryOptions },
+  options: {
+    ...registryOptions,
+    all: { type: 'boolean', description: 'show past instances too (unhealthy agents whose name another agent now serves); the a key toggles' },
+  },
   positionals: { min: 0, max: 0 },
   async run({ values }) {
     const { url, token } = resolveConnection(values);
@@ -23,7 +26,7 @@ export const dash: Command = {
     process.once('SIGHUP', stop);
     try {
       const tls = cliTls(readModuleSettings(resolvePm2Home(values).dir, moduleName()));
-      return await runDashboard({ registryUrl, token, tls, signal: quit.signal });
+      return await runDashboard({ registryUrl, token, tls, showAll: values.all === true, signal: quit.signal });
     } finally {
       process.off('SIGTERM', stop);
       process.off('SIGHUP', stop);

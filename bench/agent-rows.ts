@@ -65,16 +65,14 @@ export async function agentRows(
     // Three ways to call the provider's echo tool from the same process: the mesh proxy, a plain SDK Client on a
     // session the provider treats like the proxy's (mesh consumer header: JSON answers), and a plain SDK Client on a
     // default session (SSE answers). Rounds alternate; the median round counts.
-    const modes = ['raw-mesh', 'proxy', 'raw'] as const;
+    // Session-less (one POST per call, as meshctl and MCP Mesh's agents call) against the session SDK client, and
+    // the same caller through the registry's /proxy (MCP Mesh's route for meshctl) against direct.
+    const modes = ['raw-mesh', 'proxy', 'raw', 'sessionless', 'registry-proxy'] as const;
     type Mode = (typeof modes)[number];
-    const timings: Record<Mode, Timing[]> = { 'raw-mesh': [], proxy: [], raw: [] };
+    const timings: Record<Mode, Timing[]> = { 'raw-mesh': [], proxy: [], raw: [], sessionless: [], 'registry-proxy': [] };
     // The provider's live heap (after a full GC) around each run after the first (warm-up) round: what grows with
     // the calls served is memory kept per request.
-    const kept: Record<Mode, { bytes: number; calls: number }> = {
-      'raw-mesh': { bytes: 0, calls: 0 },
-      proxy: { bytes: 0, calls: 0 },
-      raw: { bytes: 0, calls: 0 },
-    };
+    const kept = Object.fromEntries(modes.map((mode) => [mode, { bytes: 0, calls: 0 }])) as Record<Mode, { bytes: number; calls: number }>;
     for (let round = 0; round < sizes.rounds; round++) {
       log(`agents: calls/s round ${round + 1}/${sizes.rounds}`);
       for (const mode of modes) {
@@ -88,6 +86,8 @@ export async function agentRows(
       }
     }
     const rawSequential = await drive('raw-mesh', Math.ceil(sizes.calls / 2), 1);
+    const directSequential = await drive('sessionless', Math.ceil(sizes.calls / 2), 1);
+    const viaRegistrySequential = await drive('registry-proxy', Math.ceil(sizes.calls / 2), 1);
     const proxySequential = await drive('proxy', Math.ceil(sizes.calls / 2), 1);
     const beforeSelf = await heapUsed(client);
     const self = await drive('self', sizes.selfCalls, 1);
@@ -146,6 +146,20 @@ export async function agentRows(
         seed: '—',
         met: '—',
         note: `median of ${sizes.rounds} rounds (${rounds('raw')}/s): what any MCP client gets from an agent`,
+      }),
+      row({
+        metric: `calls/s to one agent: session-less (one POST per call) vs session (SDK Client, JSON answers) (${sizes.concurrency} in flight)`,
+        ours: `${num(rate('sessionless'))}/s vs ${num(rawRate)}/s`,
+        seed: '—',
+        met: '—',
+        note: `median of ${sizes.rounds} rounds each (session-less ${rounds('sessionless')}/s): one JSON-RPC POST per call on kept-alive connections (as meshctl calls) and a plain SDK Client on a kept mesh session, to the same echo tool, from the same process`,
+      }),
+      row({
+        metric: `tool call through the registry's /proxy vs direct (session-less, ${sizes.concurrency} in flight; p50 one at a time)`,
+        ours: `${num(rate('registry-proxy'))}/s vs ${num(rate('sessionless'))}/s; ${ms(viaRegistrySequential.p50Us / 1000)} vs ${ms(directSequential.p50Us / 1000)}`,
+        seed: '—',
+        met: '—',
+        note: `median of ${sizes.rounds} rounds (via /proxy ${rounds('registry-proxy')}/s); p50 over ${viaRegistrySequential.calls} and ${directSequential.calls} sequential calls; /proxy is MCP Mesh's route for meshctl, one extra hop through the registry process`,
       }),
       row({
         metric: 'mesh proxy overhead vs plain SDK Client on the same kind of session (calls/s)',

@@ -18,15 +18,7 @@ import { isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES } from '../core/s
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
 import { CircuitBreaker } from './breaker.js';
 import { clientTlsOptions, servesTls } from '../core/tls.js';
-import {
-  DRAIN_TIMEOUT_MS,
-  loadConfig,
-  processMetadata,
-  SESSION_IDLE_S,
-  UNREGISTER_TIMEOUT_MS,
-  type AgentConfig,
-  type AgentOptions,
-} from './config.js';
+import { drainTimeoutMs, loadConfig, processMetadata, SESSION_IDLE_S, UNREGISTER_TIMEOUT_MS, type AgentConfig, type AgentOptions } from './config.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { AgentHttpServer, type HttpStatus } from './http.js';
 import { Wiring } from './inject.js';
@@ -234,7 +226,7 @@ export class MeshAgent {
       this.heartbeat?.stop();
       this.stopPm2Metrics?.();
       // Both bounded and side by side, so that shutdown fits in PM2's kill_timeout (1.6 s by default).
-      await Promise.all([this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS), this.http?.drain(DRAIN_TIMEOUT_MS)]);
+      await Promise.all([this.heartbeat?.unregister(UNREGISTER_TIMEOUT_MS), this.http?.drain(drainTimeoutMs())]);
       await Promise.all([this.http?.close(), this.tracer.close(UNREGISTER_TIMEOUT_MS)]);
       await this.clients.closeAll();
       this.log.info('stopped');
@@ -246,7 +238,7 @@ export class MeshAgent {
     const shutdown = (reason: string) => {
       this.log.info(`${reason}: shutting down`);
       // Never outlive PM2's patience if something hangs.
-      setTimeout(() => process.exit(0), 5_000).unref();
+      setTimeout(() => process.exit(0), drainTimeoutMs() + 3_000).unref();
       this.stop().then(
         () => process.exit(0),
         (error) => {

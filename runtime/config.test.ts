@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import test from 'ava';
-import { loadConfig, pm2AgentId, processMetadata } from './config.js';
+import { drainTimeoutMs, loadConfig, pm2AgentId, processMetadata } from './config.js';
 
 test('defaults, and the {name}-{8 hex} agent id', (t) => {
   const c = loadConfig({ name: 'greeter' }, {});
@@ -97,4 +97,10 @@ test('under PM2 an app instance keeps one agent id across restarts; cluster work
   );
   t.is(loadConfig({ name: 'weather' }, { ...pm2, MCP_MESH_AGENT_ID: 'fixed' }).agentId, 'fixed');
   t.not(loadConfig({ name: 'weather' }, {}).agentId, loadConfig({ name: 'weather' }, {}).agentId, 'outside PM2: random per start');
+});
+
+test('calls under way get PM2 kill_timeout less a margin to finish at shutdown', (t) => {
+  t.is(drainTimeoutMs({ kill_timeout: '3000' }), 2600);
+  t.is(drainTimeoutMs({ kill_timeout: '300' }), 200);
+  t.is(drainTimeoutMs({}), 1200);
 });

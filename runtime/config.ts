@@ -21,8 +21,17 @@ export const BACKOFF_MAX_MS = 30_000;
 export const TOPOLOGY_WAIT_S = 30;
 /** Bound on the DELETE /agents/:id sent at shutdown (PM2 kills after kill_timeout, 1.6 s by default). */
 export const UNREGISTER_TIMEOUT_MS = 1_000;
-/** Bound on waiting for tool calls under way at shutdown (sent alongside the DELETE). */
+/** Bound on waiting for tool calls under way at shutdown (sent alongside the DELETE), outside PM2. */
 export const DRAIN_TIMEOUT_MS = 1_200;
+
+/**
+ * How long calls under way may take to finish at shutdown: under PM2 its kill_timeout (which it passes in the
+ * environment) less a margin for the goodbye and the exit, so PM2 never has to SIGKILL a draining agent.
+ */
+export function drainTimeoutMs(env: Record<string, string | undefined> = process.env): number {
+  const killTimeout = Number(env.kill_timeout);
+  return Number.isFinite(killTimeout) && killTimeout > 0 ? Math.max(200, killTimeout - 400) : DRAIN_TIMEOUT_MS;
+}
 /** Seconds an MCP session may stay idle before the agent drops it (a client re-initializes on 404). */
 export const SESSION_IDLE_S = 600;
 

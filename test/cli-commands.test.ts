@@ -316,3 +316,35 @@ test.serial('events -f rides out a registry restart: it reconnects with the last
   follow.signal('SIGINT');
   t.is(await follow.exited, 0);
 });
+
+test.serial('list, status: past instances (unhealthy, their name served by another agent) only with --all', async (t) => {
+  const scratch = await startRegistry();
+  t.teardown(() => scratch.close());
+  const post = (id: string) =>
+    fetch(`${scratch.url}/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(agentPayload(id, { name: id.split('-')[0] })),
+    });
+  t.is((await post('api-0000000a')).status, 200);
+  t.is((await post('api-0000000b')).status, 200);
+  t.is((await post('lonely-0000000c')).status, 200);
+  for (const id of ['api-0000000a', 'lonely-0000000c']) t.is((await fetch(`${scratch.url}/agents/${id}`, { method: 'DELETE' })).status, 204);
+  const run = (args: string[]) => cli(home, [...args, '--registry', scratch.url], { timeoutMs: 30_000 });
+
+  const list = await run(['list']);
+  t.is(list.code, 0, list.stderr);
+  t.notRegex(list.stdout, /api-0000000a/, 'replaced by api-0000000b: a past instance');
+  t.regex(list.stdout, /api-0000000b\s+healthy/);
+  t.regex(list.stdout, /lonely-0000000c\s+unhealthy/, 'down with no successor: shown');
+  t.is(list.stderr, '1 past instance hidden (--all shows them)\n');
+  t.regex((await run(['list', '--all'])).stdout, /api-0000000a\s+unhealthy/);
+  const listed = JSON.parse((await run(['list', '--json'])).stdout) as { agents: { id: string }[]; count: number };
+  t.deepEqual(listed.agents.map((a) => a.id).sort(), ['api-0000000b', 'lonely-0000000c']);
+  t.is(listed.count, 2);
+
+  const status = await run(['status']);
+  t.regex(status.stdout, /1 past instance hidden \(--all shows them\)/);
+  t.notRegex(status.stdout, /api-0000000a/);
+  t.regex((await run(['status', '--all'])).stdout, /api-0000000a/);
+});

@@ -56,9 +56,16 @@ export function proxyHandler(options: ProxyOptions): (ctx: Context) => Promise<v
   return async (ctx) => {
     // The rule of the routes that act: with credentials enforced, a caller must present one (operator or agent).
     if ((ctx.state.caller as { kind?: string } | undefined)?.kind === 'nobody') {
-      throw Object.assign(new HttpError(401, 'missing credential: /proxy needs Authorization: Bearer <token>'), {
-        headers: { 'WWW-Authenticate': 'Bearer realm="mcp-mesh-registry"' },
-      });
+      throw Object.assign(
+        new HttpError(
+          401,
+          'missing credential: /proxy needs Authorization: Bearer <token> (an operator or agent credential: with meshctl, ' +
+            'add -H "Authorization: Bearer $(pm2-mesh token create --operator)", or call the agent directly with --use-proxy=false)',
+        ),
+        {
+          headers: { 'WWW-Authenticate': 'Bearer realm="mcp-mesh-registry"' },
+        },
+      );
     }
     const { hostPort, path } = parseTarget(ctx.path);
     const endpoint = `http://${hostPort}`;

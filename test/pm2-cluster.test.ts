@@ -33,7 +33,18 @@ test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer cal
     60_000,
   );
 
-  const env = { MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_HTTP_PORT: '0', MCP_MESH_HEALTH_INTERVAL: '1' };
+  // An app started by hand gets its credential from the module's secret (ecosystem apps get theirs by themselves).
+  const credential = async (agent: string, capability: string) => {
+    const made = await cli(home, ['token', 'create', '--agent', agent, '--capability', capability]);
+    if (made.code !== 0) throw new Error(`token create: ${made.stderr}`);
+    return made.stdout.trim();
+  };
+  const env = {
+    MCP_MESH_REGISTRY_URL: registryUrl,
+    MCP_MESH_HTTP_PORT: '0',
+    MCP_MESH_HEALTH_INTERVAL: '1',
+    MCP_MESH_REGISTRY_TOKEN: await credential('time-service', 'time_service'),
+  };
   const start = await pm2(
     home,
     [
@@ -64,7 +75,11 @@ test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer cal
   );
   t.log(`cluster agent ${agent!.id}: workers ${JSON.stringify(agent!.workers)}`);
 
-  const greeter = await startAgent('greeter', { MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_HEALTH_INTERVAL: '1' });
+  const greeter = await startAgent('greeter', {
+    MCP_MESH_REGISTRY_URL: registryUrl,
+    MCP_MESH_HEALTH_INTERVAL: '1',
+    MCP_MESH_REGISTRY_TOKEN: await credential('greeter', 'greeting'),
+  });
   await greeter.waitForLine(new RegExp(`topology \\w+ hello\\.time_service→${agent!.id}/now`), 30_000);
   const client = await connectClient(greeter.mcpUrl);
   t.teardown(() => client.close());

@@ -4,7 +4,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from './gateway.js';
-import { nearNames } from './near-names.js';
+import { nearNames } from '../core/near-names.js';
 import { RpcError } from './rpc-error.js';
 
 export function createSessionServer(gateway: Gateway, version: string): Server {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { CapabilityView } from '../core/wire.js';
-import { chooseTarget, editDistance, nearMatches, splitAgentTool } from './call-target.js';
+import { chooseTarget, nearMatches, splitAgentTool } from './call-target.js';
 
 const tool = (agent: string, function_name: string, name: string, fields: Partial<CapabilityView> = {}): CapabilityView => ({
   name,
@@ -51,10 +51,8 @@ test('known but down: says so and names them; unknown: near matches', (t) => {
   t.deepEqual(nearMatches('zzzzzz', fleet), []);
 });
 
-test('agent/tool and the edit distance', (t) => {
+test('agent/tool', (t) => {
   t.deepEqual(splitAgentTool('planner/plan_trip'), { agent: 'planner', tool: 'plan_trip' });
   t.is(splitAgentTool('plan_trip'), undefined);
   t.is(splitAgentTool('/x'), undefined);
-  t.is(editDistance('kitten', 'sitting'), 3);
-  t.is(editDistance('', 'abc'), 3);
 });

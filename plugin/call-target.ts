@@ -1,5 +1,6 @@
 // Which tool `pm2-mesh call <name>` means, as meshctl looks it up: a tool name first, then a capability, then
 // `agent/tool`; when nothing fits, the near matches. Pure: it reads the registry's GET /capabilities list.
+import { nearNames } from '../core/near-names.js';
 import type { CapabilityView } from '../core/wire.js';
 
 export interface CallTarget {
@@ -56,36 +57,12 @@ function describe(providers: readonly CapabilityView[]): string {
   );
 }
 
-/** Up to 5 names close to `name` (edit distance, or one containing the other), each with what it is. */
+/** Up to 5 names close to `name` (core/near-names.ts), each with what it is. */
 export function nearMatches(name: string, providers: readonly CapabilityView[]): string[] {
-  const candidates = new Map<string, string>();
+  const labels = new Map<string, string>();
   for (const p of providers) {
-    candidates.set(p.function_name, candidates.get(p.function_name) ?? `${p.function_name} (tool of ${p.agent_name})`);
-    if (p.name !== p.function_name) candidates.set(p.name, candidates.get(p.name) ?? `${p.name} (capability)`);
+    if (!labels.has(p.function_name)) labels.set(p.function_name, `${p.function_name} (tool of ${p.agent_name})`);
+    if (p.name !== p.function_name && !labels.has(p.name)) labels.set(p.name, `${p.name} (capability)`);
   }
-  const wanted = name.toLowerCase();
-  const limit = Math.max(2, Math.floor(wanted.length / 3));
-  return [...candidates]
-    .map(([candidate, label]) => {
-      const lower = candidate.toLowerCase();
-      const distance = lower.includes(wanted) || wanted.includes(lower) ? 1 : editDistance(wanted, lower);
-      return { label, distance, candidate };
-    })
-    .filter((c) => c.distance <= limit)
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, 5)
-    .map((c) => c.label);
-}
-
-/** Levenshtein distance, two rows. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return nearNames(name, labels.keys(), 5).map((candidate) => labels.get(candidate)!);
 }

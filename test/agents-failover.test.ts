@@ -51,7 +51,15 @@ test.serial('kill -9 of the chosen provider: calls fail over at once, then the c
   await sleep(300);
   const outcomes = await loop.stop();
   const failed = outcomes.filter((o) => o.error);
-  t.deepEqual(failed, [], 'no call failed');
+  // A call the killed provider had already started is not run again (it may have done its work, retry-policy.ts):
+  // at most the one in flight at the kill fails, and says why. Every other call is served.
+  const started = failed.filter((o) => /closed while it ran the call/.test(o.error ?? ''));
+  t.deepEqual(
+    failed.filter((o) => !started.includes(o)),
+    [],
+    'no call failed but one the provider had started',
+  );
+  t.true(started.length <= 1, `${started.length} started calls failed`);
   const afterKill = outcomes.filter((o) => o.at > deadAt);
   t.true(afterKill.length > 0);
   t.true(afterKill.every((o) => o.value?.by === 'weather-precise'));

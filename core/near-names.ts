@@ -1,4 +1,5 @@
-// "Did you mean": the known names closest to one that does not exist, for the error of an unknown tool.
+// "Did you mean": the known names closest to one that does not exist (an unknown tool in the gateway, a name
+// pm2-mesh call cannot find).
 
 /** Edit distance (insert, delete, substitute), case-insensitive. */
 function distance(a: string, b: string): number {

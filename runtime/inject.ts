@@ -2,24 +2,14 @@
 // when the topology hash changes, and each handler call's `deps`: proxies that call as proxy-call.ts says.
 import { DEFAULT_STRATEGY, type SelectionStrategy } from '../core/selection.js';
 import type { AgentCallsResponse, Topology } from '../core/wire.js';
-import type { CircuitBreaker } from './breaker.js';
-import type { Logger } from './log.js';
-import type { Tracer } from './tracing/tracer.js';
-import type { MeshCallClient } from './mesh-call.js';
-import { breakerKey, ProxyCalls, type LocalTool, type Route, type RouteOrigin } from './proxy-call.js';
+import { breakerKey, ProxyCalls, type ProxyCallOptions, type Route, type RouteOrigin } from './proxy-call.js';
 import type { DependencySpec, MeshProxy, ToolExtra } from './types.js';
 import { dependencyKey, describeSlots, wireOwnTopology, wireTopology, type DependencySpecs, type Slots } from './wiring.js';
 
-export interface WiringOptions {
-  agentId: string;
+/** What the proxies' calls need (proxy-call.ts), plus what the wiring itself reads. */
+export interface WiringOptions extends ProxyCallOptions {
   /** Declared dependencies per tool name, in registration order. */
   specs: DependencySpecs;
-  localTools: Map<string, LocalTool>;
-  clients: MeshCallClient;
-  breaker: CircuitBreaker;
-  callTimeoutMs: number;
-  tracer: Tracer;
-  log: Logger;
   /** How a dependency spreads its calls when its spec does not say (default least-inflight). */
   strategy?: SelectionStrategy;
 }

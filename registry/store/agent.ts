@@ -4,18 +4,18 @@
 import { createHash } from 'node:crypto';
 import { parseDependencySpec, type DependencySpec, type ProviderCandidate } from '../../core/resolver.js';
 import type { Ranking } from '../../core/ranking.js';
-import type { AgentStatus, HeartbeatRequest } from '../../core/wire.js';
+import type { AgentStatus, DependencySpecInput, HeartbeatRequest } from '../../core/wire.js';
 import type { AgentState } from '../storage/index.js';
+import { InternTable } from './intern.js';
 
 /**
  * One tool of an agent. It is also the tool's resolution candidate (a ProviderCandidate when it has a
  * capability): rankings and indexes hold these, never copies. The agent's id, name and endpoint are read
- * through it.
+ * through it. Most tools declare no dependencies and no options: they get this class, whose `specs`, `ranked`
+ * and `kwargs` are the shared defaults on its prototype; the others are a ConsumingTool, which holds its own
+ * (three fields less on 100 000 tools).
  */
 export class ToolEntry {
-  /** Per spec: the shared ranking of its providers. */
-  ranked: readonly SharedRanking[] = NO_RANKINGS;
-
   constructor(
     readonly agent: AgentEntry,
     readonly function_name: string,
@@ -24,9 +24,6 @@ export class ToolEntry {
     readonly version: string,
     readonly tags: string[],
     readonly description: string,
-    readonly specs: readonly DependencySpec[],
-    /** MCP Mesh's tool options as sent (mostly none): handed to consumers, `weight` read by their spreading. */
-    readonly kwargs: Record<string, unknown> | undefined,
   ) {}
 
   get agent_id(): string {
@@ -39,6 +36,32 @@ export class ToolEntry {
 
   get endpoint(): string {
     return this.agent.endpoint;
+  }
+}
+
+export interface ToolEntry {
+  readonly specs: readonly DependencySpec[];
+  /** Per spec: the shared ranking of its providers. */
+  ranked: readonly SharedRanking[];
+  /** MCP Mesh's tool options as sent (mostly none): handed to consumers, `weight` read by their spreading. */
+  readonly kwargs: Record<string, unknown> | undefined;
+}
+
+/** A tool with dependencies or options: the same entry, with its own specs, rankings and options. */
+class ConsumingTool extends ToolEntry {
+  override ranked: readonly SharedRanking[] = NO_RANKINGS;
+
+  constructor(
+    agent: AgentEntry,
+    function_name: string,
+    capability: string | undefined,
+    version: string,
+    tags: string[],
+    description: string,
+    override readonly specs: readonly DependencySpec[],
+    override readonly kwargs: Record<string, unknown> | undefined,
+  ) {
+    super(agent, function_name, capability, version, tags, description);
   }
 }
 
@@ -75,17 +98,23 @@ export interface AgentEntry extends AgentState {
   hash: string;
 }
 
-/** Shared by every tool without tags, dependencies or rankings (most of them): never mutated. */
-const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+/** Shared by every tool without dependencies or rankings (most of them): never mutated. */
 const NO_SPECS: readonly DependencySpec[] = Object.freeze([]);
 const NO_RANKINGS: readonly SharedRanking[] = Object.freeze([]);
 const NO_TOOLS: readonly ToolEntry[] = Object.freeze([]);
-/** Distinct tag lists kept for sharing (replicas declare the same tags); past this many, lists are not pooled. */
-const MAX_POOLED_TAG_LISTS = 10_000;
+// A plain ToolEntry's dependencies, rankings and options: none, read from the prototype.
+Object.defineProperties(ToolEntry.prototype, {
+  specs: { value: NO_SPECS, writable: true },
+  ranked: { value: NO_RANKINGS, writable: true },
+  kwargs: { value: undefined, writable: true },
+});
 
-/** Builds agent entries, sharing one frozen array per distinct tag list between them. */
+/**
+ * Builds agent entries, sharing through one intern table what replicas declare alike: tag lists, dependency
+ * specs (their compiled filters are cached per spec object too) and capability lists.
+ */
 export class EntryBuilder {
-  private readonly tagLists = new Map<string, string[]>();
+  constructor(private readonly shared = new InternTable()) {}
 
   build(reg: HeartbeatRequest, digest: string, state: AgentState): AgentEntry {
     const id = reg.agent_id;
@@ -121,32 +150,29 @@ export class EntryBuilder {
       restored: false,
       hash: '',
     };
-    entry.tools = (reg.tools ?? []).map(
-      (raw) =>
-        new ToolEntry(
-          entry,
-          raw.function_name,
-          raw.capability,
-          raw.version ?? '1.0.0',
-          this.pooledTags(raw.tags),
-          raw.description ?? '',
-          raw.dependencies && raw.dependencies.length > 0 ? raw.dependencies.map(parseDependencySpec) : NO_SPECS,
-          raw.kwargs && Object.keys(raw.kwargs).length > 0 ? raw.kwargs : undefined,
-        ),
-    );
+    entry.tools = (reg.tools ?? []).map((raw) => {
+      const tags = this.shared.list('tags', raw.tags) as string[];
+      const version = raw.version ?? '1.0.0';
+      const description = raw.description ?? '';
+      const hasDependencies = raw.dependencies !== undefined && raw.dependencies.length > 0;
+      const kwargs = raw.kwargs && Object.keys(raw.kwargs).length > 0 ? raw.kwargs : undefined;
+      if (!hasDependencies && kwargs === undefined) return new ToolEntry(entry, raw.function_name, raw.capability, version, tags, description);
+      const specs = hasDependencies ? raw.dependencies!.map((dependency) => this.spec(dependency)) : NO_SPECS;
+      return new ConsumingTool(entry, raw.function_name, raw.capability, version, tags, description, specs, kwargs);
+    });
     return entry;
   }
 
-  /** One shared (frozen) array per distinct tag list. */
-  private pooledTags(tags: string[] | undefined): string[] {
-    if (!tags || tags.length === 0) return NO_TAGS;
-    const key = tags.join('\u0000');
-    const pooled = this.tagLists.get(key);
-    if (pooled) return pooled;
-    if (this.tagLists.size >= MAX_POOLED_TAG_LISTS) return tags;
-    const list = Object.freeze([...tags]) as string[];
-    this.tagLists.set(key, list);
-    return list;
+  /** The capabilities an agent's tools provide, each once, in tool order (shared between equal lists). */
+  capabilities(entry: AgentEntry): readonly string[] {
+    const names: string[] = [];
+    for (const tool of entry.tools) if (tool.capability !== undefined && !names.includes(tool.capability)) names.push(tool.capability);
+    return this.shared.list('capabilities', names);
+  }
+
+  /** One shared spec object per distinct dependency (its `as` alias included). */
+  private spec(dependency: DependencySpecInput): DependencySpec {
+    return this.shared.value(`spec:${JSON.stringify(dependency)}`, () => parseDependencySpec(dependency));
   }
 }
 

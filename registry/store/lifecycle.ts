@@ -194,11 +194,11 @@ export class AgentLifecycle {
     const statusAfter = statusOf(entry);
     if (!existing || !wasRegistered) {
       metrics.registrations++;
-      this.notifications.emit('register', entry, registrationData(entry));
+      this.notifications.emit('register', entry, registrationData(entry, this.entries.capabilities(entry)));
     } else {
       if (registrationChanged) {
         metrics.updates++;
-        this.notifications.emit('update', entry, registrationData(entry));
+        this.notifications.emit('update', entry, registrationData(entry, this.entries.capabilities(entry)));
       }
       if (statusBefore !== statusAfter && statusAfter !== 'unknown' && statusBefore !== 'unknown') {
         this.notifications.emit(statusAfter, entry, { reason: statusAfter === 'healthy' ? 'heartbeat' : entry.status_reason });

@@ -73,10 +73,11 @@ export class Notifications {
   }
 }
 
-/** The data of a register or update event. */
-export function registrationData(entry: AgentEntry): Record<string, unknown> {
-  const capabilities = new Set<string>();
-  for (const tool of entry.tools) if (tool.capability !== undefined) capabilities.add(tool.capability);
+/**
+ * The data of a register or update event. `capabilities`: the agent's capability names, each once, in tool
+ * order (a list shared with its replicas: the event log keeps one per event).
+ */
+export function registrationData(entry: AgentEntry, capabilities: readonly string[]): Record<string, unknown> {
   // One literal, not spreads: the event log keeps these, and spread results got a hidden class each.
   const data: Record<string, unknown> = {
     agent_type: entry.info.agent_type ?? 'mcp_agent',
@@ -84,7 +85,7 @@ export function registrationData(entry: AgentEntry): Record<string, unknown> {
     version: entry.info.version ?? '',
     endpoint: entry.endpoint,
     tools: entry.tools.length,
-    capabilities: [...capabilities],
+    capabilities,
   };
   const pmId = entry.info.metadata?.pm_id;
   if (pmId !== undefined) data.pm_id = pmId;

@@ -102,7 +102,11 @@ interface Waiter {
 
 export class JournalWriter {
   private handle: FileHandle | null = null;
-  private pending: string[] = [];
+  /**
+   * Lines encoded as bytes at once: a line waits for the next flush (an fdatasync away) and, kept as a string,
+   * would outlive the young generation and leave its few KB as garbage among the agents in the old one.
+   */
+  private pending: Buffer[] = [];
   private appended = 0;
   private flushed = 0;
   private waiters: Waiter[] = [];
@@ -134,7 +138,7 @@ export class JournalWriter {
   }
 
   append(seq: number, record: unknown): void {
-    this.pending.push(encodeLine(seq, record));
+    this.pending.push(Buffer.from(encodeLine(seq, record)));
     this.appended++;
     this.schedule();
   }
@@ -193,7 +197,7 @@ export class JournalWriter {
       this.pending = [];
       const started = performance.now();
       try {
-        const buffer = Buffer.from(lines.join(''));
+        const buffer = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
         let offset = 0;
         while (offset < buffer.length) offset += (await this.handle.write(buffer, offset)).bytesWritten;
         await this.handle.datasync();

@@ -12,7 +12,7 @@ import {
   type AnySchema,
   type ZodRawShapeCompat,
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { isSelectionStrategy, MAX_WEIGHT, SELECTION_STRATEGIES } from '../core/selection.js';
 import type { HeartbeatRequest, ToolRegistration } from '../core/wire.js';
@@ -26,7 +26,7 @@ import { describeError, Logger } from './log.js';
 import { MeshCallClient } from './mesh-call.js';
 import type { LocalTool } from './proxy-call.js';
 import { errorResult, isCallToolResult, isPlainObject, resultText, toCallToolResult } from './result.js';
-import { loadMcpServer } from './sdk-server.js';
+import { loadMcpServer, loadSdkTypes } from './sdk-server.js';
 import { toolJsonSchema } from './json-schema.js';
 import { underPm2 } from '../core/pm2-io.js';
 import { renderAgentMetrics } from './agent-metrics.js';
@@ -304,6 +304,7 @@ export class MeshAgent {
       const parsed = t.asyncInput ? await safeParseAsync(t.validator, args) : await parseFirstSync(t, args);
       if (!parsed.success) {
         const message = `Input validation error: Invalid arguments for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`;
+        const { McpError, ErrorCode } = await loadSdkTypes();
         return errorResult(new McpError(ErrorCode.InvalidParams, message));
       }
       input = parsed.data as Record<string, unknown>;
@@ -420,6 +421,7 @@ function parseFirstSync(t: ToolDefinition, args: Record<string, unknown>): Retur
 
 /** The SDK's check of a tool's result against its outputSchema (McpServer makes it for remote calls). */
 async function checkOutput(t: ToolDefinition, value: unknown): Promise<McpError | undefined> {
+  const { McpError, ErrorCode } = await loadSdkTypes();
   let structured: unknown;
   if (isCallToolResult(value)) {
     if (!('content' in value) || value.isError) return undefined;

@@ -1,7 +1,7 @@
 // An agent's configuration: code options, overridden by MCP_MESH_* environment variables (as in MCP Mesh),
 // so that one agent file can be started differently by PM2's ecosystem file.
-import cluster from 'node:cluster';
 import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { homedir, hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_AGENT_HEARTBEAT_INTERVAL_S, DEFAULT_CALL_TIMEOUT_S, DEFAULT_REGISTRY_URL } from '../core/defaults.js';
@@ -184,8 +184,10 @@ function weightOption(env: Env, option: number | undefined): { weight?: number }
  * number. The workers of a cluster-mode app share the id (and their endpoint: one port): they are one agent.
  * Standalone agents keep a random suffix, as MCP Mesh's do.
  */
-export function pm2AgentId(name: string, env: Env = process.env, isClusterWorker = cluster.isWorker): string | undefined {
+export function pm2AgentId(name: string, env: Env = process.env, isClusterWorker?: boolean): string | undefined {
   if (env.pm_id === undefined || !env.name) return undefined;
+  // node:cluster only under PM2 (it costs a standalone agent ~0.4 MB for one boolean).
+  isClusterWorker ??= (createRequire(import.meta.url)('node:cluster') as { isWorker: boolean }).isWorker;
   const home = env.PM2_HOME ?? join(homedir(), '.pm2');
   const instance = isClusterWorker ? 'cluster' : (env.NODE_APP_INSTANCE ?? '0');
   const digest = createHash('sha256').update([hostname(), home, env.name, instance].join('\0')).digest('hex');

@@ -2,18 +2,16 @@
 // /livez and /calls, behind a Host/Origin allow-list (DNS-rebinding protection).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { checkJsonBody, guardedRequest, RequestGuard } from '../core/request-guard.js';
 import { serverTlsOptions, servesTls, untrustedPeer, type TlsSettings } from '../core/tls.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { CALLS_PATH, MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { readJson, sendJson, sendRpcError } from './http-json.js';
 import { describeError, type Logger } from './log.js';
-import { loadSdkTransport } from './sdk-server.js';
-import { JsonSessionTransport, type SessionTransport } from './transport/json-session.js';
-import { StatelessTransport } from './transport/stateless.js';
+import { loadMeshTransports, loadSdkTransport } from './sdk-server.js';
+import type { SessionTransport } from './transport/json-session.js';
+import type { StatelessTransport } from './transport/stateless.js';
 
 export interface HttpStatus {
   /** 200 or 503 for /health. */
@@ -74,7 +72,8 @@ export class AgentHttpServer {
       });
     };
     const { tls } = this.options;
-    const server = servesTls(tls) ? createHttpsServer(serverTlsOptions(tls), handler) : createServer(handler);
+    // node:https (the TLS stack) only for an agent that serves TLS.
+    const server = servesTls(tls) ? (await import('node:https')).createServer(serverTlsOptions(tls), handler) : createServer(handler);
     server.keepAliveTimeout = 65_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -175,6 +174,7 @@ export class AgentHttpServer {
         session.lastActive = Date.now();
         return session.transport.handleRequest(req, res, body);
       }
+      const { isInitializeRequest } = await loadMeshTransports();
       const isInit = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
       if (isInit && !sessionId) return this.openSession(req, res, body);
       // No session, or one this process does not know (another worker of a cluster opened it, or this agent
@@ -194,7 +194,7 @@ export class AgentHttpServer {
   /** The one McpServer and transport of session-less requests, made with the first one. */
   private sessionless(): Promise<StatelessTransport> {
     this.stateless ??= (async () => {
-      const server = await this.options.createMcpServer(undefined);
+      const [server, { StatelessTransport }] = await Promise.all([this.options.createMcpServer(undefined), loadMeshTransports()]);
       const transport = new StatelessTransport();
       await server.connect(transport);
       return { server, transport };
@@ -213,7 +213,7 @@ export class AgentHttpServer {
     // A mesh agent gets JSON answers from our own transport; any other client the SDK's (SSE answers).
     const transport: SessionTransport =
       consumer !== undefined
-        ? new JsonSessionTransport({ sessionIdGenerator, onsessioninitialized })
+        ? new (await loadMeshTransports()).JsonSessionTransport({ sessionIdGenerator, onsessioninitialized })
         : new (await loadSdkTransport())({ sessionIdGenerator, onsessioninitialized });
     transport.onclose = () => {
       const id = transport.sessionId;

@@ -1,6 +1,6 @@
 // Self-proxy calls: a tool of this agent run in-process with the timeout and cancellation a remote call has, but
 // cheaply: one timer and one promise per call; the handler's AbortSignal is only made if the handler reads it.
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { loadSdkTypes } from './sdk-server.js';
 import type { ToolExtra } from './types.js';
 
 /** One local call under way. Its `signal` aborts when the call times out or the caller cancels it. */
@@ -66,7 +66,9 @@ export function runLocalCall<T>(start: (call: LocalCall) => Promise<T>, outer: A
 }
 
 function timeOut(call: LocalCall, timeoutMs: number): void {
-  call.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }), true);
+  void loadSdkTypes().then(({ McpError, ErrorCode }) =>
+    call.abort(new McpError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }), true),
+  );
 }
 
 /** The context of a local call made outside any tool handler (no client to talk to). */

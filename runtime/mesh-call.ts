@@ -7,13 +7,12 @@
 // headers say so. Our providers send them as soon as the call is handed to the tool, to callers that name
 // themselves with MESH_CONSUMER_HEADER; other servers with their answer, which is only more careful.
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { MCP_PATH, MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 import { SseParser } from '../core/sse-parser.js';
 import { propagationFields, type TraceContext } from '../core/trace-context.js';
 import { describeError, type Logger } from './log.js';
-import { meshTlsPool } from './mesh-fetch.js';
+import { meshTlsPool, nodeHttps } from './mesh-fetch.js';
 import {
   CallFailedError,
   ConnectionClosedError,
@@ -114,7 +113,7 @@ export class MeshCallClient {
         else resolve(result!);
       };
       const https = url.protocol === 'https:';
-      const request = https ? httpsRequest : httpRequest;
+      const request = https ? nodeHttps().request : httpRequest;
       const tlsPool = https ? meshTlsPool() : undefined;
       const req = request(url, {
         method: 'POST',

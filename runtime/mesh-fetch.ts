@@ -4,7 +4,8 @@
 // per call, which made it most of the consumer's CPU per call. Answers are plain Responses, read whole unless
 // they are event streams (only a non-mesh provider would answer one).
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
+import { createRequire } from 'node:module';
 import type { ClientTls } from '../core/tls.js';
 import { Readable } from 'node:stream';
 import { retriesOnAnotherConnection, STALE_CONNECTION_RETRIES } from './retry-policy.js';
@@ -14,20 +15,31 @@ import { retriesOnAnotherConnection, STALE_CONNECTION_RETRIES } from './retry-po
  * after 4 s (as undici's do; sooner if the server's Keep-Alive hint says so), before a server drops them under us.
  */
 const agent = new Agent({ keepAlive: true, timeout: 4_000 });
+/**
+ * node:https, loaded by the first https call: it brings the TLS stack (~0.6 MB of an agent's RSS), and a mesh on
+ * plain http (the default) never needs it.
+ */
+let https: typeof import('node:https') | undefined;
+export function nodeHttps(): typeof import('node:https') {
+  https ??= createRequire(import.meta.url)('node:https') as typeof import('node:https');
+  return https;
+}
+
 /** The same for https providers: verified against the mesh's CA, presenting this agent's certificate (mutual TLS). */
-let tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000 });
+let tlsAgent: HttpsAgent | undefined;
 
 /** Called once at start with the agent's TLS settings (a new pool: connections made before do not carry them). */
 export function useMeshTls(tls: ClientTls | undefined): void {
   if (!tls) return;
   meshTls = tls;
-  tlsAgent = new HttpsAgent({ keepAlive: true, timeout: 4_000, ...tls });
+  tlsAgent = new (nodeHttps().Agent)({ keepAlive: true, timeout: 4_000, ...tls });
 }
 
 let meshTls: ClientTls | undefined;
 
 /** The TLS settings and kept-alive https pool given to useMeshTls, for the session-less calls (mesh-call.ts). */
 export function meshTlsPool(): { agent: HttpsAgent; tls: ClientTls | undefined } {
+  tlsAgent ??= new (nodeHttps().Agent)({ keepAlive: true, timeout: 4_000 });
   return { agent: tlsAgent, tls: meshTls };
 }
 
@@ -115,7 +127,10 @@ function send(
   signal: AbortSignal | null | undefined,
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
-    const req = url.protocol === 'https:' ? httpsRequest(url, { method, headers, agent: tlsAgent }) : httpRequest(url, { method, headers, agent });
+    const req =
+      url.protocol === 'https:'
+        ? nodeHttps().request(url, { method, headers, agent: meshTlsPool().agent })
+        : httpRequest(url, { method, headers, agent });
     const done = signal ? track(signal, req) : () => undefined;
     req.once('error', (error: NodeJS.ErrnoException) => {
       done();

@@ -1,7 +1,7 @@
 // Calling: what an injected proxy does when a handler calls it. A self proxy runs a tool of this agent in-process;
 // an MCP proxy calls the providers of its slot in rank order, moving to the next one only as retry-policy.ts says,
 // with a circuit breaker per provider.
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedDependency } from '../core/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import { localExtra, runLocalCall, type LocalCall } from './local-call.js';
@@ -19,6 +19,7 @@ import {
   type ProviderRef,
 } from './result.js';
 import { classifyFailure, failsOver, SAME_ENDPOINT_RETRIES } from './retry-policy.js';
+import { loadedSdkTypes } from './sdk-server.js';
 import { LogOnce, ProviderFigures, Spread, type SpreadOptions } from './spread.js';
 import type { TraceContext } from '../core/trace-context.js';
 import type { SpanOutcome } from '../core/span-wire.js';
@@ -291,7 +292,8 @@ function failureOutcome(error: unknown): SpanOutcome {
   const text = error instanceof Error ? error.message : '';
   if (/: cancelled: /.test(text)) return 'cancelled';
   const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof McpError && cause.code === ErrorCode.RequestTimeout) return 'timeout';
+  const sdk = loadedSdkTypes();
+  if (sdk && cause instanceof sdk.McpError && cause.code === sdk.ErrorCode.RequestTimeout) return 'timeout';
   return 'error';
 }
 

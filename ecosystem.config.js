@@ -43,6 +43,9 @@ const agent = (name, capabilities, env = {}) => ({
   // PM2 loads its bundled @pm2/io into every process it starts unless told not to: ~9.5 MB per agent, for metrics
   // the mesh sends PM2 itself (core/pm2-io.ts). `pm2 show`, `pm2 monit` and `pm2 trigger` work the same without it.
   pmx: false,
+  // PM2 turns on source maps in every process it starts: Node then reads the .js.map of every module loaded (~4 MB
+  // per agent). Stack traces in `pm2 logs` point into dist/*.js instead; set it to false while you debug.
+  disable_source_map_support: true,
   // A timestamp on every line of `pm2 logs` and the log files (MCP_MESH_LOG_FORMAT=json lines carry their own).
   log_date_format: 'YYYY-MM-DD HH:mm:ss.SSS Z',
   // Zero-downtime reloads: an agent sends 'ready' once registered, so `pm2 reload` replaces a process only when its

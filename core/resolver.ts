@@ -1,6 +1,8 @@
 // Dependency resolution: which healthy provider serves a consumer's dependency spec. Pure and deterministic,
 // so the same topology always yields the same choice (and the same topology hash).
-import semver from 'semver';
+// semver one class at a time: its index loads all of its ~50 files (memory and start time in the registry).
+import Range from 'semver/classes/range.js';
+import SemVer from 'semver/classes/semver.js';
 import type { DependencySpecInput, ResolvedDependency, TagFilter } from './wire.js';
 
 /** A dependency spec after parsing: what the resolver matches providers against. */
@@ -85,7 +87,7 @@ export function resolveDependency(spec: DependencySpec, candidates: readonly Pro
   if (filter === null) return { chosen: null, ranked: [] };
   const ranked: ProviderCandidate[] = [];
   const scores: number[] = [];
-  const versions: (semver.SemVer | null)[] = [];
+  const versions: (SemVer | null)[] = [];
 
   for (let c = 0; c < candidates.length; c++) {
     const candidate = candidates[c]!;
@@ -157,7 +159,7 @@ function countPresent(tags: readonly string[], wanted: readonly string[]): numbe
   return count;
 }
 
-function compareVersionsDescending(a: semver.SemVer | null, b: semver.SemVer | null): number {
+function compareVersionsDescending(a: SemVer | null, b: SemVer | null): number {
   if (a === null) return b === null ? 0 : 1;
   if (b === null) return -1;
   return b.compare(a);
@@ -239,11 +241,11 @@ class BoundedCache<V> {
 }
 
 const ranges = new BoundedCache<VersionRange | null>(1024);
-const versions = new BoundedCache<semver.SemVer | null>(16384);
+const versions = new BoundedCache<SemVer | null>(16384);
 
 /** A semver range plus the `!=` exclusions npm's semver lacks and MCP Mesh's (Masterminds) accepts. */
 interface VersionRange {
-  test(version: semver.SemVer): boolean;
+  test(version: SemVer): boolean;
 }
 
 /**
@@ -256,7 +258,7 @@ function rangeOf(text: string): VersionRange | null {
   return ranges.get(text, (key) => {
     try {
       const sets = key.split('||').map((part) => {
-        const unequal: semver.SemVer[] = [];
+        const unequal: SemVer[] = [];
         const rest = part
           .replace(/,/g, ' ')
           .replace(/!=\s*([^\s]+)/g, (_, version: string) => {
@@ -267,11 +269,11 @@ function rangeOf(text: string): VersionRange | null {
           })
           .trim();
         if (rest === '' && unequal.length === 0 && key.trim() !== '') throw new Error(`empty comparator set in ${key}`);
-        const range = new semver.Range(rest || '*', { includePrerelease: false });
+        const range = new Range(rest || '*', { includePrerelease: false });
         return { range, unequal };
       });
       return {
-        test: (version: semver.SemVer) => sets.some(({ range, unequal }) => range.test(version) && !unequal.some((u) => u.compare(version) === 0)),
+        test: (version: SemVer) => sets.some(({ range, unequal }) => range.test(version) && !unequal.some((u) => u.compare(version) === 0)),
       };
     } catch {
       return null;
@@ -283,14 +285,14 @@ function rangeOf(text: string): VersionRange | null {
  * A provider's version as MCP Mesh reads it: semver, with a leading "v" and missing minor/patch allowed
  * ("v1.1.0", "1.2" = 1.2.0, "2" = 2.0.0); anything else ("latest") is not a version (null).
  */
-function versionOf(text: string | undefined): semver.SemVer | null {
+function versionOf(text: string | undefined): SemVer | null {
   if (text === undefined || text === '') return null;
   return versions.get(text, (key) => {
     const match = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(key.trim());
     if (match === null) return null;
     const [, major, minor = '0', patch = '0', pre = '', build = ''] = match;
     try {
-      return new semver.SemVer(`${major}.${minor}.${patch}${pre}${build}`);
+      return new SemVer(`${major}.${minor}.${patch}${pre}${build}`);
     } catch {
       return null;
     }

@@ -1,7 +1,7 @@
 // The registry's HTTP routes: each translates a request into a store call and its result into an answer.
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import semver from 'semver';
+import validRange from 'semver/ranges/valid.js';
 import { HttpError, readJsonBody } from './body.js';
 import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js';
 import type { AgentAccess } from './agent-access.js';
@@ -130,7 +130,7 @@ export function registryRoutes(deps: RouteDeps): Router {
 
   router.get('/capabilities', (ctx) => {
     const version = queryText(ctx, 'version');
-    if (version !== undefined && semver.validRange(version.replace(/\s*,\s*/g, ' ')) === null) {
+    if (version !== undefined && validRange(version.replace(/\s*,\s*/g, ' ')) === null) {
       throw new HttpError(400, `version: ${JSON.stringify(version)} is not a valid semver range`);
     }
     const tags = queryText(ctx, 'tags')

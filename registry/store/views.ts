@@ -1,6 +1,7 @@
 // The wire views of the state: an agent as GET /agents shows it (MCP Mesh's shape plus ours), and the
 // providers GET /capabilities finds. Built from the entries and the resolution index when asked.
-import semver from 'semver';
+import Range from 'semver/classes/range.js';
+import valid from 'semver/functions/valid.js';
 import { compareText } from '../../core/resolver.js';
 import type { AgentCapabilityView, AgentView, CapabilityView, DependencyResolutionView } from '../../core/wire.js';
 import { eligible, statusOf, type AgentEntry } from './agent.js';
@@ -73,7 +74,7 @@ export function agentView(entry: AgentEntry, index: ResolutionIndex): AgentView 
 
 /** The providers matching a GET /capabilities query, sorted by capability, agent and function name. */
 export function findCapabilities(query: CapabilityQuery, index: ResolutionIndex): CapabilityView[] {
-  const range = query.version !== undefined ? new semver.Range(query.version.replace(/\s*,\s*/g, ' ')) : null;
+  const range = query.version !== undefined ? new Range(query.version.replace(/\s*,\s*/g, ' ')) : null;
   const required = (query.tags ?? []).filter((t) => !t.startsWith('-') && !t.startsWith('+'));
   const excluded = (query.tags ?? []).filter((t) => t.startsWith('-')).map((t) => t.slice(1));
   const sources =
@@ -84,7 +85,7 @@ export function findCapabilities(query: CapabilityQuery, index: ResolutionIndex)
       for (const tool of entry.tools) {
         if (tool.capability !== capability) continue;
         if (!required.every((t) => tool.tags.includes(t)) || excluded.some((t) => tool.tags.includes(t))) continue;
-        if (range && !(semver.valid(tool.version) && range.test(tool.version))) continue;
+        if (range && !(valid(tool.version) && range.test(tool.version))) continue;
         found.push({
           name: capability,
           function_name: tool.function_name,

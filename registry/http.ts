@@ -4,6 +4,7 @@ import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Koa from 'koa';
 import type { RequestGuard } from '../core/request-guard.js';
+import { answerJson } from './answer.js';
 import { HttpError } from './body.js';
 import type { RegistryMetrics } from './metrics.js';
 import { refuseForeignRequests, refuseUntrustedPeers } from './request-guard.js';
@@ -55,7 +56,7 @@ function answerErrorsAsJson(options: HttpOptions): Koa.Middleware {
       }
       const message = status >= 500 && !(error instanceof HttpError) ? 'internal registry error' : (error as Error).message;
       ctx.status = status;
-      ctx.body = { error: message, timestamp: new Date().toISOString() };
+      answerJson(ctx, { error: message, timestamp: new Date().toISOString() });
       for (const [name, value] of Object.entries((error as { headers?: Record<string, string> }).headers ?? {})) ctx.set(name, value);
     }
     options.metrics.countResponse(ctx.status);

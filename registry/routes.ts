@@ -2,6 +2,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import validRange from 'semver/ranges/valid.js';
+import { answerJson } from './answer.js';
 import { HttpError, readJsonBody } from './body.js';
 import { MAX_TOPOLOGY_WAIT_S, REGISTRY_SERVICE_NAME } from '../core/defaults.js';
 import type { AgentAccess } from './agent-access.js';
@@ -64,7 +65,7 @@ export function registryRoutes(deps: RouteDeps): Router {
     // own alive across an await, and 50 POSTs in flight would otherwise carry theirs into the old generation.
     const answer = await acceptHeartbeat(ctx);
     await durable(storage);
-    ctx.body = answer;
+    answerJson(ctx, answer);
   });
 
   router.head('/heartbeat/:agent_id', (ctx) => {
@@ -102,13 +103,13 @@ export function registryRoutes(deps: RouteDeps): Router {
     }
     const agents = store.listAgents({ status, capability: queryText(ctx, 'capability') }).map((agent) => withWorkers(agent, workers));
     const body: AgentsResponse = { agents, count: agents.length, timestamp: new Date().toISOString() };
-    ctx.body = body;
+    answerJson(ctx, body);
   });
 
   router.get('/agents/:agent_id', (ctx) => {
     const agent = store.getAgent(ctx.params.agent_id!);
     if (!agent) throw notFound(ctx.params.agent_id!);
-    ctx.body = withWorkers(agent, workers);
+    answerJson(ctx, withWorkers(agent, workers));
   });
 
   router.get('/agents/:agent_id/topology', async (ctx) => {
@@ -118,13 +119,13 @@ export function registryRoutes(deps: RouteDeps): Router {
     const first = store.topology(agentId);
     if (!first) throw gone(agentId);
     if (known !== first.topology_hash) {
-      ctx.body = first;
+      answerJson(ctx, first);
       return;
     }
     if (wait > 0 && !deps.closing.aborted) await topologyChange(deps, agentId, wait * 1000, ctx);
     const now = store.topology(agentId);
     if (!now) throw gone(agentId);
-    if (now.topology_hash !== known) ctx.body = now;
+    if (now.topology_hash !== known) answerJson(ctx, now);
     else ctx.status = 304;
   });
 
@@ -139,7 +140,7 @@ export function registryRoutes(deps: RouteDeps): Router {
       .filter(Boolean);
     const capabilities = store.findCapabilities({ name: queryText(ctx, 'name'), tags, version });
     const body: CapabilitiesResponse = { capabilities, count: capabilities.length, timestamp: new Date().toISOString() };
-    ctx.body = body;
+    answerJson(ctx, body);
   });
 
   router.get('/events', (ctx) => {
@@ -148,7 +149,7 @@ export function registryRoutes(deps: RouteDeps): Router {
     const since = sinceText === undefined ? undefined : numberParam(checkCount('since', sinceText, 0, 0, Number.MAX_SAFE_INTEGER));
     const type = queryText(ctx, 'type');
     if (type !== undefined && !EVENT_TYPES.has(type)) throw new HttpError(400, `type: must be one of ${[...EVENT_TYPES].join(', ')}`);
-    ctx.body = store.listEvents({ since, limit, agentId: queryText(ctx, 'agent_id'), type });
+    answerJson(ctx, store.listEvents({ since, limit, agentId: queryText(ctx, 'agent_id'), type }));
   });
 
   router.get('/events/stream', (ctx) => {
@@ -167,7 +168,7 @@ export function registryRoutes(deps: RouteDeps): Router {
       agents: store.counts(),
       capabilities: store.capabilityCount,
     };
-    ctx.body = body;
+    answerJson(ctx, body);
   });
 
   addTraceRoutes(router, deps);

@@ -20,15 +20,20 @@ export class EventStreams {
 
   /** Answers the request with a stream that lives until the client leaves or closeAll() is called. */
   serve(ctx: Context, resumeAfter: number | null): void {
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
     ctx.status = 200;
     ctx.set('Content-Type', 'text/event-stream');
     ctx.set('Cache-Control', 'no-cache');
     ctx.set('Connection', 'keep-alive');
     ctx.set('X-Accel-Buffering', 'no');
-    ctx.body = stream;
+    if (ctx.method === 'HEAD') return; // the headers only
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    // Piped here rather than handed to Koa as ctx.body: Koa's respond() asks whether a stream body is a web
+    // `Response`, which loads Node's fetch (undici, +8 MB RSS) in a registry that never fetches (see answer.ts).
+    ctx.respond = false;
+    ctx.res.writeHead(200);
+    stream.pipe(ctx.res);
 
     const send = (event: RegistryEvent) => {
       stream.write(`id: ${event.id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`);

@@ -2,6 +2,7 @@
 // GET /traces/edges (calls per dependency edge), GET /traces/:id (one trace's spans). Bounded: see trace-store.ts.
 import type { Router } from '@koa/router';
 import type { CallEdgesResponse, TraceResponse, TracesResponse } from '../core/span-wire.js';
+import { answerJson } from './answer.js';
 import { HttpError, readJsonBody } from './body.js';
 import type { RegistryStore } from './store/index.js';
 import type { TraceStore } from './trace-store.js';
@@ -33,7 +34,7 @@ export function addTraceRoutes(router: Router, deps: TraceRouteDeps): void {
     if (!checked.ok) throw new HttpError(400, checked.error);
     const accepted = traces.add(checked.value.spans);
     ctx.status = 202;
-    ctx.body = { accepted, stored: traces.size };
+    answerJson(ctx, { accepted, stored: traces.size });
   });
 
   router.get('/traces', (ctx) => {
@@ -44,14 +45,14 @@ export function addTraceRoutes(router: Router, deps: TraceRouteDeps): void {
     if (errors !== undefined && errors !== 'true' && errors !== 'false') throw new HttpError(400, 'errors: must be true or false');
     const list = traces.list({ limit, after, agent: queryText(ctx, 'agent'), errorsOnly: errors === 'true' });
     const body: TracesResponse = { traces: list, count: list.length, seq: traces.currentSeq, stored: traces.size, capacity: traces.capacity };
-    ctx.body = body;
+    answerJson(ctx, body);
   });
 
   router.get('/traces/edges', (ctx) => {
     const names = new Map<string, string | undefined>();
     const nameOf = (id: string) => (names.has(id) ? names.get(id) : names.set(id, deps.store.getAgent(id)?.name).get(id));
     const body: CallEdgesResponse = { edges: traces.edgeViews(nameOf), timestamp: new Date().toISOString() };
-    ctx.body = body;
+    answerJson(ctx, body);
   });
 
   router.get('/traces/:trace_id', (ctx) => {
@@ -60,6 +61,6 @@ export function addTraceRoutes(router: Router, deps: TraceRouteDeps): void {
     const spans = traces.get(traceId);
     if (!spans) throw new HttpError(404, `trace ${traceId} not found (the registry keeps the last ${traces.capacity} spans)`);
     const body: TraceResponse = { trace_id: traceId, spans };
-    ctx.body = body;
+    answerJson(ctx, body);
   });
 }

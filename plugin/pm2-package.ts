@@ -67,3 +67,24 @@ export function loadPm2Api(): Promise<Pm2Api> {
   })();
   return api;
 }
+
+/** One subscription to PM2's event bus: what `pm2.launchBus` hands back (an axon sub-emitter socket). */
+export interface Pm2BusSocket {
+  /** `data` is what the daemon published under `event`. */
+  on<T>(event: string, listener: (data: T) => void): unknown;
+  connect(path: string): { once(event: 'connect', listener: () => void): unknown };
+  close(): void;
+}
+
+/**
+ * PM2's event bus without its programmatic API: the daemon publishes on PM2_HOME/pub.sock, and `pm2.launchBus` is
+ * nothing but an axon `sub-emitter` socket connected there. PM2's API pulls in its whole CLI (~5 MB of RSS in the
+ * module, which only listens to the bus), so the module takes the two parts it needs from the same pm2 package: the
+ * axon library PM2 7 bundles and its paths.js, which knows where the socket is for this PM2_HOME (a pipe on Windows).
+ */
+export function loadPm2Bus(pm2Home = process.env.PM2_HOME): { socket: () => Pm2BusSocket; path: string } {
+  const dir = pm2PackageDir();
+  const axon = require(join(dir, 'modules', 'pm2-axon')) as { socket(type: 'sub-emitter'): Pm2BusSocket };
+  const paths = require(join(dir, 'paths.js')) as (home?: string) => { DAEMON_PUB_PORT: string };
+  return { socket: () => axon.socket('sub-emitter'), path: paths(pm2Home).DAEMON_PUB_PORT };
+}

@@ -75,8 +75,11 @@ export interface SharedRanking {
   users: Map<AgentEntry, number>;
 }
 
-/** The registration fields views show, as sent (absent ones left out). */
-export type AgentInfo = Pick<HeartbeatRequest, 'agent_type' | 'runtime' | 'version' | 'description' | 'namespace' | 'metadata' | 'health'>;
+/**
+ * The registration fields views show, as sent (absent ones left out): the same for every replica of a service,
+ * so one frozen object is shared between equal ones. `metadata` (a pid, a pm_id) is the agent's own.
+ */
+export type AgentInfo = Pick<HeartbeatRequest, 'agent_type' | 'runtime' | 'version' | 'description' | 'namespace' | 'health'>;
 
 /**
  * One agent: its saved state (the AgentState fields, shared with storage) and what views and resolution read.
@@ -87,6 +90,7 @@ export interface AgentEntry extends AgentState {
   readonly name: string;
   readonly endpoint: string;
   readonly info: AgentInfo;
+  readonly metadata: HeartbeatRequest['metadata'];
   readonly digest: string;
   /** Set once, right after the entry is made (the tools point back at it). */
   tools: readonly ToolEntry[];
@@ -121,21 +125,22 @@ export class EntryBuilder {
     // Without a port the agent serves stdio only (MCP Mesh's form).
     const scheme = reg.metadata?.tls === true ? 'https' : 'http';
     const endpoint = flat(reg.http_port ? `${scheme}://${reg.http_host || '127.0.0.1'}:${reg.http_port}` : `stdio://${id}`);
-    const info: AgentInfo = {
-      agent_type: reg.agent_type,
-      runtime: reg.runtime,
-      version: reg.version,
-      description: reg.description,
-      namespace: reg.namespace,
-      metadata: reg.metadata,
-      health: reg.health,
-    };
+    const { agent_type, runtime, version, description, namespace, health } = reg;
+    const info = this.shared.value<AgentInfo>(`info:${JSON.stringify([agent_type, runtime, version, description, namespace, health])}`, () => ({
+      agent_type,
+      runtime,
+      version,
+      description,
+      namespace,
+      health,
+    }));
     // Every field written out in one literal (no spread): V8 keeps them all in the object itself.
     const entry: AgentEntry = {
       id,
       name: reg.name ?? id,
       endpoint,
       info,
+      metadata: reg.metadata,
       digest,
       tools: NO_TOOLS,
       reportedUnhealthy: reg.health?.status === 'unhealthy',
@@ -157,7 +162,7 @@ export class EntryBuilder {
       const hasDependencies = raw.dependencies !== undefined && raw.dependencies.length > 0;
       const kwargs = raw.kwargs && Object.keys(raw.kwargs).length > 0 ? raw.kwargs : undefined;
       if (!hasDependencies && kwargs === undefined) return new ToolEntry(entry, raw.function_name, raw.capability, version, tags, description);
-      const specs = hasDependencies ? raw.dependencies!.map((dependency) => this.spec(dependency)) : NO_SPECS;
+      const specs = hasDependencies ? this.specs(raw.dependencies!) : NO_SPECS;
       return new ConsumingTool(entry, raw.function_name, raw.capability, version, tags, description, specs, kwargs);
     });
     return entry;
@@ -165,9 +170,12 @@ export class EntryBuilder {
 
   /** The capabilities an agent's tools provide, each once, in tool order (shared between equal lists). */
   capabilities(entry: AgentEntry): readonly string[] {
-    const names: string[] = [];
-    for (const tool of entry.tools) if (tool.capability !== undefined && !names.includes(tool.capability)) names.push(tool.capability);
-    return this.shared.list('capabilities', names);
+    return this.shared.list('capabilities', capabilityNames(entry));
+  }
+
+  /** One shared list per distinct list of dependencies, of one shared spec object per distinct dependency. */
+  private specs(dependencies: DependencySpecInput[]): readonly DependencySpec[] {
+    return this.shared.value(`specs:${JSON.stringify(dependencies)}`, () => dependencies.map((dependency) => this.spec(dependency)));
   }
 
   /** One shared spec object per distinct dependency (its `as` alias included). */
@@ -185,6 +193,13 @@ export function eligible(entry: AgentEntry): boolean {
 export function statusOf(entry: AgentEntry): AgentStatus {
   if (entry.status === 'unhealthy' || entry.reportedUnhealthy) return 'unhealthy';
   return entry.restored ? 'unknown' : entry.status;
+}
+
+/** The capabilities the agent's tools provide, each once, in tool order (two tools may provide the same one). */
+export function capabilityNames(entry: AgentEntry): string[] {
+  const names: string[] = [];
+  for (const tool of entry.tools) if (tool.capability !== undefined && !names.includes(tool.capability)) names.push(tool.capability);
+  return names;
 }
 
 /** The agent's tools that provide a capability (its resolution candidates). */

@@ -265,9 +265,9 @@ export class AgentLifecycle {
   markProcessExited(pmId: number, reason = 'process exit', host?: string, workers: ExitedWorkers = {}): string[] {
     const marked: string[] = [];
     for (const entry of this.agents.values()) {
-      if (entry.info.metadata?.pm_id !== pmId && !workers.also?.has(entry.id)) continue;
+      if (entry.metadata?.pm_id !== pmId && !workers.also?.has(entry.id)) continue;
       if (workers.except?.has(entry.id)) continue;
-      const agentHost = entry.info.metadata?.pm2_host;
+      const agentHost = entry.metadata?.pm2_host;
       if (host !== undefined && typeof agentHost === 'string' && agentHost !== host) continue;
       if (!entry.registered || entry.status === 'unhealthy') continue;
       this.setStatus(entry, 'unhealthy', reason);

@@ -87,7 +87,7 @@ export function registrationData(entry: AgentEntry, capabilities: readonly strin
     tools: entry.tools.length,
     capabilities,
   };
-  const pmId = entry.info.metadata?.pm_id;
+  const pmId = entry.metadata?.pm_id;
   if (pmId !== undefined) data.pm_id = pmId;
   return data;
 }

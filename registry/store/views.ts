@@ -65,7 +65,7 @@ export function agentView(entry: AgentEntry, index: ResolutionIndex): AgentView 
     updated_at: new Date(entry.updated_at).toISOString(),
     status_reason: entry.status_reason,
     registered: entry.registered,
-    metadata: info.metadata ?? {},
+    metadata: entry.metadata ?? {},
     health: info.health ? { status: info.health.status, ...(info.health.error !== undefined ? { error: info.health.error } : {}) } : null,
     topology_hash: entry.hash,
     dependency_alternatives: index.resolution(entry).alternatives,
@@ -77,8 +77,7 @@ export function findCapabilities(query: CapabilityQuery, index: ResolutionIndex)
   const range = query.version !== undefined ? new Range(query.version.replace(/\s*,\s*/g, ' ')) : null;
   const required = (query.tags ?? []).filter((t) => !t.startsWith('-') && !t.startsWith('+'));
   const excluded = (query.tags ?? []).filter((t) => t.startsWith('-')).map((t) => t.slice(1));
-  const sources =
-    query.name !== undefined ? [[query.name, index.providersOf(query.name) ?? new Set<AgentEntry>()] as const] : [...index.allProviders()];
+  const sources = query.name !== undefined ? [[query.name, index.providersOf(query.name) ?? []] as const] : [...index.allProviders()];
   const found: CapabilityView[] = [];
   for (const [capability, agents] of sources) {
     for (const entry of agents) {

@@ -2,7 +2,6 @@
 // and the HTTP server, and hands back { url, close, markProcessExited }. Used by main.js, the CLI and the PM2 module.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readOrCreateSecret } from '../core/credentials.js';
 import { RequestGuard } from '../core/request-guard.js';
@@ -102,7 +101,8 @@ export async function createRegistry(options: RegistryOptions = {}): Promise<Reg
     log: config.log,
   });
   let guard!: RequestGuard;
-  const server = servesTls(tls) ? createHttpsServer(serverTlsOptions(tls), app.callback()) : createServer(app.callback());
+  // node:https (and node:tls under it, ~1 MB) loads only for a registry that serves TLS.
+  const server = servesTls(tls) ? (await import('node:https')).createServer(serverTlsOptions(tls), app.callback()) : createServer(app.callback());
   answerMalformedRequests(server);
   try {
     // Replicas: in step with the others before serving.

@@ -71,8 +71,11 @@ export type ProvidingTool = ToolEntry & ProviderCandidate;
 export interface SharedRanking {
   spec: DependencySpec;
   ranking: Ranking;
-  /** Consumers declaring this spec, with how many times (two tools of one agent may). */
-  users: Map<AgentEntry, number>;
+  /**
+   * Consumers declaring this spec, once per declaration (two tools of one agent may), in the order they came.
+   * An array, not a Map of counts: a Map costs ~50 bytes per member against ~10.
+   */
+  users: AgentEntry[];
 }
 
 /**

@@ -3,7 +3,7 @@
 // it once, and rebuilds (re-hashes) only the consumers whose top MAX_ALTERNATIVES changed. Agents' answers
 // (dependencies_resolved, dependency_alternatives) are built from the rankings when asked, never kept.
 import { MAX_ALTERNATIVES, rankFully, sameOffer, sameTop, shapeKey, candidateKey, updateRanking, type CapabilityDelta } from '../../core/ranking.js';
-import { toAlternative, toResolved, unresolvedEntry, type ProviderCandidate } from '../../core/resolver.js';
+import { toAlternative, toResolved, unresolvedEntry, type DependencySpec, type ProviderCandidate } from '../../core/resolver.js';
 import { topologyHash } from '../../core/topology-hash.js';
 import type { DependenciesResolved, DependencyAlternatives, ResolvedDependency } from '../../core/wire.js';
 import type { RegistryMetrics } from '../metrics.js';
@@ -25,6 +25,8 @@ export class ResolutionIndex {
   private readonly shapes = new Map<string, Map<string, SharedRanking>>();
   /** capability → healthy candidates, built on demand within one change and dropped after it (not kept per agent). */
   private readonly candidateCache = new Map<string, ProvidingTool[]>();
+  /** Per (shared) list of specs: their shared rankings, one array for every tool that declares that list. */
+  private readonly rankingLists = new WeakMap<readonly DependencySpec[], readonly SharedRanking[]>();
   /** Capabilities whose healthy providers changed since the last recompute, and how. */
   private readonly changedCaps = new Map<string, CapabilityDelta>();
 
@@ -62,13 +64,9 @@ export class ResolutionIndex {
     for (const capability of capabilityNames(entry)) removeFrom(this.providers, capability, entry);
     for (const tool of entry.tools) {
       for (const shared of tool.ranked) {
-        const uses = (shared.users.get(entry) ?? 0) - 1;
-        if (uses > 0) {
-          shared.users.set(entry, uses);
-          continue;
-        }
-        shared.users.delete(entry);
-        if (shared.users.size > 0) continue;
+        const at = shared.users.indexOf(entry);
+        if (at >= 0) shared.users.splice(at, 1);
+        if (shared.users.length > 0) continue;
         const byShape = this.shapes.get(shared.spec.capability)!;
         byShape.delete(shapeKey(shared.spec));
         if (byShape.size === 0) this.shapes.delete(shared.spec.capability);
@@ -117,7 +115,7 @@ export class ResolutionIndex {
         const after = updateRanking(shared.spec, shared.ranking, delta, () => this.candidates(capability));
         const changed = !sameTop(shared.ranking.list, after.list);
         shared.ranking = after;
-        if (changed) for (const consumer of shared.users.keys()) changedConsumers.add(consumer);
+        if (changed) for (const consumer of shared.users) changedConsumers.add(consumer);
       }
     }
     this.changedCaps.clear();
@@ -134,22 +132,37 @@ export class ResolutionIndex {
     const started = performance.now();
     for (const tool of entry.tools) {
       if (tool.specs.length === 0) continue;
-      tool.ranked = tool.specs.map((spec) => {
-        let byShape = this.shapes.get(spec.capability);
-        if (!byShape) this.shapes.set(spec.capability, (byShape = new Map()));
-        const key = shapeKey(spec);
-        let shared = byShape.get(key);
-        if (!shared) {
-          this.metrics.resolutions++;
-          byShape.set(key, (shared = { spec, ranking: rankFully(spec, this.candidates(spec.capability)), users: new Map() }));
-        }
-        shared.users.set(entry, (shared.users.get(entry) ?? 0) + 1);
-        return shared;
-      });
+      tool.ranked = this.rankingsOf(tool.specs);
+      for (const shared of tool.ranked) shared.users.push(entry);
     }
     this.candidateCache.clear();
     this.rebuild(entry, notify);
     this.metrics.resolutionSeconds += (performance.now() - started) / 1000;
+  }
+
+  /**
+   * The shared rankings of a list of specs. Tools declaring the same (shared) list of specs get one shared array
+   * of them, kept while each of its rankings is still the one in use for its shape.
+   */
+  private rankingsOf(specs: readonly DependencySpec[]): readonly SharedRanking[] {
+    const known = this.rankingLists.get(specs);
+    if (known?.every((shared) => this.shapes.get(shared.spec.capability)?.get(shapeKey(shared.spec)) === shared)) return known;
+    const ranked = Object.freeze(specs.map((spec) => this.rankingOf(spec)));
+    this.rankingLists.set(specs, ranked);
+    return ranked;
+  }
+
+  /** The shared ranking of a spec's shape, ranked in full when it is new. */
+  private rankingOf(spec: DependencySpec): SharedRanking {
+    let byShape = this.shapes.get(spec.capability);
+    if (!byShape) this.shapes.set(spec.capability, (byShape = new Map()));
+    const key = shapeKey(spec);
+    let shared = byShape.get(key);
+    if (!shared) {
+      this.metrics.resolutions++;
+      byShape.set(key, (shared = { spec, ranking: rankFully(spec, this.candidates(spec.capability)), users: [] }));
+    }
+    return shared;
   }
 
   /** Drops pending changes (after a restore, every agent was attached against the final state). */

@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { join } from 'node:path';
 import { sleep, spawnTracked, type Line, type Spawned } from './processes.js';
+import { MESH_CONSUMER_HEADER } from '../core/mesh-session.js';
 
 export interface AgentProcess {
   proc: Spawned;
@@ -62,9 +63,16 @@ export function waitForTopology(agent: AgentProcess, pattern: RegExp, timeoutMs:
   return agent.proc.waitForLine(new RegExp(`^\\[mesh\\] \\S+ topology \\S+ .*${pattern.source}`), timeoutMs, from);
 }
 
-export async function connect(mcpUrl: string): Promise<Client> {
+/**
+ * An SDK client session. The bench's control sessions to its agents (drive, memory) are 'mesh' ones: sent as a mesh
+ * consumer, so the agent answers them on its own JSON session transport; a 'default' session would make the agent
+ * load the SDK's SSE transport (hono, undici) for the bench's sake, and the memory rows would carry it. The gateway
+ * rows compare what any MCP client gets: 'default'.
+ */
+export async function connect(mcpUrl: string, session: 'mesh' | 'default' = 'mesh'): Promise<Client> {
   const client = new Client({ name: 'pm2-mesh-bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
+  const headers = session === 'mesh' ? { [MESH_CONSUMER_HEADER]: 'pm2-mesh-bench' } : undefined;
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), headers ? { requestInit: { headers } } : {}));
   return client;
 }
 

@@ -202,5 +202,17 @@ export async function discoveryRows(
       met: check(p ? p.moduleRss <= 45 * 1024 * 1024 : undefined),
       note: p ? `read 2 s after it served; node_args from the module's package.json: ${p.moduleNodeArgs || 'none'}` : why(pm2),
     },
+    {
+      section: 'discovery',
+      metric: 'agent RSS under PM2 (pm2 monit), idle: started as ecosystem.config.js does / with PM2 defaults',
+      ours: p ? `${bytes(p.agentRss.ecosystem)} / ${bytes(p.agentRss.pm2Defaults)}` : why(pm2),
+      seed: 'goal ≤ 50 MB',
+      go: 'n/a',
+      ratio: '—',
+      met: check(p ? p.agentRss.ecosystem <= 50 * 1024 * 1024 : undefined),
+      note: p
+        ? `the bench provider app, read ${p.agentRss.readAfterS} s after registering; ecosystem: the module's node_args, --no-pmx, --disable-source-map-support; PM2 defaults: a plain pm2 start (PM2 loads its @pm2/io and turns source maps on), no flags`
+        : why(pm2),
+    },
   ];
 }

@@ -49,8 +49,8 @@ export async function gatewayRows(
     const provider = await startAgent(distDir, { name: 'bench-provider', provides: 'bench_echo', registryUrl: registry.url });
     agents.push(provider);
     gateway = await startGatewayProcess(distDir, registry.url);
-    const direct = await connect(provider.mcpUrl);
-    const through = await connect(gateway.url);
+    const direct = await connect(provider.mcpUrl, 'default');
+    const through = await connect(gateway.url, 'default');
     // One provider of `echo` so far: the gateway offers it under its own name.
     const direct_ = echo(direct, 'echo');
     const through_ = echo(through, 'echo');

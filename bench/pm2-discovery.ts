@@ -20,6 +20,8 @@ export interface Pm2Discovery {
   /** The module's process (the registry) as PM2 runs it, with no agent yet. */
   moduleRss: number;
   moduleNodeArgs: string;
+  /** An idle agent app as pm2 monit shows it: started as ecosystem.config.js starts agents, and with PM2's defaults. */
+  agentRss: { ecosystem: number; pm2Defaults: number; readAfterS: number };
 }
 
 /** Packages (a package.json right under node_modules/ or node_modules/@scope/) and the bytes of every file. */
@@ -53,6 +55,8 @@ interface ListedAgent {
 }
 
 const INSTALL_TIMEOUT_MS = 600_000;
+/** Seconds after registering at which the idle agent apps are read (as the agent section's idle row). */
+const AGENT_IDLE_READ_S = 15;
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -123,7 +127,8 @@ export async function runPm2Discovery(
   await sleep(2000);
   const moduleRss = rssBytes(module.pid);
   const moduleNodeArgs = [module.pm2_env?.node_args ?? []].flat().join(' ');
-  const nodeArgs = nodeFlags.length ? ['--node-args', nodeFlags.join(' ')] : [];
+  // As ecosystem.config.js starts agents: the module's V8 flags, without PM2's bundled @pm2/io and source maps.
+  const nodeArgs = [...(nodeFlags.length ? ['--node-args', nodeFlags.join(' ')] : []), '--no-pmx', '--disable-source-map-support'];
 
   const script = benchAgentScript(distDir);
   // Started by hand, not from an ecosystem file: each app gets its credential the way a user's would (token create).
@@ -162,6 +167,23 @@ export async function runPm2Discovery(
   );
   const pid = provider.metadata?.pid;
   if (!pid) throw new Error('the provider registered without metadata.pid');
+
+  // The same provider once more as a plain `pm2 start` would run it (PM2's defaults: @pm2/io, source maps, no flags).
+  log(`discovery (PM2): idle agents, ${AGENT_IDLE_READ_S} s after registering`);
+  const plainName = 'bench-pm2-plain';
+  await pm2(
+    ['start', script, '--name', plainName],
+    agentEnv({ name: plainName, provides: 'pm2_plain', registryUrl, env: credential(plainName, benchAgentCapabilities('pm2_plain')) }),
+  );
+  const plain = await waitForAgents(
+    registryUrl,
+    (list) => list.find((a) => a.metadata?.pm2_name === plainName && a.status === 'healthy'),
+    'the plain app',
+    60_000,
+  );
+  await sleep(AGENT_IDLE_READ_S * 1000);
+  const agentRss = { ecosystem: rssBytes(pid), pm2Defaults: rssBytes(plain.metadata!.pid!), readAfterS: AGENT_IDLE_READ_S };
+  await pm2(['delete', plainName]);
   const consumerLog = join(home, 'logs', 'bench-pm2-consumer-out.log');
   await sleep(500); // let the consumer's own topology line reach its log first
   const logOffset = existsSync(consumerLog) ? statSync(consumerLog).size : 0;
@@ -178,5 +200,5 @@ export async function runPm2Discovery(
     return Number.NaN;
   })();
   const detectedMs = await untilNotHealthy(registryUrl, provider.id, killedAt, 30_000);
-  return { detectedMs, rewiredMs: await rewired, installMs, installedFrom: 'an npm pack tarball', dependencies, moduleRss, moduleNodeArgs };
+  return { detectedMs, rewiredMs: await rewired, installMs, installedFrom: 'an npm pack tarball', dependencies, moduleRss, moduleNodeArgs, agentRss };
 }

@@ -34,6 +34,18 @@ export function startTracingSinks(tracer: Tracer, config: SinkConfig, env: Env, 
       );
       log.info(`tracing: spans also go to OpenTelemetry at ${url}`);
     },
-    (error: unknown) => log.warn(`tracing: OpenTelemetry export unavailable (${describeError(error)})`),
+    (error: unknown) => log.warn(otelUnavailable(error)),
   );
+}
+
+/** The OpenTelemetry packages the OTLP export loads: optional peers of this package, installed beside the agent. */
+export const OTEL_PACKAGES = ['@opentelemetry/api', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources'];
+
+/** Why spans do not go to OpenTelemetry, and what to install when it is a missing package. */
+export function otelUnavailable(error: unknown): string {
+  const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && /@opentelemetry\//.test(describeError(error));
+  if (missing) {
+    return `tracing: OpenTelemetry export needs ${OTEL_PACKAGES.join(', ')} beside the agent (npm install ${OTEL_PACKAGES.join(' ')}); spans still go to the registry`;
+  }
+  return `tracing: OpenTelemetry export unavailable (${describeError(error)})`;
 }

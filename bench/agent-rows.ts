@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { callStructured, connect, heapUsed, startAgent, waitForTopology, type AgentProcess } from './agents.js';
-import { bareNodeRss, rssBytes, sleep } from './processes.js';
+import { runLoad } from './load.js';
+import { bareNodeRss, rssBytes, sleep, spawnTracked, type Spawned } from './processes.js';
 import type { RegistryLauncher } from './registries.js';
 import { bytes, ms, num, percentile, type Timing } from './stats.js';
 import { check, type Row } from './table.js';
@@ -44,6 +45,7 @@ export async function agentRows(
 ): Promise<Row[]> {
   const registry = await launcher.start(join(mkdtempSync(join(workDir, 'agents-')), 'registry.db'));
   const started: AgentProcess[] = [];
+  const others: Spawned[] = [];
   try {
     log('agents: provider and consumer');
     const provider = await startAgent(distDir, { name: 'bench-provider', provides: 'bench_echo', registryUrl: registry.url, nodeFlags });
@@ -133,6 +135,11 @@ export async function agentRows(
     await meshClient.close();
     const meshLoadEnd = performance.now();
 
+    // The reference: a plain MCP SDK server with the same echo tool, no mesh, started beside the fresh agents.
+    const plainServer = spawnTracked(process.execPath, [...nodeFlags, join(distDir, 'bench', 'fixtures', 'plain-sdk-server.js')]);
+    others.push(plainServer);
+    const plainUrl = new URL((await plainServer.waitForLine(/^serving (http:\S+)/, WIRE_TIMEOUT_MS)).text.split(' ')[1]!);
+
     log(`agents: ${sizes.starts} cold starts`);
     const startMs: number[] = [provider.registered!.at - provider.proc.spawnedAt, consumer.registered!.at - consumer.proc.spawnedAt];
     const servingMs: number[] = [];
@@ -152,7 +159,20 @@ export async function agentRows(
     // registered, three heartbeats on.
     await sleep(Math.max(0, fresh.at(-1)!.registered!.at + IDLE_READ_S * 1000 - performance.now()));
     const idleRss = fresh.map((agent) => rssBytes(agent.proc.pid));
+    const plainIdleRss = rssBytes(plainServer.pid);
     for (const agent of fresh) await agent.proc.stop('SIGTERM', 5000);
+
+    // The same number of echo calls as the mesh pair served, session-less JSON-RPC POSTs from the bench process.
+    const echo = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hello' } } }));
+    const plainLoad = await runLoad({
+      url: plainUrl.origin,
+      method: 'POST',
+      connections: sizes.concurrency,
+      amount: meshCalls,
+      headers: { accept: 'application/json, text/event-stream' },
+      next: () => ({ path: plainUrl.pathname, body: echo }),
+    });
+    const plainLoadEnd = performance.now();
 
     log(`agents: ${sizes.idleAfterLoadS} s of idle after the call load`);
     await sleep(Math.max(0, afterLoad + sizes.idleAfterLoadS * 1000 - performance.now()));
@@ -161,6 +181,8 @@ export async function agentRows(
     await sleep(Math.max(0, meshLoadEnd + sizes.idleAfterLoadS * 1000 - performance.now()));
     const meshConsumerIdleRss = rssBytes(meshConsumer.proc.pid);
     const meshProviderIdleRss = rssBytes(meshProvider.proc.pid);
+    await sleep(Math.max(0, plainLoadEnd + sizes.idleAfterLoadS * 1000 - performance.now()));
+    const plainAfterRss = rssBytes(plainServer.pid);
     const bareRss = await bareNodeRss(nodeFlags);
     const flags = nodeFlags.length ? nodeFlags.join(' ') : 'no V8 flags';
 
@@ -262,6 +284,13 @@ export async function agentRows(
           `1 s after registering they read ${soonRss.map(bytes).join(', ')}; ${flags}; the provider read ${bytes(providerIdleRss)} idle and ${bytes(providerRss)} right after serving the call load`,
       }),
       row({
+        metric: `reference: a plain MCP SDK server (McpServer + its Streamable HTTP transport, the same echo tool, no mesh): idle ${IDLE_READ_S} s / after the same calls + ${sizes.idleAfterLoadS} s`,
+        ours: `${bytes(plainIdleRss)} / ${bytes(plainAfterRss)}`,
+        seed: '—',
+        met: '—',
+        note: `bench/fixtures/plain-sdk-server.ts, session-less with JSON answers, ${flags}; ${num(plainLoad.ok)} of ${num(meshCalls)} calls answered 2xx (${sizes.concurrency} connections): what any Node MCP server costs before a mesh`,
+      }),
+      row({
         metric: 'agent RSS right after the call load (consumer, 4 tools)',
         ours: bytes(consumerRss),
         seed: '50 MB + 5 KB per capability',
@@ -285,6 +314,7 @@ export async function agentRows(
     ];
   } finally {
     for (const agent of started) await agent.proc.stop('SIGTERM', 5000);
+    for (const proc of others) await proc.stop('SIGTERM', 5000);
     await registry.stop();
   }
 }

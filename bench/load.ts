@@ -15,6 +15,8 @@ export interface LoadSpec {
   limitS?: number;
   /** The path (and body) of the next request; called once per request sent. */
   next(): { path: string; body?: Buffer };
+  /** Headers besides the JSON content type of a POST (an MCP server wants `accept`). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -53,7 +55,7 @@ function skipBodies(client: AutocannonClient): void {
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const headers: Record<string, string> = spec.method === 'POST' ? { 'content-type': 'application/json' } : {};
+  const headers: Record<string, string> = { ...(spec.method === 'POST' ? { 'content-type': 'application/json' } : {}), ...spec.headers };
   const request: AutocannonRequest = {
     method: spec.method,
     headers,

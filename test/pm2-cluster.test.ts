@@ -17,7 +17,7 @@ test.after.always(async () => {
 
 type ClusterAgent = ListedAgent & { workers?: { pid: number; pm_id: number }[] };
 
-test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer calling in a loop: zero failed calls', async (t) => {
+test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer calling in a loop: no failed call but one the killed worker was running', async (t) => {
   t.timeout(300_000);
   const port = await freePort();
   const install = await cli(home, ['install', '--port', String(port)]);
@@ -100,6 +100,7 @@ test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer cal
   const workers = (await jlist(home)).filter((p) => p.name === 'time-service');
   t.is(workers.length, 2);
   const victim = workers[0]!;
+  const killedAt = Date.now();
   process.kill(victim.pid, 'SIGKILL');
   await waitFor(
     'PM2 to restart the killed worker and it to register',
@@ -118,6 +119,7 @@ test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer cal
   );
   await sleep(1000);
 
+  const reloadAt = Date.now();
   const reload = await pm2(home, ['reload', 'time-service'], { env });
   t.is(reload.code, 0, reload.stderr);
   await sleep(2000);
@@ -126,10 +128,15 @@ test('cluster mode: kill -9 of one worker, then pm2 reload, under a consumer cal
   const failed = outcomes.filter((o) => o.error);
   t.log(`${outcomes.length} calls, ${failed.length} failed, across kill -9 of pid ${victim.pid} and pm2 reload (${reload.ms} ms)`);
   t.true(outcomes.length > 50, `enough calls (${outcomes.length})`);
+  // kill -9 can land while the victim runs a call: that one is not run again (it may have run), by the rule that a
+  // call never runs twice. Nothing else may fail, and nothing at all across the reload.
+  const started = failed.filter((o) => o.at >= killedAt - 1000 && o.at < reloadAt && /closed while it ran the call/.test(o.error ?? ''));
   t.deepEqual(
-    failed.map((o) => o.error),
+    failed.filter((o) => !started.includes(o)).map((o) => o.error),
     [],
+    'no call failed but one the killed worker had started',
   );
+  t.true(started.length <= 1, `${started.length} started calls failed`);
 
   // One agent throughout: the same id across restart and reload, never unhealthy, now served by the new workers.
   const [after] = await providers();

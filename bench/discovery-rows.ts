@@ -200,7 +200,9 @@ export async function discoveryRows(
       go: 'n/a',
       ratio: '—',
       met: check(p ? p.moduleRss <= 45 * 1024 * 1024 : undefined),
-      note: p ? `read 2 s after it served; node_args from the module's package.json: ${p.moduleNodeArgs || 'none'}` : why(pm2),
+      note: p
+        ? `read ${p.agentRss.readAfterS} s after it served (${bytes(p.moduleRssSoon)} at 2 s); node_args from the module's package.json: ${p.moduleNodeArgs || 'none'}; installed at ${p.modulePath} (${p.modulePath.length} characters)`
+        : why(pm2),
     },
     {
       section: 'discovery',

@@ -19,6 +19,10 @@ export interface Pm2Discovery {
   dependencies: { packages: number; bytes: number; pm2Copies: number };
   /** The module's process (the registry) as PM2 runs it, with no agent yet. */
   moduleRss: number;
+  /** The same 2 s after it served. */
+  moduleRssSoon: number;
+  /** Where `pm2 install` put the package (its length matters: docs/benchmarks.md, The empty registry). */
+  modulePath: string;
   moduleNodeArgs: string;
   /** An idle agent app as pm2 monit shows it: started as ecosystem.config.js starts agents, and with PM2's defaults. */
   agentRss: { ecosystem: number; pm2Defaults: number; readAfterS: number };
@@ -55,7 +59,7 @@ interface ListedAgent {
 }
 
 const INSTALL_TIMEOUT_MS = 600_000;
-/** Seconds after registering at which the idle agent apps are read (as the agent section's idle row). */
+/** Seconds after registering (serving, for the module) at which idle processes are read (as the agent section's idle row). */
 const AGENT_IDLE_READ_S = 15;
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs = 120_000): Promise<string> {
@@ -124,7 +128,11 @@ export async function runPm2Discovery(
   const moduleDir = join(home, 'modules', 'mesh');
   const dependencies = dependencyTree(join(moduleDir, 'node_modules'));
   const module = (JSON.parse(await pm2(['jlist'])) as ListedApp[]).find((app) => app.name === 'mesh')!;
+  const served = performance.now();
   await sleep(2000);
+  const moduleRssSoon = rssBytes(module.pid);
+  // Idle, as the agents' rows read it: V8 gives back what start-up left over ~8 s after it (its memory reducer).
+  await sleep(Math.max(0, served + AGENT_IDLE_READ_S * 1000 - performance.now()));
   const moduleRss = rssBytes(module.pid);
   const moduleNodeArgs = [module.pm2_env?.node_args ?? []].flat().join(' ');
   // As ecosystem.config.js starts agents: the module's V8 flags, without PM2's bundled @pm2/io and source maps.
@@ -200,5 +208,16 @@ export async function runPm2Discovery(
     return Number.NaN;
   })();
   const detectedMs = await untilNotHealthy(registryUrl, provider.id, killedAt, 30_000);
-  return { detectedMs, rewiredMs: await rewired, installMs, installedFrom: 'an npm pack tarball', dependencies, moduleRss, moduleNodeArgs, agentRss };
+  return {
+    detectedMs,
+    rewiredMs: await rewired,
+    installMs,
+    installedFrom: 'an npm pack tarball',
+    dependencies,
+    moduleRss,
+    moduleRssSoon,
+    modulePath: join(moduleDir, 'node_modules', 'mesh'),
+    moduleNodeArgs,
+    agentRss,
+  };
 }

@@ -2,9 +2,9 @@
 // calls through the mesh proxy, through a plain SDK client to the same tool, and to its own tool (self proxy).
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { callStructured, connect, heapUsed, startAgent, waitForTopology, type AgentProcess } from './agents.js';
+import { callStructured, connect, heapUsed, startAgent, startPair, WIRE_TIMEOUT_MS, waitForTopology, type AgentProcess } from './agents.js';
 import { runLoad } from './load.js';
-import { bareNodeRss, rssBytes, sleep, spawnTracked, type Spawned } from './processes.js';
+import { bareNodeRss, IDLE_READ_S, rssBytes, sleep, spawnTracked, type Spawned } from './processes.js';
 import type { RegistryLauncher } from './registries.js';
 import { bytes, ms, num, percentile, type Timing } from './stats.js';
 import { check, type Row } from './table.js';
@@ -24,7 +24,6 @@ export interface AgentSizes {
   idleAfterLoadS: number;
 }
 
-const WIRE_TIMEOUT_MS = 30_000;
 const NOT_REGISTRY = 'n/a (runtime figure: no registry on the call path)';
 
 function median(values: number[]): number {
@@ -32,8 +31,6 @@ function median(values: number[]): number {
 }
 
 const MB = 1024 * 1024;
-/** Seconds after registering at which an idle agent's RSS is read (three heartbeats; V8's memory reducer has run). */
-const IDLE_READ_S = 15;
 
 export async function agentRows(
   distDir: string,
@@ -48,17 +45,7 @@ export async function agentRows(
   const others: Spawned[] = [];
   try {
     log('agents: provider and consumer');
-    const provider = await startAgent(distDir, { name: 'bench-provider', provides: 'bench_echo', registryUrl: registry.url, nodeFlags });
-    started.push(provider);
-    const consumer = await startAgent(distDir, {
-      name: 'bench-consumer',
-      provides: 'bench_consumer',
-      dependsOn: 'bench_echo',
-      registryUrl: registry.url,
-      nodeFlags,
-    });
-    started.push(consumer);
-    await waitForTopology(consumer, new RegExp(`drive\\.bench_echo→${provider.id}/echo`), WIRE_TIMEOUT_MS);
+    const { provider, consumer } = await startPair(distDir, { prefix: 'bench', capability: 'bench', registryUrl: registry.url, nodeFlags }, started);
     await waitForTopology(consumer, /drive\.bench_consumer_local→self\//, WIRE_TIMEOUT_MS);
     const providerIdleRss = rssBytes(provider.proc.pid);
 
@@ -107,22 +94,11 @@ export async function agentRows(
     // proxy only (no plain SDK clients of the bench's own, which bring undici and SDK sessions into the consumer
     // above and the SDK's SSE transport into its provider).
     log('agents: a second pair, mesh proxy calls only');
-    const meshProvider = await startAgent(distDir, {
-      name: 'bench-mesh-provider',
-      provides: 'bench_mesh_echo',
-      registryUrl: registry.url,
-      nodeFlags,
-    });
-    started.push(meshProvider);
-    const meshConsumer = await startAgent(distDir, {
-      name: 'bench-mesh-consumer',
-      provides: 'bench_mesh_consumer',
-      dependsOn: 'bench_mesh_echo',
-      registryUrl: registry.url,
-      nodeFlags,
-    });
-    started.push(meshConsumer);
-    await waitForTopology(meshConsumer, new RegExp(`drive\\.bench_mesh_echo→${meshProvider.id}/echo`), WIRE_TIMEOUT_MS);
+    const { provider: meshProvider, consumer: meshConsumer } = await startPair(
+      distDir,
+      { prefix: 'bench-mesh', capability: 'bench_mesh', registryUrl: registry.url, nodeFlags },
+      started,
+    );
     const meshClient = await connect(meshConsumer.mcpUrl);
     const meshCalls = (
       await callStructured<Timing>(meshClient, 'drive', {
@@ -154,9 +130,7 @@ export async function agentRows(
       await sleep(1000);
       soonRss.push(rssBytes(agent.proc.pid));
     }
-    // Idle is what pm2 monit shows between calls: V8 gives back what start-up left over once allocation has been
-    // quiet for a while (its memory reducer, ~8 s). The fresh agents are read IDLE_READ_S after the last one
-    // registered, three heartbeats on.
+    // Idle is what pm2 monit shows between calls: the fresh agents are read IDLE_READ_S after the last one registered.
     await sleep(Math.max(0, fresh.at(-1)!.registered!.at + IDLE_READ_S * 1000 - performance.now()));
     const idleRss = fresh.map((agent) => rssBytes(agent.proc.pid));
     const plainIdleRss = rssBytes(plainServer.pid);

@@ -44,6 +44,41 @@ export function agentEnv(spec: AgentSpec): NodeJS.ProcessEnv {
   };
 }
 
+/** A provider and a consumer depending on it, as `startPair` starts them: names and capabilities by prefix. */
+export interface PairSpec {
+  /** `<prefix>-provider` provides `<capability>_echo`, `<prefix>-consumer` provides `<capability>_consumer` and depends on it. */
+  prefix: string;
+  capability: string;
+  registryUrl: string;
+  env?: NodeJS.ProcessEnv;
+  nodeFlags?: readonly string[];
+}
+
+/** How long an agent may take to be wired to its dependency. */
+export const WIRE_TIMEOUT_MS = 30_000;
+
+/** Starts a provider and a consumer of its echo tool (both pushed to `started`), and waits until the consumer is wired to it. */
+export async function startPair(
+  distDir: string,
+  spec: PairSpec,
+  started: AgentProcess[],
+): Promise<{ provider: AgentProcess; consumer: AgentProcess }> {
+  const { prefix, capability, registryUrl, env, nodeFlags } = spec;
+  const provider = await startAgent(distDir, { name: `${prefix}-provider`, provides: `${capability}_echo`, registryUrl, env, nodeFlags });
+  started.push(provider);
+  const consumer = await startAgent(distDir, {
+    name: `${prefix}-consumer`,
+    provides: `${capability}_consumer`,
+    dependsOn: `${capability}_echo`,
+    registryUrl,
+    env,
+    nodeFlags,
+  });
+  started.push(consumer);
+  await waitForTopology(consumer, new RegExp(`drive\\.${capability}_echo→${provider.id}/echo`), WIRE_TIMEOUT_MS);
+  return { provider, consumer };
+}
+
 /** Spawns the bench agent and waits until it serves (and, with a registry, has registered). */
 export async function startAgent(distDir: string, spec: AgentSpec): Promise<AgentProcess> {
   const proc = spawnTracked(process.execPath, [...(spec.nodeFlags ?? []), '--expose-gc', benchAgentScript(distDir)], agentEnv(spec));

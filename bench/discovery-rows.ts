@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent, untilNotHealthy, waitForTopology, type AgentProcess } from './agents.js';
 import { runPm2Discovery, type Pm2Discovery } from './pm2-discovery.js';
+import { IDLE_READ_S } from './processes.js';
 import type { RegistryLauncher } from './registries.js';
 import { bytes, ms, num } from './stats.js';
 import { check, ratio, type Row } from './table.js';
@@ -201,7 +202,7 @@ export async function discoveryRows(
       ratio: '—',
       met: check(p ? p.moduleRss <= 45 * 1024 * 1024 : undefined),
       note: p
-        ? `read ${p.agentRss.readAfterS} s after it served (${bytes(p.moduleRssSoon)} at 2 s); node_args from the module's package.json: ${p.moduleNodeArgs || 'none'}; installed at ${p.modulePath} (${p.modulePath.length} characters)`
+        ? `read ${IDLE_READ_S} s after it served (${bytes(p.moduleRssSoon)} at 2 s); node_args from the module's package.json: ${p.moduleNodeArgs || 'none'}; installed at ${p.modulePath} (${p.modulePath.length} characters)`
         : why(pm2),
     },
     {
@@ -213,7 +214,7 @@ export async function discoveryRows(
       ratio: '—',
       met: check(p ? p.agentRss.ecosystem <= 50 * 1024 * 1024 : undefined),
       note: p
-        ? `the bench provider app, read ${p.agentRss.readAfterS} s after registering; ecosystem: the module's node_args, --no-pmx, --disable-source-map-support; PM2 defaults: a plain pm2 start (PM2 loads its @pm2/io and turns source maps on), no flags`
+        ? `the bench provider app, read ${IDLE_READ_S} s after registering; ecosystem: the module's node_args, --no-pmx, --disable-source-map-support; PM2 defaults: a plain pm2 start (PM2 loads its @pm2/io and turns source maps on), no flags`
         : why(pm2),
     },
   ];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appCredential } from '../core/credentials.js';
 import { agentEnv, benchAgentCapabilities, benchAgentScript, untilNotHealthy } from './agents.js';
-import { atCleanup, freePort, rssBytes, sleep, waitForHttp } from './processes.js';
+import { atCleanup, freePort, IDLE_READ_S, rssBytes, sleep, waitForHttp } from './processes.js';
 
 export interface Pm2Discovery {
   /** kill -9 → the registry lists the provider as not healthy. */
@@ -25,7 +25,7 @@ export interface Pm2Discovery {
   modulePath: string;
   moduleNodeArgs: string;
   /** An idle agent app as pm2 monit shows it: started as ecosystem.config.js starts agents, and with PM2's defaults. */
-  agentRss: { ecosystem: number; pm2Defaults: number; readAfterS: number };
+  agentRss: { ecosystem: number; pm2Defaults: number };
 }
 
 /** Packages (a package.json right under node_modules/ or node_modules/@scope/) and the bytes of every file. */
@@ -59,8 +59,6 @@ interface ListedAgent {
 }
 
 const INSTALL_TIMEOUT_MS = 600_000;
-/** Seconds after registering (serving, for the module) at which idle processes are read (as the agent section's idle row). */
-const AGENT_IDLE_READ_S = 15;
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -131,8 +129,8 @@ export async function runPm2Discovery(
   const served = performance.now();
   await sleep(2000);
   const moduleRssSoon = rssBytes(module.pid);
-  // Idle, as the agents' rows read it: V8 gives back what start-up left over ~8 s after it (its memory reducer).
-  await sleep(Math.max(0, served + AGENT_IDLE_READ_S * 1000 - performance.now()));
+  // Idle, as the agents' rows read it.
+  await sleep(Math.max(0, served + IDLE_READ_S * 1000 - performance.now()));
   const moduleRss = rssBytes(module.pid);
   const moduleNodeArgs = [module.pm2_env?.node_args ?? []].flat().join(' ');
   // As ecosystem.config.js starts agents: the module's V8 flags, without PM2's bundled @pm2/io and source maps.
@@ -177,7 +175,7 @@ export async function runPm2Discovery(
   if (!pid) throw new Error('the provider registered without metadata.pid');
 
   // The same provider once more as a plain `pm2 start` would run it (PM2's defaults: @pm2/io, source maps, no flags).
-  log(`discovery (PM2): idle agents, ${AGENT_IDLE_READ_S} s after registering`);
+  log(`discovery (PM2): idle agents, ${IDLE_READ_S} s after registering`);
   const plainName = 'bench-pm2-plain';
   await pm2(
     ['start', script, '--name', plainName],
@@ -189,8 +187,8 @@ export async function runPm2Discovery(
     'the plain app',
     60_000,
   );
-  await sleep(AGENT_IDLE_READ_S * 1000);
-  const agentRss = { ecosystem: rssBytes(pid), pm2Defaults: rssBytes(plain.metadata!.pid!), readAfterS: AGENT_IDLE_READ_S };
+  await sleep(IDLE_READ_S * 1000);
+  const agentRss = { ecosystem: rssBytes(pid), pm2Defaults: rssBytes(plain.metadata!.pid!) };
   await pm2(['delete', plainName]);
   const consumerLog = join(home, 'logs', 'bench-pm2-consumer-out.log');
   await sleep(500); // let the consumer's own topology line reach its log first

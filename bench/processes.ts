@@ -138,6 +138,12 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/**
+ * Seconds after a process registered (or served) at which its idle RSS is read: three heartbeats on, once V8's
+ * memory reducer has given back what start-up left over (~8 s after it).
+ */
+export const IDLE_READ_S = 15;
+
 /** Resident set size of a process in bytes, from /proc (Linux only). */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -3,7 +3,7 @@
 // 10 000 recent spans (a fresh registry process, before and after, by its own /metrics and its RSS).
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { callStructured, connect, startAgent, waitForTopology, type AgentProcess } from './agents.js';
+import { callStructured, connect, startPair, type AgentProcess } from './agents.js';
 import { rssBytes, sleep } from './processes.js';
 import type { RegistryLauncher } from './registries.js';
 import { bytes, num, percentile, type Timing } from './stats.js';
@@ -18,24 +18,12 @@ export interface TracingSizes {
   spans: number;
 }
 
-const WIRE_TIMEOUT_MS = 30_000;
 const NOT_REGISTRY = 'n/a (runtime figure)';
 
 async function pair(distDir: string, registryUrl: string, tracing: boolean, started: AgentProcess[]): Promise<AgentProcess> {
-  const env = { MCP_MESH_TRACING: String(tracing) };
   const suffix = tracing ? 'on' : 'off';
-  const provider = await startAgent(distDir, { name: `trace-provider-${suffix}`, provides: `trace_echo_${suffix}`, registryUrl, env });
-  started.push(provider);
-  const consumer = await startAgent(distDir, {
-    name: `trace-consumer-${suffix}`,
-    provides: `trace_consumer_${suffix}`,
-    dependsOn: `trace_echo_${suffix}`,
-    registryUrl,
-    env,
-  });
-  started.push(consumer);
-  await waitForTopology(consumer, new RegExp(`drive\\.trace_echo_${suffix}→${provider.id}/echo`), WIRE_TIMEOUT_MS);
-  return consumer;
+  const env = { MCP_MESH_TRACING: String(tracing) };
+  return (await startPair(distDir, { prefix: `trace-${suffix}`, capability: `trace_${suffix}`, registryUrl, env }, started)).consumer;
 }
 
 /** A chain-shaped trace of five spans, as the example planner → weather → time-service leaves. */

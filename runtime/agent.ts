@@ -304,8 +304,7 @@ export class MeshAgent {
       const parsed = t.asyncInput ? await safeParseAsync(t.validator, args) : await parseFirstSync(t, args);
       if (!parsed.success) {
         const message = `Input validation error: Invalid arguments for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`;
-        const { McpError, ErrorCode } = await loadSdkTypes();
-        return errorResult(new McpError(ErrorCode.InvalidParams, message));
+        return errorResult(await invalidParams(message));
       }
       input = parsed.data as Record<string, unknown>;
     }
@@ -421,7 +420,6 @@ function parseFirstSync(t: ToolDefinition, args: Record<string, unknown>): Retur
 
 /** The SDK's check of a tool's result against its outputSchema (McpServer makes it for remote calls). */
 async function checkOutput(t: ToolDefinition, value: unknown): Promise<McpError | undefined> {
-  const { McpError, ErrorCode } = await loadSdkTypes();
   let structured: unknown;
   if (isCallToolResult(value)) {
     if (!('content' in value) || value.isError) return undefined;
@@ -431,17 +429,17 @@ async function checkOutput(t: ToolDefinition, value: unknown): Promise<McpError 
     structured = isPlainObject(value) ? value : undefined;
   }
   if (!structured) {
-    return new McpError(
-      ErrorCode.InvalidParams,
-      `Output validation error: Tool ${t.name} has an output schema but no structured content was provided`,
-    );
+    return invalidParams(`Output validation error: Tool ${t.name} has an output schema but no structured content was provided`);
   }
   const parsed = await safeParseAsync(t.output!, structured);
   if (parsed.success) return undefined;
-  return new McpError(
-    ErrorCode.InvalidParams,
-    `Output validation error: Invalid structured content for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`,
-  );
+  return invalidParams(`Output validation error: Invalid structured content for tool ${t.name}: ${getParseErrorMessage(parsed.error)}`);
+}
+
+/** The SDK's error for arguments or a result its checks refuse (loaded with the first one: sdk-server.ts). */
+async function invalidParams(message: string): Promise<McpError> {
+  const { McpError, ErrorCode } = await loadSdkTypes();
+  return new McpError(ErrorCode.InvalidParams, message);
 }
 
 /**
